@@ -1,0 +1,15 @@
+//! ARES persistence adapter: one diesel implementation of every repository port, compiled for PostgreSQL and
+//! SQLite. The database URL picks the backend; dialects differ only in `migrations/postgres` and
+//! `migrations/sqlite`.
+
+#[macro_use]
+mod db;
+mod error;
+mod migrate;
+mod repos;
+mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use db::{Backend, Db, DbSettings};
+pub use repos::{AgentStore, ApiKeyStore, RunStore, TemplateStore, TenantStore};

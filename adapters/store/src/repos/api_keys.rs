@@ -1,0 +1,99 @@
+//! The API key repository: hashes only, every query filtered on the tenant id.
+
+use ares_application::ports::{ApiKeyRepository, RepoError};
+use ares_domain::{ApiKey, KeyHash, TenantId};
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::{parse_stored, read_time, stored_time};
+use crate::db::Db;
+use crate::error::query_error;
+use crate::schema::api_keys;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub(super) struct ApiKeyRow {
+    id: String,
+    tenant_id: String,
+    name: String,
+    prefix: String,
+    key_hash: String,
+    created_at: NaiveDateTime,
+    expires_at: Option<NaiveDateTime>,
+    last_used: Option<NaiveDateTime>,
+    revoked: bool,
+}
+
+impl From<&ApiKey> for ApiKeyRow {
+    fn from(key: &ApiKey) -> Self {
+        ApiKeyRow {
+            id: key.id.to_string(),
+            tenant_id: key.tenant_id.to_string(),
+            name: key.name.clone(),
+            prefix: key.prefix.clone(),
+            key_hash: key.hash.as_ref().to_owned(),
+            created_at: stored_time(key.created_at),
+            expires_at: key.expires_at.map(stored_time),
+            last_used: key.last_used.map(stored_time),
+            revoked: key.revoked,
+        }
+    }
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = RepoError;
+
+    fn try_from(row: ApiKeyRow) -> Result<Self, Self::Error> {
+        Ok(ApiKey {
+            id: parse_stored("api key id", row.id.parse())?,
+            tenant_id: parse_stored("api key tenant id", row.tenant_id.parse())?,
+            name: row.name,
+            prefix: row.prefix,
+            hash: KeyHash::from_stored(row.key_hash),
+            created_at: read_time(row.created_at),
+            expires_at: row.expires_at.map(read_time),
+            last_used: row.last_used.map(read_time),
+            revoked: row.revoked,
+        })
+    }
+}
+
+/// API keys in PostgreSQL or SQLite.
+#[derive(Clone)]
+pub struct ApiKeyStore {
+    db: Db,
+}
+
+impl ApiKeyStore {
+    #[must_use]
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for ApiKeyStore {
+    async fn insert(&self, key: &ApiKey) -> Result<(), RepoError> {
+        let row = ApiKeyRow::from(key);
+        with_conn!(&self.db, |conn| {
+            diesel::insert_into(api_keys::table).values(&row).execute(conn).await.map_err(query_error)?;
+        });
+        Ok(())
+    }
+
+    async fn list(&self, tenant_id: TenantId) -> Result<Vec<ApiKey>, RepoError> {
+        let tenant_id = tenant_id.to_string();
+        let rows: Vec<ApiKeyRow> = with_conn!(&self.db, |conn| {
+            api_keys::table
+                .filter(api_keys::tenant_id.eq(&tenant_id))
+                .order((api_keys::created_at.asc(), api_keys::id.asc()))
+                .select(ApiKeyRow::as_select())
+                .load(conn)
+                .await
+                .map_err(query_error)?
+        });
+        rows.into_iter().map(ApiKey::try_from).collect()
+    }
+}

@@ -1,0 +1,42 @@
+//! One repository per aggregate, each written once against diesel's query builder for both backends.
+
+mod agents;
+mod api_keys;
+mod runs;
+mod templates;
+mod tenants;
+
+pub use agents::AgentStore;
+pub use api_keys::ApiKeyStore;
+pub use runs::RunStore;
+pub use templates::TemplateStore;
+pub use tenants::TenantStore;
+
+use ares_application::ports::RepoError;
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::error::corrupt;
+
+/// Timestamps are stored as UTC without zone.
+fn stored_time(at: DateTime<Utc>) -> NaiveDateTime {
+    at.naive_utc()
+}
+
+fn read_time(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// Parses a stored text column with a domain parser, or reports the row as corrupt.
+fn parse_stored<T, E: std::fmt::Display>(what: &str, parsed: Result<T, E>) -> Result<T, RepoError> {
+    parsed.map_err(|err| corrupt(what, err))
+}
+
+/// A stored count or token sum as the domain's unsigned number (stored values are never negative).
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// A domain count as a stored `BIGINT`, saturating at the column's maximum.
+fn stored_count(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}

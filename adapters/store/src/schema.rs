@@ -1,0 +1,73 @@
+//! The diesel schema, shared by both backends (see the migrations for the DDL of each dialect).
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        tier -> Text,
+        product_type -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used -> Nullable<Timestamp>,
+        revoked -> Bool,
+    }
+}
+
+diesel::table! {
+    agents (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        agent_type -> Text,
+        config -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agent_templates (name) {
+        name -> Text,
+        product_type -> Text,
+        agent_type -> Text,
+        config -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    runs (id) {
+        id -> Text,
+        tenant_id -> Text,
+        agent_name -> Text,
+        status -> Text,
+        input -> Text,
+        output -> Nullable<Text>,
+        error -> Nullable<Text>,
+        model -> Nullable<Text>,
+        provider -> Nullable<Text>,
+        tokens_in -> BigInt,
+        tokens_out -> BigInt,
+        started_at -> Timestamp,
+        duration_ms -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(api_keys -> tenants (tenant_id));
+diesel::joinable!(agents -> tenants (tenant_id));
+diesel::joinable!(runs -> tenants (tenant_id));
+
+diesel::allow_tables_to_appear_in_same_query!(tenants, api_keys, agents, agent_templates, runs);

@@ -1,0 +1,53 @@
+//! Ports: the traits through which use cases reach storage, time and randomness. Adapters implement them; tests
+//! use the mockall mocks (`mocks` feature).
+
+mod agents;
+mod api_keys;
+mod clock;
+mod health;
+mod runs;
+mod templates;
+mod tenants;
+
+pub use agents::{AgentRepository, AgentSummary};
+pub use api_keys::{ApiKeyRepository, KeyGenerator};
+pub use clock::Clock;
+pub use health::StoreProbe;
+pub use runs::RunRepository;
+pub use templates::TemplateRepository;
+pub use tenants::{TenantListing, TenantRepository};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use agents::MockAgentRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use api_keys::{MockApiKeyRepository, MockKeyGenerator};
+#[cfg(any(test, feature = "mocks"))]
+pub use clock::MockClock;
+#[cfg(any(test, feature = "mocks"))]
+pub use runs::MockRunRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use templates::MockTemplateRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use tenants::MockTenantRepository;
+
+/// Which uniqueness rule a write broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// A tenant with this name exists.
+    TenantName,
+    /// The tenant already has an agent with this name.
+    AgentName,
+    /// Any other unique constraint (an API key hash, say).
+    Other,
+}
+
+/// What a repository can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// The write broke a uniqueness rule; nothing was written.
+    #[error("unique constraint violated: {0:?}")]
+    Conflict(Conflict),
+    /// The store failed: connection, pool, timeout, or a row that does not read back.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}

@@ -1,0 +1,242 @@
+//! Tenant agent use cases for operators: list, create, update (fields given replace stored ones), delete.
+
+use std::sync::Arc;
+
+use ares_domain::{Agent, AgentConfig, AgentName, AgentStatus, AgentType, InvalidAgent, TenantId};
+use serde_json::{Map, Value};
+
+use crate::ports::{AgentRepository, AgentSummary, Clock, Conflict, RepoError, TenantRepository};
+
+/// What an agent operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("Tenant not found")]
+    TenantNotFound,
+    #[error("Agent not found: {0}")]
+    NotFound(AgentName),
+    #[error("Agent with name '{0}' already exists for this tenant")]
+    Duplicate(AgentName),
+    #[error(transparent)]
+    Invalid(#[from] InvalidAgent),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for AgentError {
+    fn from(err: RepoError) -> Self {
+        match err {
+            RepoError::Conflict(conflict) => Self::Unexpected(anyhow::anyhow!("unexpected conflict: {conflict:?}")),
+            RepoError::Unexpected(err) => Self::Unexpected(err),
+        }
+    }
+}
+
+/// A new agent, as the operator defines it.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub name: AgentName,
+    pub agent_type: AgentType,
+    pub config: AgentConfig,
+}
+
+/// The fields of an agent to change; `None` keeps the stored value. Config keys replace stored keys one by one.
+#[derive(Debug, Clone, Default)]
+pub struct AgentPatch {
+    pub name: Option<AgentName>,
+    pub agent_type: Option<AgentType>,
+    pub config: Option<Map<String, Value>>,
+    pub status: Option<AgentStatus>,
+}
+
+/// Agent administration, always within one tenant.
+#[derive(Clone)]
+pub struct Agents {
+    agents: Arc<dyn AgentRepository>,
+    tenants: Arc<dyn TenantRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Agents {
+    #[must_use]
+    pub fn new(agents: Arc<dyn AgentRepository>, tenants: Arc<dyn TenantRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { agents, tenants, clock }
+    }
+
+    async fn ensure_tenant(&self, tenant_id: TenantId) -> Result<(), AgentError> {
+        self.tenants.find(tenant_id).await?.map(|_| ()).ok_or(AgentError::TenantNotFound)
+    }
+
+    /// The tenant's agents with their run figures.
+    ///
+    /// # Errors
+    /// `TenantNotFound` when there is no such tenant.
+    #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id))]
+    pub async fn list(&self, tenant_id: TenantId) -> Result<Vec<AgentSummary>, AgentError> {
+        self.ensure_tenant(tenant_id).await?;
+        Ok(self.agents.list(tenant_id).await?)
+    }
+
+    /// Adds an agent to the tenant.
+    ///
+    /// # Errors
+    /// `TenantNotFound`, or `Duplicate` when the tenant has an agent of that name.
+    #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, agent.name = %new.name))]
+    pub async fn create(&self, tenant_id: TenantId, new: NewAgent) -> Result<Agent, AgentError> {
+        self.ensure_tenant(tenant_id).await?;
+        let agent = Agent::new(tenant_id, new.name, new.agent_type, new.config, self.clock.now());
+        match self.agents.insert(&agent).await {
+            Ok(()) => Ok(agent),
+            Err(RepoError::Conflict(Conflict::AgentName)) => Err(AgentError::Duplicate(agent.name)),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Changes the fields given in `patch`.
+    ///
+    /// # Errors
+    /// `TenantNotFound`, `NotFound`, `Duplicate` when a rename collides, `Invalid` when the merged config is not
+    /// valid.
+    #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, agent.name = %name))]
+    pub async fn update(&self, tenant_id: TenantId, name: AgentName, patch: AgentPatch) -> Result<Agent, AgentError> {
+        self.ensure_tenant(tenant_id).await?;
+        let current = self.agents.find(tenant_id, &name).await?.ok_or_else(|| AgentError::NotFound(name))?;
+        let updated = apply(current, patch, self.clock.now())?;
+        match self.agents.update(&updated).await {
+            Ok(true) => Ok(updated),
+            Ok(false) => Err(AgentError::NotFound(updated.name)),
+            Err(RepoError::Conflict(Conflict::AgentName)) => Err(AgentError::Duplicate(updated.name)),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Removes the tenant's agent.
+    ///
+    /// # Errors
+    /// `TenantNotFound`, or `NotFound` when the tenant has no agent of that name.
+    #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, agent.name = %name))]
+    pub async fn delete(&self, tenant_id: TenantId, name: AgentName) -> Result<(), AgentError> {
+        self.ensure_tenant(tenant_id).await?;
+        if self.agents.delete(tenant_id, &name).await? { Ok(()) } else { Err(AgentError::NotFound(name)) }
+    }
+}
+
+fn apply(mut agent: Agent, patch: AgentPatch, now: chrono::DateTime<chrono::Utc>) -> Result<Agent, InvalidAgent> {
+    if let Some(config) = patch.config {
+        agent.config = agent.config.merged(config)?;
+    }
+    agent.name = patch.name.unwrap_or(agent.name);
+    agent.agent_type = patch.agent_type.unwrap_or(agent.agent_type);
+    agent.status = patch.status.unwrap_or(agent.status);
+    agent.updated_at = now;
+    Ok(agent)
+}
+
+#[cfg(test)]
+mod tests {
+    use ares_domain::{Tenant, TenantName, Tier};
+    use chrono::Utc;
+    use serde_json::json;
+
+    use super::*;
+    use crate::ports::{MockAgentRepository, MockClock, MockTenantRepository};
+
+    fn tenants(exists: bool) -> Arc<MockTenantRepository> {
+        let mut tenants = MockTenantRepository::new();
+        tenants.expect_find().returning(move |_| {
+            Ok(exists.then(|| Tenant::new(TenantName::parse("acme").unwrap(), Tier::Pro, None, Utc::now())))
+        });
+        Arc::new(tenants)
+    }
+
+    fn clock() -> Arc<MockClock> {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(Utc::now);
+        Arc::new(clock)
+    }
+
+    fn config(value: Value) -> AgentConfig {
+        AgentConfig::from_json(value.as_object().cloned().unwrap()).unwrap()
+    }
+
+    fn stored(tenant_id: TenantId) -> Agent {
+        Agent::new(
+            tenant_id,
+            AgentName::parse("risk").unwrap(),
+            AgentType::parse("analyzer").unwrap(),
+            config(json!({"model": "fast", "system_prompt": "old", "max_tokens": 100})),
+            Utc::now(),
+        )
+    }
+
+    #[tokio::test]
+    async fn create_reports_a_name_taken_in_the_tenant_as_duplicate() {
+        let mut agents = MockAgentRepository::new();
+        agents.expect_insert().returning(|_| Err(RepoError::Conflict(Conflict::AgentName)));
+        let new = NewAgent {
+            name: AgentName::parse("risk").unwrap(),
+            agent_type: AgentType::parse("analyzer").unwrap(),
+            config: config(json!({"model": "fast"})),
+        };
+        let err = Agents::new(Arc::new(agents), tenants(true), clock()).create(TenantId::new(), new).await.unwrap_err();
+        assert_eq!(err.to_string(), "Agent with name 'risk' already exists for this tenant");
+    }
+
+    #[tokio::test]
+    async fn update_merges_the_given_config_keys_into_the_stored_config() {
+        let tenant_id = TenantId::new();
+        let mut agents = MockAgentRepository::new();
+        agents.expect_find().returning(move |_, _| Ok(Some(stored(tenant_id))));
+        agents
+            .expect_update()
+            .withf(|a| {
+                a.config.system_prompt.as_deref() == Some("new")
+                    && a.config.max_tokens == Some(100)
+                    && a.config.model == "fast"
+            })
+            .times(1)
+            .returning(|_| Ok(true));
+        let patch =
+            AgentPatch { config: json!({"system_prompt": "new"}).as_object().cloned(), ..AgentPatch::default() };
+        let agent = Agents::new(Arc::new(agents), tenants(true), clock())
+            .update(tenant_id, AgentName::parse("risk").unwrap(), patch)
+            .await
+            .unwrap();
+        assert_eq!(agent.agent_type.as_ref(), "analyzer");
+    }
+
+    #[tokio::test]
+    async fn update_with_an_invalid_merged_config_stores_nothing() {
+        let tenant_id = TenantId::new();
+        let mut agents = MockAgentRepository::new();
+        agents.expect_find().returning(move |_, _| Ok(Some(stored(tenant_id))));
+        agents.expect_update().never();
+        let patch = AgentPatch { config: json!({"temperature": 9}).as_object().cloned(), ..AgentPatch::default() };
+        let err = Agents::new(Arc::new(agents), tenants(true), clock())
+            .update(tenant_id, AgentName::parse("risk").unwrap(), patch)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AgentError::Invalid(_)));
+    }
+
+    #[tokio::test]
+    async fn delete_of_a_missing_agent_is_not_found() {
+        let mut agents = MockAgentRepository::new();
+        agents.expect_delete().returning(|_, _| Ok(false));
+        let err = Agents::new(Arc::new(agents), tenants(true), clock())
+            .delete(TenantId::new(), AgentName::parse("ghost").unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "Agent not found: ghost");
+    }
+
+    #[tokio::test]
+    async fn every_operation_on_an_unknown_tenant_is_tenant_not_found() {
+        let mut agents = MockAgentRepository::new();
+        agents.expect_list().never();
+        agents.expect_delete().never();
+        let service = Agents::new(Arc::new(agents), tenants(false), clock());
+        assert!(matches!(service.list(TenantId::new()).await, Err(AgentError::TenantNotFound)));
+        let name = AgentName::parse("x").unwrap();
+        assert!(matches!(service.delete(TenantId::new(), name).await, Err(AgentError::TenantNotFound)));
+    }
+}

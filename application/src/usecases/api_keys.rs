@@ -1,0 +1,137 @@
+//! API key use cases for operators: issue a key to a tenant, list a tenant's keys.
+
+use std::sync::Arc;
+
+use ares_domain::{ApiKey, RawApiKey, TenantId};
+use chrono::Duration;
+
+use crate::ports::{ApiKeyRepository, Clock, KeyGenerator, RepoError, TenantRepository};
+
+/// What a key operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiKeyError {
+    #[error("Tenant not found")]
+    TenantNotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for ApiKeyError {
+    fn from(err: RepoError) -> Self {
+        match err {
+            RepoError::Conflict(conflict) => Self::Unexpected(anyhow::anyhow!("unexpected conflict: {conflict:?}")),
+            RepoError::Unexpected(err) => Self::Unexpected(err),
+        }
+    }
+}
+
+/// A freshly issued key: the stored record and the only copy of the key in clear.
+#[derive(Debug, Clone)]
+pub struct IssuedKey {
+    pub key: ApiKey,
+    pub raw_key: RawApiKey,
+}
+
+/// API key administration.
+#[derive(Clone)]
+pub struct ApiKeys {
+    keys: Arc<dyn ApiKeyRepository>,
+    tenants: Arc<dyn TenantRepository>,
+    generator: Arc<dyn KeyGenerator>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ApiKeys {
+    #[must_use]
+    pub fn new(
+        keys: Arc<dyn ApiKeyRepository>,
+        tenants: Arc<dyn TenantRepository>,
+        generator: Arc<dyn KeyGenerator>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { keys, tenants, generator, clock }
+    }
+
+    /// Issues a new key to the tenant, valid for `expires_in_days` when given, forever otherwise.
+    ///
+    /// # Errors
+    /// `TenantNotFound` when there is no such tenant.
+    #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id))]
+    pub async fn issue(
+        &self,
+        tenant_id: TenantId,
+        name: String,
+        expires_in_days: Option<u32>,
+    ) -> Result<IssuedKey, ApiKeyError> {
+        self.tenants.find(tenant_id).await?.ok_or(ApiKeyError::TenantNotFound)?;
+        let now = self.clock.now();
+        let expires_at = expires_in_days.map(|days| now + Duration::days(i64::from(days)));
+        let raw_key = self.generator.generate();
+        let key = ApiKey::issue(tenant_id, name, &raw_key, now, expires_at);
+        self.keys.insert(&key).await?;
+        Ok(IssuedKey { key, raw_key })
+    }
+
+    /// The tenant's keys, by prefix only.
+    ///
+    /// # Errors
+    /// `TenantNotFound` when there is no such tenant.
+    #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id))]
+    pub async fn list(&self, tenant_id: TenantId) -> Result<Vec<ApiKey>, ApiKeyError> {
+        self.tenants.find(tenant_id).await?.ok_or(ApiKeyError::TenantNotFound)?;
+        Ok(self.keys.list(tenant_id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ares_domain::{Tenant, TenantName, Tier};
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::ports::{MockApiKeyRepository, MockClock, MockKeyGenerator, MockTenantRepository};
+
+    fn tenants(exists: bool) -> MockTenantRepository {
+        let mut tenants = MockTenantRepository::new();
+        tenants.expect_find().returning(move |_| {
+            Ok(exists.then(|| Tenant::new(TenantName::parse("acme").unwrap(), Tier::Pro, None, Utc::now())))
+        });
+        tenants
+    }
+
+    fn service(keys: MockApiKeyRepository, exists: bool) -> ApiKeys {
+        let mut generator = MockKeyGenerator::new();
+        generator.expect_generate().returning(|| RawApiKey::from_random("x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3").unwrap());
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(Utc.with_ymd_and_hms(2026, 3, 13, 0, 0, 0).unwrap());
+        ApiKeys::new(Arc::new(keys), Arc::new(tenants(exists)), Arc::new(generator), Arc::new(clock))
+    }
+
+    #[tokio::test]
+    async fn issue_stores_only_the_hash_and_computes_the_expiry() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_insert()
+            .withf(|key| key.hash.as_ref() != "ares_x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3" && key.prefix == "ares_x7k9")
+            .times(1)
+            .returning(|_| Ok(()));
+        let issued = service(keys, true).issue(TenantId::new(), "staging".into(), Some(30)).await.unwrap();
+        assert_eq!(issued.key.expires_at, Some(Utc.with_ymd_and_hms(2026, 4, 12, 0, 0, 0).unwrap()));
+        assert_eq!(issued.raw_key.hash(), issued.key.hash);
+    }
+
+    #[tokio::test]
+    async fn issue_for_an_unknown_tenant_writes_nothing() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_insert().never();
+        let err = service(keys, false).issue(TenantId::new(), "k".into(), None).await.unwrap_err();
+        assert!(matches!(err, ApiKeyError::TenantNotFound));
+    }
+
+    #[tokio::test]
+    async fn list_for_an_unknown_tenant_is_not_found() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_list().never();
+        let err = service(keys, false).list(TenantId::new()).await.unwrap_err();
+        assert!(matches!(err, ApiKeyError::TenantNotFound));
+    }
+}

@@ -1,0 +1,147 @@
+//! Tenant use cases: create, list, inspect, and change tier.
+
+use std::sync::Arc;
+
+use ares_domain::{Tenant, TenantId, TenantName, TenantStats, Tier};
+
+use crate::ports::{Clock, Conflict, RepoError, TenantListing, TenantRepository};
+
+/// What a tenant operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    #[error("Tenant with name '{0}' already exists")]
+    Duplicate(TenantName),
+    #[error("Tenant not found")]
+    NotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for TenantError {
+    fn from(err: RepoError) -> Self {
+        match err {
+            RepoError::Conflict(conflict) => Self::Unexpected(anyhow::anyhow!("unexpected conflict: {conflict:?}")),
+            RepoError::Unexpected(err) => Self::Unexpected(err),
+        }
+    }
+}
+
+/// A tenant with its figures: the tenant details view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantDetails {
+    pub tenant: Tenant,
+    pub stats: TenantStats,
+}
+
+/// Tenant administration.
+#[derive(Clone)]
+pub struct Tenants {
+    tenants: Arc<dyn TenantRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Tenants {
+    #[must_use]
+    pub fn new(tenants: Arc<dyn TenantRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { tenants, clock }
+    }
+
+    /// Creates a bare tenant (no agents, no keys).
+    ///
+    /// # Errors
+    /// `Duplicate` when the name is taken.
+    #[tracing::instrument(skip_all, fields(tenant.name = %name, tenant.tier = %tier))]
+    pub async fn create(&self, name: TenantName, tier: Tier) -> Result<Tenant, TenantError> {
+        let tenant = Tenant::new(name, tier, None, self.clock.now());
+        match self.tenants.insert(&tenant).await {
+            Ok(()) => Ok(tenant),
+            Err(RepoError::Conflict(Conflict::TenantName)) => Err(TenantError::Duplicate(tenant.name)),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Every tenant with its agent count.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    pub async fn list(&self) -> Result<Vec<TenantListing>, TenantError> {
+        Ok(self.tenants.list().await?)
+    }
+
+    /// One tenant with its figures.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such tenant.
+    #[tracing::instrument(skip_all, fields(tenant.id = %id))]
+    pub async fn details(&self, id: TenantId) -> Result<TenantDetails, TenantError> {
+        let tenant = self.tenants.find(id).await?.ok_or(TenantError::NotFound)?;
+        let stats = self.tenants.stats(id).await?;
+        Ok(TenantDetails { tenant, stats })
+    }
+
+    /// Moves a tenant to another tier; its quotas change from the next request on.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such tenant.
+    #[tracing::instrument(skip_all, fields(tenant.id = %id, tenant.tier = %tier))]
+    pub async fn change_tier(&self, id: TenantId, tier: Tier) -> Result<TenantDetails, TenantError> {
+        let tenant = self.tenants.set_tier(id, tier, self.clock.now()).await?.ok_or(TenantError::NotFound)?;
+        let stats = self.tenants.stats(id).await?;
+        Ok(TenantDetails { tenant, stats })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::ports::{MockClock, MockTenantRepository};
+
+    fn clock() -> Arc<MockClock> {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(Utc.with_ymd_and_hms(2026, 3, 13, 0, 0, 0).unwrap());
+        Arc::new(clock)
+    }
+
+    fn name(raw: &str) -> TenantName {
+        TenantName::parse(raw).unwrap()
+    }
+
+    #[tokio::test]
+    async fn create_stores_the_tenant_with_the_clock_time() {
+        let mut repo = MockTenantRepository::new();
+        repo.expect_insert()
+            .withf(|t| t.name.as_ref() == "acme-corp" && t.tier == Tier::Pro && t.product_type.is_none())
+            .times(1)
+            .returning(|_| Ok(()));
+        let tenant = Tenants::new(Arc::new(repo), clock()).create(name("acme-corp"), Tier::Pro).await.unwrap();
+        assert_eq!(tenant.created_at, Utc.with_ymd_and_hms(2026, 3, 13, 0, 0, 0).unwrap());
+    }
+
+    #[tokio::test]
+    async fn create_reports_a_taken_name_as_duplicate() {
+        let mut repo = MockTenantRepository::new();
+        repo.expect_insert().returning(|_| Err(RepoError::Conflict(Conflict::TenantName)));
+        let err = Tenants::new(Arc::new(repo), clock()).create(name("acme-corp"), Tier::Pro).await.unwrap_err();
+        assert_eq!(err.to_string(), "Tenant with name 'acme-corp' already exists");
+    }
+
+    #[tokio::test]
+    async fn details_of_an_unknown_tenant_is_not_found() {
+        let mut repo = MockTenantRepository::new();
+        repo.expect_find().returning(|_| Ok(None));
+        repo.expect_stats().never();
+        let err = Tenants::new(Arc::new(repo), clock()).details(TenantId::new()).await.unwrap_err();
+        assert!(matches!(err, TenantError::NotFound));
+    }
+
+    #[tokio::test]
+    async fn change_tier_of_an_unknown_tenant_is_not_found() {
+        let mut repo = MockTenantRepository::new();
+        repo.expect_set_tier().returning(|_, _, _| Ok(None));
+        let err =
+            Tenants::new(Arc::new(repo), clock()).change_tier(TenantId::new(), Tier::Enterprise).await.unwrap_err();
+        assert!(matches!(err, TenantError::NotFound));
+    }
+}

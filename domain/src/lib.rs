@@ -1,0 +1,18 @@
+//! ARES domain: the entities of a multi-tenant LLM platform (tenants, tiers, agents, templates, API keys, runs),
+//! their validated values and the pure policies over them. No I/O, no async, no frameworks.
+
+pub mod agent;
+pub mod api_key;
+pub mod ids;
+pub mod product;
+pub mod run;
+pub mod tenant;
+pub mod tier;
+
+pub use agent::{Agent, AgentConfig, AgentName, AgentStatus, AgentTemplate, AgentType, InvalidAgent};
+pub use api_key::{ApiKey, KeyHash, RawApiKey};
+pub use ids::{AgentId, ApiKeyId, InvalidId, RunId, TenantId};
+pub use product::{InvalidProductType, ProductType};
+pub use run::{Run, RunStatus};
+pub use tenant::{InvalidTenantName, Tenant, TenantName, TenantStats};
+pub use tier::{InvalidTier, Quota, Tier, TierQuotas};
