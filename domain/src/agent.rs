@@ -18,6 +18,10 @@ pub enum InvalidAgent {
     Name(String),
     #[error("Invalid agent_type: '{0}'. Use 1-64 letters, digits, '-', '_' or '.'")]
     Type(String),
+    /// A config value of the wrong JSON type (a malformed request, not an invalid value).
+    #[error("Invalid agent config: {0}")]
+    ConfigType(String),
+    /// A config value of the right type that is not allowed.
     #[error("Invalid agent config: {0}")]
     Config(String),
 }
@@ -102,7 +106,7 @@ pub struct AgentConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f32>,
+    pub temperature: Option<f64>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,
 }
@@ -119,7 +123,7 @@ impl AgentConfig {
         let mut known = known;
         known.insert("extra".into(), Value::Object(extra));
         let config: AgentConfig =
-            serde_json::from_value(Value::Object(known)).map_err(|err| InvalidAgent::Config(err.to_string()))?;
+            serde_json::from_value(Value::Object(known)).map_err(|err| InvalidAgent::ConfigType(err.to_string()))?;
         config.validated()
     }
 

@@ -6,6 +6,7 @@
 mod db;
 mod error;
 mod migrate;
+mod probe;
 mod repos;
 mod schema;
 #[cfg(feature = "testing")]

@@ -44,6 +44,7 @@ diesel::table! {
         product_type -> Text,
         agent_type -> Text,
         config -> Text,
+        position -> Integer,
         updated_at -> Timestamp,
     }
 }

@@ -5,9 +5,12 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use ares_application::ports::RepoError;
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+
+use crate::error::query_error;
 
 use crate::{Backend, Db, DbSettings};
 
@@ -91,6 +94,47 @@ impl TestDb {
             Err(err) => panic!("cannot connect to the test database: {err:#}"),
         }
     }
+}
+
+impl TestDb {
+    /// Runs raw SQL on this database (to install a fault, say).
+    ///
+    /// # Errors
+    /// When the statements fail.
+    pub async fn execute(&self, sql: &str) -> Result<(), RepoError> {
+        let db = self.connect().await;
+        with_conn!(&db, |conn| conn.batch_execute(sql).await.map_err(query_error))
+    }
+
+    /// How many rows `table` holds, looked at behind the API.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn count_rows(&self, table: &str) -> Result<i64, RepoError> {
+        let db = self.connect().await;
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let count: Count =
+            with_conn!(&db, |conn| diesel::sql_query(&sql).get_result(conn).await.map_err(query_error)?);
+        Ok(count.n)
+    }
+
+    /// The values of one text column of `table`, to check what is (and is not) stored.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn text_column(&self, table: &str, column: &str) -> Result<Vec<String>, RepoError> {
+        let db = self.connect().await;
+        let sql = format!("SELECT {column} AS value FROM {table}");
+        let rows: Vec<TextValue> =
+            with_conn!(&db, |conn| diesel::sql_query(&sql).load(conn).await.map_err(query_error)?);
+        Ok(rows.into_iter().map(|row| row.value).collect())
+    }
+}
+
+#[derive(QueryableByName)]
+struct TextValue {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
 }
 
 impl Drop for TestDb {

@@ -1,6 +1,8 @@
 //! The repository contract: every repository, against real PostgreSQL and real SQLite, each test on a database
 //! of its own. The same test body runs on both backends.
 
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+
 use ares_application::ports::{
     AgentRepository, ApiKeyRepository, Conflict, RepoError, RunRepository, TemplateRepository, TenantRepository,
 };
@@ -307,8 +309,9 @@ async fn templates_are_replaced_exactly_and_idempotently(backend: Backend) {
     ];
     s.templates.replace_all(&first).await.unwrap();
     s.templates.replace_all(&first).await.unwrap();
+    // Listed in configuration order, not by name.
     let kasino = s.templates.list(Some(ProductType::Kasino)).await.unwrap();
-    assert_eq!(kasino, [first[1].clone(), first[0].clone()]);
+    assert_eq!(kasino, [first[0].clone(), first[1].clone()]);
     let second = [template("kasino-risk", ProductType::Kasino, "powerful")];
     s.templates.replace_all(&second).await.unwrap();
     assert_eq!(s.templates.list(None).await.unwrap(), second);

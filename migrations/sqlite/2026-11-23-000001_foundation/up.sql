@@ -40,9 +40,10 @@ CREATE TABLE agent_templates (
     product_type TEXT NOT NULL,
     agent_type   TEXT NOT NULL,
     config       TEXT NOT NULL,
+    position     INTEGER NOT NULL,
     updated_at   TIMESTAMP NOT NULL
 );
-CREATE INDEX agent_templates_product_idx ON agent_templates (product_type, name);
+CREATE INDEX agent_templates_product_idx ON agent_templates (product_type, position);
 
 CREATE TABLE runs (
     id          TEXT PRIMARY KEY,

@@ -21,6 +21,8 @@ struct TemplateRow {
     product_type: String,
     agent_type: String,
     config: String,
+    /// Where the template stands in the configuration: templates list, and are cloned, in that order.
+    position: i32,
     updated_at: NaiveDateTime,
 }
 
@@ -58,7 +60,11 @@ impl TemplateRepository for TemplateStore {
             if let Some(product) = product_type {
                 query = query.filter(agent_templates::product_type.eq(product.as_str()));
             }
-            query.order(agent_templates::name.asc()).load(conn).await.map_err(query_error)?
+            query
+                .order((agent_templates::position.asc(), agent_templates::name.asc()))
+                .load(conn)
+                .await
+                .map_err(query_error)?
         });
         rows.into_iter().map(AgentTemplate::try_from).collect()
     }
@@ -67,12 +73,14 @@ impl TemplateRepository for TemplateStore {
         let now = stored_time(Utc::now());
         let rows = templates
             .iter()
-            .map(|t| {
+            .zip(0..)
+            .map(|(t, position)| {
                 Ok(TemplateRow {
                     name: t.name.to_string(),
                     product_type: t.product_type.as_str().to_owned(),
                     agent_type: t.agent_type.to_string(),
                     config: config_text(&t.config)?,
+                    position,
                     updated_at: now,
                 })
             })
@@ -92,6 +100,7 @@ impl TemplateRepository for TemplateStore {
                             agent_templates::product_type.eq(excluded(agent_templates::product_type)),
                             agent_templates::agent_type.eq(excluded(agent_templates::agent_type)),
                             agent_templates::config.eq(excluded(agent_templates::config)),
+                            agent_templates::position.eq(excluded(agent_templates::position)),
                             agent_templates::updated_at.eq(excluded(agent_templates::updated_at)),
                         ))
                         .execute(conn)

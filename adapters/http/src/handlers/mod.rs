@@ -1,0 +1,8 @@
+//! One module per endpoint, grouped by resource.
+
+pub(crate) mod agents;
+pub(crate) mod api_keys;
+pub(crate) mod health;
+pub(crate) mod provision;
+pub(crate) mod templates;
+pub(crate) mod tenants;

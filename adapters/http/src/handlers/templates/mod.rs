@@ -1,0 +1,3 @@
+//! `/api/admin/agent-templates`: the templates cloned at provisioning.
+
+pub(crate) mod list;

@@ -1,0 +1,22 @@
+//! `POST /api/admin/tenants`: creates a bare tenant (201).
+
+use actix_web::{HttpResponse, web};
+use ares_domain::{TenantName, Tier};
+use serde::Deserialize;
+
+use crate::views::TenantView;
+use crate::{ApiError, AppState};
+
+#[derive(Deserialize)]
+pub(crate) struct Body {
+    name: String,
+    tier: String,
+}
+
+pub(crate) async fn handle(state: web::Data<AppState>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
+    let name = TenantName::parse(&body.name)?;
+    let tier: Tier = body.tier.parse()?;
+    let tenant = state.tenants.create(name, tier).await?;
+    tracing::info!(tenant.id = %tenant.id, tenant.name = %tenant.name, "tenant created");
+    Ok(HttpResponse::Created().json(TenantView::from(&tenant)))
+}

@@ -1,0 +1,25 @@
+//! Every route of the server, in one table.
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+
+use crate::admin_auth::require_admin;
+use crate::handlers::{agents, api_keys, health, provision, templates, tenants};
+
+/// Registers all routes. Everything under `/api/admin` requires the admin secret.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::get)).service(
+        web::scope("/api/admin")
+            .wrap(from_fn(require_admin))
+            .service(web::resource("/tenants").get(tenants::list::handle).post(tenants::create::handle))
+            .service(web::resource("/tenants/{id}").get(tenants::get::handle))
+            .service(web::resource("/tenants/{id}/quota").put(tenants::update_quota::handle))
+            .service(web::resource("/provision-client").post(provision::handle))
+            .service(web::resource("/tenants/{id}/api-keys").get(api_keys::list::handle).post(api_keys::create::handle))
+            .service(web::resource("/tenants/{id}/agents").get(agents::list::handle).post(agents::create::handle))
+            .service(
+                web::resource("/tenants/{id}/agents/{name}").put(agents::update::handle).delete(agents::delete::handle),
+            )
+            .service(web::resource("/agent-templates").get(templates::list::handle)),
+    );
+}

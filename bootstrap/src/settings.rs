@@ -1,0 +1,468 @@
+//! Typed settings: `ares.toml` (or `--config PATH`, or `ARES_CONFIG`), then `ARES__SECTION__KEY` environment
+//! overrides, then the documented variables `DATABASE_URL`, `JWT_SECRET` and `API_KEY`. Both provider spellings of
+//! the docs are accepted (`type`/`base_url` with nested `[[providers.models]]`, and `kind`/`api_base` with
+//! top-level `[[models]]`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ares_domain::{Quota, TierQuotas};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+mod validate;
+
+pub use validate::{ModelEntry, StartupError};
+
+/// The configuration file used when none is named.
+pub const DEFAULT_CONFIG: &str = "ares.toml";
+/// The database used when neither `DATABASE_URL` nor `[database] url` names one.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ares.db";
+
+/// A secret value: deserializes from a string, never prints.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret in clear, for the one place that needs it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Everything ARES is configured with.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Settings {
+    #[serde(default)]
+    pub server: ServerSettings,
+    #[serde(default)]
+    pub database: DatabaseSettings,
+    #[serde(default)]
+    pub auth: AuthSettings,
+    #[serde(default)]
+    pub tiers: TierSettings,
+    #[serde(default)]
+    pub providers: Vec<ProviderSettings>,
+    #[serde(default)]
+    pub models: Vec<ModelSettings>,
+    #[serde(default)]
+    pub agents: Vec<Map<String, Value>>,
+    #[serde(default)]
+    pub templates: Vec<TemplateSettings>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Request bodies over this many bytes get 413.
+    pub max_body_bytes: usize,
+    /// HTTP worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings { host: "127.0.0.1".into(), port: 3000, max_body_bytes: 1024 * 1024, workers: None }
+    }
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: Option<String>,
+    pub max_connections: usize,
+    pub acquire_timeout_ms: u64,
+    pub statement_timeout_ms: u64,
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: None,
+            max_connections: 10,
+            acquire_timeout_ms: 5_000,
+            statement_timeout_ms: 30_000,
+            busy_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// The configured URL, or the embedded SQLite default.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        self.url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    }
+
+    /// The pool settings of the store adapter.
+    #[must_use]
+    pub fn pool(&self) -> ares_store::DbSettings {
+        ares_store::DbSettings {
+            url: self.url().to_owned(),
+            max_connections: self.max_connections,
+            acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+            busy_timeout: Duration::from_millis(self.busy_timeout_ms),
+        }
+    }
+}
+
+/// `[auth]`: normally set through `JWT_SECRET` and `API_KEY`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: Option<Secret>,
+    pub admin_secret: Option<Secret>,
+}
+
+/// A quota limit: a number, or `"unlimited"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Limit {
+    Count(u64),
+    Word(Unlimited),
+}
+
+/// The word `unlimited`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unlimited {
+    Unlimited,
+}
+
+impl Limit {
+    fn value(self) -> Option<u64> {
+        match self {
+            Limit::Count(n) => Some(n),
+            Limit::Word(Unlimited::Unlimited) => None,
+        }
+    }
+}
+
+/// `[tiers.<tier>]`: each key left out keeps the documented default.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuotaSettings {
+    pub monthly_requests: Option<Limit>,
+    pub monthly_tokens: Option<Limit>,
+    pub daily_requests: Option<Limit>,
+}
+
+impl QuotaSettings {
+    fn over(self, default: Quota) -> Quota {
+        let pick = |set: Option<Limit>, default: Option<u64>| set.map_or(default, Limit::value);
+        Quota {
+            monthly_requests: pick(self.monthly_requests, default.monthly_requests),
+            monthly_tokens: pick(self.monthly_tokens, default.monthly_tokens),
+            daily_requests: pick(self.daily_requests, default.daily_requests),
+        }
+    }
+}
+
+/// `[tiers]`
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TierSettings {
+    pub free: QuotaSettings,
+    pub dev: QuotaSettings,
+    pub pro: QuotaSettings,
+    pub enterprise: QuotaSettings,
+}
+
+impl TierSettings {
+    /// The quotas of every tier: the configured values over the documented defaults.
+    #[must_use]
+    pub fn quotas(&self) -> TierQuotas {
+        let defaults = TierQuotas::default();
+        TierQuotas {
+            free: self.free.over(defaults.free),
+            dev: self.dev.over(defaults.dev),
+            pro: self.pro.over(defaults.pro),
+            enterprise: self.enterprise.over(defaults.enterprise),
+        }
+    }
+}
+
+/// `[[providers]]`, in either spelling.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderSettings {
+    pub name: String,
+    #[serde(rename = "type", alias = "kind")]
+    pub kind: String,
+    #[serde(alias = "api_base")]
+    pub base_url: Option<String>,
+    pub api_key_env: Option<String>,
+    #[serde(default)]
+    pub models: Vec<NestedModelSettings>,
+    pub requests_per_day: Option<u64>,
+    pub tokens_per_minute: Option<u64>,
+}
+
+/// `[[providers.models]]`: `id` is the upstream's model id, `name` the id clients and agents use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NestedModelSettings {
+    pub id: String,
+    pub name: Option<String>,
+    pub context_length: Option<u32>,
+    pub supports_tools: Option<bool>,
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub fallbacks: Vec<String>,
+}
+
+/// Top-level `[[models]]`: `name` is the id clients and agents use, `model_id` the upstream's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSettings {
+    pub name: String,
+    pub provider: String,
+    pub model_id: Option<String>,
+    pub context_length: Option<u32>,
+    pub supports_tools: Option<bool>,
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub fallbacks: Vec<String>,
+}
+
+/// `[[templates]]`: an agent template seeded into the store at start-up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSettings {
+    pub name: String,
+    pub product_type: String,
+    pub agent_type: String,
+    pub config: Map<String, Value>,
+}
+
+/// Where the configuration comes from: a file path (when any) and the environment.
+pub struct Sources<'a> {
+    pub file: Option<PathBuf>,
+    pub env: &'a HashMap<String, String>,
+}
+
+impl Sources<'_> {
+    /// The file named by `--config`, else `ARES_CONFIG`, else `./ares.toml` when it exists.
+    #[must_use]
+    pub fn config_path(cli: Option<PathBuf>, env: &HashMap<String, String>) -> Option<PathBuf> {
+        cli.or_else(|| env.get("ARES_CONFIG").map(PathBuf::from))
+            .or_else(|| Path::new(DEFAULT_CONFIG).exists().then(|| PathBuf::from(DEFAULT_CONFIG)))
+    }
+}
+
+impl Settings {
+    /// Loads and checks the settings.
+    ///
+    /// # Errors
+    /// `StartupError` with a one-line message naming the file, line and key of a bad value, or the setting
+    /// that is missing or invalid.
+    pub fn load(sources: &Sources<'_>) -> Result<Settings, StartupError> {
+        if let Some(path) = &sources.file {
+            validate::check_file(path)?;
+        }
+        let mut builder = config::Config::builder();
+        if let Some(path) = &sources.file {
+            builder = builder.add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml));
+        }
+        let builder = builder
+            .add_source(
+                config::Environment::with_prefix("ARES")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .source(Some(sources.env.clone().into_iter().collect())),
+            )
+            .set_override_option("database.url", sources.env.get("DATABASE_URL").cloned())
+            .and_then(|b| b.set_override_option("auth.jwt_secret", sources.env.get("JWT_SECRET").cloned()))
+            .and_then(|b| b.set_override_option("auth.admin_secret", sources.env.get("API_KEY").cloned()))
+            .map_err(|err| StartupError::new(format!("invalid configuration: {err}")))?;
+        let settings: Settings = builder
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|err| StartupError::new(format!("invalid configuration: {err}")))?;
+        settings.validated()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use ares_domain::Tier;
+
+    use super::*;
+
+    const JWT: &str = "0123456789abcdef0123456789abcdef";
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut env: HashMap<String, String> = [("JWT_SECRET", JWT), ("API_KEY", "admin")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        env.extend(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        file
+    }
+
+    fn load(text: &str, env: &HashMap<String, String>) -> Result<Settings, StartupError> {
+        let file = file(text);
+        Settings::load(&Sources { file: Some(file.path().to_path_buf()), env })
+    }
+
+    #[test]
+    fn the_repository_config_loads_with_every_template_and_model() {
+        let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ares.toml"));
+        let settings = Settings::load(&Sources { file: Some(path), env: &env(&[]) }).unwrap();
+        assert_eq!(settings.agent_templates().unwrap().len(), 9);
+        let models = settings.model_entries().unwrap();
+        let tiers: Vec<_> = models.iter().filter_map(|m| m.tier.as_deref()).collect();
+        assert_eq!(tiers, ["fast", "balanced", "powerful", "deepseek", "local"]);
+        assert_eq!(settings.database.url(), DEFAULT_DATABASE_URL);
+        assert_eq!(settings.tiers.quotas(), TierQuotas::default());
+    }
+
+    #[test]
+    fn both_provider_spellings_give_the_same_models() {
+        let nested = r#"
+            [[providers]]
+            name = "groq"
+            type = "openai"
+            base_url = "https://api.groq.com/openai/v1"
+            api_key_env = "GROQ_API_KEY"
+            [[providers.models]]
+            id = "llama-3.3-70b-versatile"
+            name = "llama-3.3-70b"
+            context_length = 131072
+        "#;
+        let top_level = r#"
+            [[providers]]
+            name = "groq"
+            kind = "openai"
+            api_base = "https://api.groq.com/openai/v1"
+            api_key_env = "GROQ_API_KEY"
+            [[models]]
+            name = "llama-3.3-70b"
+            provider = "groq"
+            model_id = "llama-3.3-70b-versatile"
+            context_length = 131072
+        "#;
+        let a = load(nested, &env(&[])).unwrap();
+        let b = load(top_level, &env(&[])).unwrap();
+        assert_eq!(a.model_entries().unwrap(), b.model_entries().unwrap());
+        assert_eq!(a.providers[0].base_url, b.providers[0].base_url);
+        assert_eq!(a.model_entries().unwrap()[0].upstream_id, "llama-3.3-70b-versatile");
+    }
+
+    #[test]
+    fn environment_variables_override_the_file() {
+        let text = "[server]\nport = 3000\n[database]\nurl = \"sqlite://file.db\"\n";
+        let settings = load(
+            text,
+            &env(&[
+                ("ARES__SERVER__PORT", "8080"),
+                ("DATABASE_URL", "postgres://u@h/db"),
+                ("ARES__TIERS__FREE__DAILY_REQUESTS", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.server.port, 8080);
+        assert_eq!(settings.database.url(), "postgres://u@h/db");
+        assert_eq!(settings.tiers.quotas().of(Tier::Free).daily_requests, Some(5));
+        assert_eq!(settings.tiers.quotas().of(Tier::Free).monthly_requests, Some(1_000));
+    }
+
+    #[test]
+    fn a_limit_can_be_lifted_with_unlimited() {
+        let settings = load("[tiers.pro]\nmonthly_tokens = \"unlimited\"\n", &env(&[])).unwrap();
+        assert_eq!(settings.tiers.quotas().of(Tier::Pro).monthly_tokens, None);
+        assert_eq!(settings.tiers.quotas().of(Tier::Pro).monthly_requests, Some(100_000));
+    }
+
+    #[test]
+    fn a_bad_value_names_the_file_line_and_key() {
+        let text = "[server]\nhost = \"127.0.0.1\"\nport = \"three thousand\"\n";
+        let file = file(text);
+        let err = Settings::load(&Sources { file: Some(file.path().to_path_buf()), env: &env(&[]) }).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("invalid config file {}: line 3, column 8:", file.path().display())),
+            "{message}"
+        );
+        assert!(message.ends_with("key `server.port`"), "{message}");
+        assert!(!message.contains('\n'));
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_file_and_line() {
+        let message = load("[server\nport = 1\n", &env(&[])).unwrap_err().to_string();
+        assert!(message.contains(": line 1, column"), "{message}");
+    }
+
+    #[test]
+    fn a_misspelt_key_is_refused() {
+        let message = load("[server]\nprot = 3000\n", &env(&[])).unwrap_err().to_string();
+        assert!(message.contains("unknown field `prot`") && message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn secrets_are_required_and_the_jwt_secret_must_be_long() {
+        let short = load("", &env(&[("JWT_SECRET", "short")])).unwrap_err();
+        assert_eq!(short.to_string(), "JWT_SECRET must be at least 32 characters");
+        let mut no_admin = env(&[]);
+        no_admin.remove("API_KEY");
+        let missing = Settings::load(&Sources { file: None, env: &no_admin }).unwrap_err();
+        assert_eq!(missing.to_string(), "API_KEY (the admin secret for /api/admin/*) must be set");
+        let mut no_jwt = env(&[]);
+        no_jwt.remove("JWT_SECRET");
+        let missing = Settings::load(&Sources { file: None, env: &no_jwt }).unwrap_err();
+        assert_eq!(missing.to_string(), "JWT_SECRET must be set (at least 32 characters)");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let settings = Settings::load(&Sources { file: None, env: &env(&[]) }).unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains(JWT) && !debug.contains("\"admin\""), "{debug}");
+    }
+
+    #[test]
+    fn models_must_name_a_configured_provider_and_a_known_tier() {
+        let unknown_provider = "[[models]]\nname = \"m\"\nprovider = \"nope\"\n";
+        assert_eq!(
+            load(unknown_provider, &env(&[])).unwrap_err().to_string(),
+            "model 'm' names unknown provider 'nope'"
+        );
+        let bad_tier =
+            "[[providers]]\nname = \"p\"\ntype = \"openai\"\n[[providers.models]]\nid = \"m\"\ntier = \"turbo\"\n";
+        assert!(load(bad_tier, &env(&[])).unwrap_err().to_string().starts_with("model 'm' has unknown tier 'turbo'"));
+        let bad_kind = "[[providers]]\nname = \"p\"\ntype = \"grpc\"\n";
+        assert!(load(bad_kind, &env(&[])).unwrap_err().to_string().starts_with("provider 'p' has unknown type 'grpc'"));
+    }
+
+    #[test]
+    fn an_invalid_template_is_named() {
+        let text = "[[templates]]\nname = \"t\"\nproduct_type = \"poker\"\nagent_type = \"x\"\n[templates.config]\nmodel = \"m\"\n";
+        let message = load(text, &env(&[])).unwrap_err().to_string();
+        assert_eq!(message, "template 't': Invalid product_type: 'poker'. Valid product types: generic, kasino, ehb");
+    }
+}

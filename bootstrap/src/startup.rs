@@ -1,0 +1,143 @@
+//! Wiring: the store, the use cases and the HTTP server, built from the settings.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use ares_application::keys::RandomKeyGenerator;
+use ares_application::ports::Clock;
+use ares_application::usecases::{Agents, ApiKeys, Provisioning, Templates, Tenants};
+use ares_http::{AdminSecret, AppState};
+use ares_store::{AgentStore, ApiKeyStore, Db, TemplateStore, TenantStore};
+use chrono::{DateTime, Utc};
+use tracing_actix_web::TracingLogger;
+
+use crate::settings::{Settings, StartupError};
+
+/// The wall clock.
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects and migrates the store, seeds the templates, and binds the listener.
+    ///
+    /// # Errors
+    /// `StartupError` when the database cannot be reached or migrated, or the address cannot be bound.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let pool = settings.database.pool();
+        let db = Db::connect(&pool)
+            .await
+            .map_err(|err| StartupError::new(format!("cannot use the database {}: {err:#}", redacted(&pool.url))))?;
+        let templates = settings.agent_templates()?;
+        let state = web::Data::new(wire(db, &settings));
+        state
+            .templates
+            .seed(&templates)
+            .await
+            .map_err(|err| StartupError::new(format!("cannot seed the agent templates: {err:#}")))?;
+        tracing::info!(templates.count = templates.len(), database = state.store.backend(), "store ready");
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener =
+            TcpListener::bind(&address).map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?;
+        let port =
+            listener.local_addr().map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?.port();
+        let server = serve(listener, state, &settings)
+            .map_err(|err| StartupError::new(format!("cannot serve on {address}: {err:#}")))?;
+        Ok(Application { port, server })
+    }
+
+    /// The port the server listens on (useful when configured as 0).
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    #[must_use]
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped (a signal, or its handle).
+    ///
+    /// # Errors
+    /// When the server fails while running.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn wire(db: Db, settings: &Settings) -> AppState {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let keys = Arc::new(RandomKeyGenerator);
+    let tenants = Arc::new(TenantStore::new(db.clone()));
+    let templates = Arc::new(TemplateStore::new(db.clone()));
+    let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
+    AppState {
+        tenants: Tenants::new(tenants.clone(), clock.clone()),
+        provisioning: Provisioning::new(tenants.clone(), templates.clone(), keys.clone(), clock.clone()),
+        api_keys: ApiKeys::new(Arc::new(ApiKeyStore::new(db.clone())), tenants.clone(), keys, clock.clone()),
+        agents: Agents::new(Arc::new(AgentStore::new(db.clone())), tenants, clock),
+        templates: Templates::new(templates),
+        store: Arc::new(db),
+        admin_secret: AdminSecret::new(admin_secret),
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings) -> anyhow::Result<Server> {
+    let limit = settings.server.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(ErrorHandlers::new().default_handler_client(ares_http::rewrite_empty_errors))
+            .wrap(TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(ares_http::json_config(limit))
+            .app_data(ares_http::payload_config(limit))
+            .configure(ares_http::configure)
+            .default_service(web::to(ares_http::not_found))
+    })
+    .listen(listener)
+    .context("cannot listen")?;
+    let server = match settings.server.workers {
+        Some(workers) => server.workers(workers),
+        None => server,
+    };
+    Ok(server.disable_signals().run())
+}
+
+/// The URL with any password replaced, for messages.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((credentials, host)) = rest.split_once('@') else { return url.to_owned() };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redacted("postgres://ares:hunter2@db/ares"), "postgres://ares:***@db/ares");
+        assert_eq!(redacted("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(redacted("sqlite://data/ares.db"), "sqlite://data/ares.db");
+    }
+}

@@ -1,0 +1,145 @@
+//! `TestApp`: a running server on its own database, and the helpers tests share.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use actix_web::dev::ServerHandle;
+use ares_server::{Application, Settings, Sources};
+use ares_store::testing::TestDb;
+use ares_store::{Backend, Db};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+pub const ADMIN_SECRET: &str = "test-admin-secret-4f9c2a";
+const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-1234";
+
+/// Generates one `#[tokio::test]` per backend for each named `async fn(TestApp)` of the calling module.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(crate::helpers::TestApp::spawn(ares_store::Backend::Postgres).await).await;
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(crate::helpers::TestApp::spawn(ares_store::Backend::Sqlite).await).await;
+                }
+            )*
+        }
+    };
+}
+
+/// The repository's own default configuration.
+pub fn default_config() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ares.toml"))
+}
+
+/// A server running on its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    config: PathBuf,
+    handle: ServerHandle,
+}
+
+impl TestApp {
+    /// A server with the default configuration on a fresh database of `backend`.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(TestDb::new(backend).await, default_config()).await
+    }
+
+    /// A server with the configuration file `config` on `db`.
+    pub async fn spawn_with(db: TestDb, config: PathBuf) -> TestApp {
+        let (address, handle) = start(db.url(), &config).await;
+        TestApp { address, client: reqwest::Client::new(), db, config, handle }
+    }
+
+    /// Stops the server and starts a new one on the same database, with `config` (or the same file).
+    pub async fn restart(&mut self, config: Option<PathBuf>) {
+        self.handle.stop(true).await;
+        if let Some(config) = config {
+            self.config = config;
+        }
+        let (address, handle) = start(self.db.url(), &self.config).await;
+        self.address = address;
+        self.handle = handle;
+    }
+
+    /// A pool on the server's database, to look behind the API.
+    pub async fn store(&self) -> Db {
+        self.db.connect().await
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.address))
+    }
+
+    /// A request with the right admin secret.
+    pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).header("X-Admin-Secret", ADMIN_SECRET)
+    }
+
+    /// Provisions a client and returns the documented response body.
+    pub async fn provision(&self, name: &str, tier: &str, product_type: &str) -> Value {
+        let body = json!({"name": name, "tier": tier, "product_type": product_type, "api_key_name": "production"});
+        let response = self.admin(Method::POST, "/api/admin/provision-client").json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201, "provisioning {name}");
+        response.json().await.unwrap()
+    }
+
+    /// Creates a bare tenant and returns its id.
+    pub async fn create_tenant(&self, name: &str) -> String {
+        let response = self
+            .admin(Method::POST, "/api/admin/tenants")
+            .json(&json!({"name": name, "tier": "dev"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "creating {name}");
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and let in-flight requests finish; the database is dropped after.
+        drop(self.handle.stop(false));
+    }
+}
+
+async fn start(database_url: &str, config: &std::path::Path) -> (String, ServerHandle) {
+    let env = HashMap::from([
+        ("DATABASE_URL".to_owned(), database_url.to_owned()),
+        ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
+        ("API_KEY".to_owned(), ADMIN_SECRET.to_owned()),
+        ("ARES__SERVER__PORT".to_owned(), "0".to_owned()),
+        ("ARES__SERVER__WORKERS".to_owned(), "1".to_owned()),
+        ("ARES__SERVER__MAX_BODY_BYTES".to_owned(), "65536".to_owned()),
+    ]);
+    let settings = Settings::load(&Sources { file: Some(config.to_path_buf()), env: &env }).unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    (address, handle)
+}
+
+/// The status and JSON body of a response.
+pub async fn status_and_json(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// The documented error body (`error` and its machine-readable `code`).
+pub fn error(message: &str, code: &str) -> Value {
+    json!({"error": message, "code": code})
+}

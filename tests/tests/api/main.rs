@@ -1,0 +1,18 @@
+//! End-to-end tests: the real server (bootstrap's wiring, the repository's `ares.toml`) on port 0, over real HTTP,
+//! each test on a fresh database of its own. Tests listed in `on_both_backends!` run once on PostgreSQL and once
+//! on SQLite.
+
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+
+#[macro_use]
+mod helpers;
+
+mod admin_auth;
+mod agents;
+mod api_keys;
+mod health;
+mod persistence;
+mod provisioning;
+mod requests;
+mod templates;
+mod tenants;
