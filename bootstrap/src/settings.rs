@@ -8,13 +8,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ares_domain::{Quota, TierQuotas};
+use ares_application::usecases::RoutingPolicy;
+use ares_domain::routing::{Backoff, BreakerPolicy};
+use ares_domain::{NetworkSeconds, Quota, TierQuotas};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 mod validate;
 
-pub use validate::{ModelEntry, StartupError};
+pub use validate::StartupError;
 
 /// The configuration file used when none is named.
 pub const DEFAULT_CONFIG: &str = "ares.toml";
@@ -52,6 +54,8 @@ pub struct Settings {
     #[serde(default)]
     pub tiers: TierSettings,
     #[serde(default)]
+    pub routing: RoutingSettings,
+    #[serde(default)]
     pub providers: Vec<ProviderSettings>,
     #[serde(default)]
     pub models: Vec<ModelSettings>,
@@ -59,6 +63,19 @@ pub struct Settings {
     pub agents: Vec<Map<String, Value>>,
     #[serde(default)]
     pub templates: Vec<TemplateSettings>,
+    /// The process environment, for the variables providers name (`api_key_env`).
+    #[serde(skip)]
+    pub environment: Environment,
+}
+
+/// The environment variables ARES was started with. Never printed: they hold provider keys.
+#[derive(Clone, Default)]
+pub struct Environment(pub HashMap<String, String>);
+
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Environment({} variables, redacted)", self.0.len())
+    }
 }
 
 /// `[server]`
@@ -198,8 +215,57 @@ impl TierSettings {
     }
 }
 
+/// `[routing]`: retries, circuit breaking, and how often providers changed on other instances are picked up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// The first retry waits about this long; each next one twice as long (with jitter).
+    pub retry_base_delay_ms: u64,
+    pub retry_max_delay_ms: u64,
+    /// A `Retry-After` longer than this fails over at once instead of waiting.
+    pub max_retry_wait_seconds: u64,
+    /// Failures in a row that open a provider's circuit.
+    pub circuit_failure_threshold: u32,
+    /// How long an open circuit skips the provider before one probe call.
+    pub circuit_cooldown_seconds: u64,
+    /// How often the stored providers are reread (changes made through another instance).
+    pub reload_interval_seconds: u64,
+}
+
+impl Default for RoutingSettings {
+    fn default() -> Self {
+        RoutingSettings {
+            retry_base_delay_ms: 250,
+            retry_max_delay_ms: 4_000,
+            max_retry_wait_seconds: 10,
+            circuit_failure_threshold: 5,
+            circuit_cooldown_seconds: 30,
+            reload_interval_seconds: 5,
+        }
+    }
+}
+
+impl RoutingSettings {
+    /// The router's policy.
+    #[must_use]
+    pub fn policy(&self) -> RoutingPolicy {
+        RoutingPolicy {
+            backoff: Backoff {
+                base: Duration::from_millis(self.retry_base_delay_ms),
+                max: Duration::from_millis(self.retry_max_delay_ms.max(self.retry_base_delay_ms)),
+            },
+            breaker: BreakerPolicy {
+                failure_threshold: self.circuit_failure_threshold,
+                cooldown: Duration::from_secs(self.circuit_cooldown_seconds),
+            },
+            max_retry_wait: Duration::from_secs(self.max_retry_wait_seconds),
+        }
+    }
+}
+
 /// `[[providers]]`, in either spelling.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProviderSettings {
     pub name: String,
     #[serde(rename = "type", alias = "kind")]
@@ -209,8 +275,13 @@ pub struct ProviderSettings {
     pub api_key_env: Option<String>,
     #[serde(default)]
     pub models: Vec<NestedModelSettings>,
+    /// This provider's own limits, enforced before calling it.
     pub requests_per_day: Option<u64>,
     pub tokens_per_minute: Option<u64>,
+    /// Timeouts, retries and the connection pool (`[providers.network]`, in seconds).
+    pub network: Option<NetworkSeconds>,
+    /// `false` starts the provider disabled; an operator's enable or disable through the API then wins.
+    pub enabled: Option<bool>,
 }
 
 /// `[[providers.models]]`: `id` is the upstream's model id, `name` the id clients and agents use.
@@ -291,10 +362,11 @@ impl Settings {
             .and_then(|b| b.set_override_option("auth.jwt_secret", sources.env.get("JWT_SECRET").cloned()))
             .and_then(|b| b.set_override_option("auth.admin_secret", sources.env.get("API_KEY").cloned()))
             .map_err(|err| StartupError::new(format!("invalid configuration: {err}")))?;
-        let settings: Settings = builder
+        let mut settings: Settings = builder
             .build()
             .and_then(config::Config::try_deserialize)
             .map_err(|err| StartupError::new(format!("invalid configuration: {err}")))?;
+        settings.environment = Environment(sources.env.clone());
         settings.validated()
     }
 }
@@ -334,8 +406,9 @@ mod tests {
         let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ares.toml"));
         let settings = Settings::load(&Sources { file: Some(path), env: &env(&[]) }).unwrap();
         assert_eq!(settings.agent_templates().unwrap().len(), 9);
-        let models = settings.model_entries().unwrap();
-        let tiers: Vec<_> = models.iter().filter_map(|m| m.tier.as_deref()).collect();
+        let providers = settings.configured_providers(chrono::Utc::now()).unwrap();
+        let tiers: Vec<_> =
+            providers.iter().flat_map(|p| &p.models).filter_map(|m| m.tier.map(|t| t.as_str())).collect();
         assert_eq!(tiers, ["fast", "balanced", "powerful", "deepseek", "local"]);
         assert_eq!(settings.database.url(), DEFAULT_DATABASE_URL);
         assert_eq!(settings.tiers.quotas(), TierQuotas::default());
@@ -366,11 +439,12 @@ mod tests {
             model_id = "llama-3.3-70b-versatile"
             context_length = 131072
         "#;
-        let a = load(nested, &env(&[])).unwrap();
-        let b = load(top_level, &env(&[])).unwrap();
-        assert_eq!(a.model_entries().unwrap(), b.model_entries().unwrap());
-        assert_eq!(a.providers[0].base_url, b.providers[0].base_url);
-        assert_eq!(a.model_entries().unwrap()[0].upstream_id, "llama-3.3-70b-versatile");
+        let now = chrono::Utc::now();
+        let a = load(nested, &env(&[])).unwrap().configured_providers(now).unwrap();
+        let b = load(top_level, &env(&[])).unwrap().configured_providers(now).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a[0].models[0].upstream_id, "llama-3.3-70b-versatile");
+        assert_eq!(a[0].models[0].name, "llama-3.3-70b");
     }
 
     #[test]
@@ -457,6 +531,44 @@ mod tests {
         assert!(load(bad_tier, &env(&[])).unwrap_err().to_string().starts_with("model 'm' has unknown tier 'turbo'"));
         let bad_kind = "[[providers]]\nname = \"p\"\ntype = \"grpc\"\n";
         assert!(load(bad_kind, &env(&[])).unwrap_err().to_string().starts_with("provider 'p' has unknown type 'grpc'"));
+    }
+
+    #[test]
+    fn provider_network_limits_and_routing_are_read() {
+        let text = r#"
+            [routing]
+            retry_base_delay_ms = 10
+            circuit_failure_threshold = 2
+            [[providers]]
+            name = "local"
+            type = "ollama"
+            requests_per_day = 100
+            enabled = false
+            [providers.network]
+            request_timeout_seconds = 0.5
+            max_retries = 0
+        "#;
+        let settings = load(text, &env(&[])).unwrap();
+        let provider = &settings.configured_providers(chrono::Utc::now()).unwrap()[0];
+        assert_eq!(provider.network.request_timeout, Duration::from_millis(500));
+        assert_eq!(
+            (provider.network.max_retries, provider.limits.requests_per_day, provider.enabled),
+            (0, Some(100), false)
+        );
+        let policy = settings.routing.policy();
+        assert_eq!((policy.backoff.base, policy.breaker.failure_threshold), (Duration::from_millis(10), 2));
+        let bad = "[[providers]]\nname = \"p\"\ntype = \"openai\"\n[providers.network]\nrequest_timeout_seconds = -1\n";
+        assert_eq!(
+            load(bad, &env(&[])).unwrap_err().to_string(),
+            "provider 'p': Invalid network settings: request_timeout_seconds must be a positive number of seconds"
+        );
+    }
+
+    #[test]
+    fn the_environment_is_kept_for_provider_keys_but_never_printed() {
+        let settings = Settings::load(&Sources { file: None, env: &env(&[("GROQ_API_KEY", "gsk-secret")]) }).unwrap();
+        assert_eq!(settings.environment.0.get("GROQ_API_KEY").map(String::as_str), Some("gsk-secret"));
+        assert!(!format!("{settings:?}").contains("gsk-secret"));
     }
 
     #[test]

@@ -1,17 +1,21 @@
-//! Wiring: the store, the use cases and the HTTP server, built from the settings.
+//! Wiring: the store, the model router and its providers, the use cases and the HTTP server, built from the
+//! settings.
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use ares_application::keys::RandomKeyGenerator;
-use ares_application::ports::Clock;
-use ares_application::usecases::{Agents, ApiKeys, Provisioning, Templates, Tenants};
+use ares_application::ports::{Clock, Timer};
+use ares_application::usecases::{Agents, ApiKeys, ModelRouter, Providers, Provisioning, Templates, Tenants};
 use ares_http::{AdminSecret, AppState};
-use ares_store::{AgentStore, ApiKeyStore, Db, TemplateStore, TenantStore};
+use ares_llm::Connector;
+use ares_store::{AgentStore, ApiKeyStore, Db, ProviderStore, TemplateStore, TenantStore};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tracing_actix_web::TracingLogger;
 
@@ -26,10 +30,22 @@ impl Clock for SystemClock {
     }
 }
 
+/// Waits on tokio's timer.
+struct TokioTimer;
+
+#[async_trait]
+impl Timer for TokioTimer {
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
 /// A built server, bound to its port, not yet serving.
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
+    reload_interval: Duration,
 }
 
 impl Application {
@@ -43,27 +59,41 @@ impl Application {
             .await
             .map_err(|err| StartupError::new(format!("cannot use the database {}: {err:#}", redacted(&pool.url))))?;
         let templates = settings.agent_templates()?;
+        let providers = settings.configured_providers(Utc::now())?;
         let state = web::Data::new(wire(db, &settings));
         state
             .templates
             .seed(&templates)
             .await
             .map_err(|err| StartupError::new(format!("cannot seed the agent templates: {err:#}")))?;
+        state
+            .providers
+            .seed(&providers)
+            .await
+            .map_err(|err| StartupError::new(format!("cannot store the configured providers: {err:#}")))?;
+        report_models(&state.router);
         tracing::info!(templates.count = templates.len(), database = state.store.backend(), "store ready");
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener =
             TcpListener::bind(&address).map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?;
         let port =
             listener.local_addr().map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?.port();
-        let server = serve(listener, state, &settings)
+        let server = serve(listener, state.clone(), &settings)
             .map_err(|err| StartupError::new(format!("cannot serve on {address}: {err:#}")))?;
-        Ok(Application { port, server })
+        let reload_interval = Duration::from_secs(settings.routing.reload_interval_seconds.max(1));
+        Ok(Application { port, server, state, reload_interval })
     }
 
     /// The port the server listens on (useful when configured as 0).
     #[must_use]
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The model router, to look at routing from outside the HTTP API (tests, embedding).
+    #[must_use]
+    pub fn router(&self) -> Arc<ModelRouter> {
+        self.state.router.clone()
     }
 
     /// A handle to stop the server.
@@ -77,7 +107,35 @@ impl Application {
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let reloading = tokio::spawn(reload_providers(self.state, self.reload_interval));
+        let outcome = self.server.await;
+        reloading.abort();
+        outcome
+    }
+}
+
+/// Rereads the stored providers now and then, so changes made through another instance are routed here too.
+async fn reload_providers(state: web::Data<AppState>, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        if let Err(err) = state.providers.reload().await {
+            tracing::warn!(error = %err, "cannot reload the providers; routing with the previous set");
+        }
+    }
+}
+
+/// One line per model at start-up, so an operator sees at once which ones cannot be served and why.
+fn report_models(router: &ModelRouter) {
+    for status in router.models() {
+        match &status.reason {
+            None => tracing::info!(model = %status.model.name, provider = %status.provider, "model available"),
+            Some(reason) => {
+                tracing::warn!(model = %status.model.name, provider = %status.provider, %reason, "model unavailable");
+            }
+        }
     }
 }
 
@@ -87,12 +145,16 @@ fn wire(db: Db, settings: &Settings) -> AppState {
     let tenants = Arc::new(TenantStore::new(db.clone()));
     let templates = Arc::new(TemplateStore::new(db.clone()));
     let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
+    let connector = Arc::new(Connector::new(&settings.environment.0));
+    let router = Arc::new(ModelRouter::new(connector, clock.clone(), Arc::new(TokioTimer), settings.routing.policy()));
     AppState {
         tenants: Tenants::new(tenants.clone(), clock.clone()),
         provisioning: Provisioning::new(tenants.clone(), templates.clone(), keys.clone(), clock.clone()),
         api_keys: ApiKeys::new(Arc::new(ApiKeyStore::new(db.clone())), tenants.clone(), keys, clock.clone()),
-        agents: Agents::new(Arc::new(AgentStore::new(db.clone())), tenants, clock),
+        agents: Agents::new(Arc::new(AgentStore::new(db.clone())), tenants, clock.clone()),
         templates: Templates::new(templates),
+        providers: Providers::new(Arc::new(ProviderStore::new(db.clone())), router.clone(), clock),
+        router,
         store: Arc::new(db),
         admin_secret: AdminSecret::new(admin_secret),
         version: env!("CARGO_PKG_VERSION"),

@@ -26,7 +26,7 @@ pub enum InvalidAgent {
     Config(String),
 }
 
-fn is_identifier(raw: &str, max_len: usize) -> bool {
+pub(crate) fn is_identifier(raw: &str, max_len: usize) -> bool {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     !raw.is_empty() && raw.len() <= max_len && raw.chars().all(allowed)
 }

@@ -1,10 +1,13 @@
-//! ARES domain: the entities of a multi-tenant LLM platform (tenants, tiers, agents, templates, API keys, runs),
-//! their validated values and the pure policies over them. No I/O, no async, no frameworks.
+//! ARES domain: the entities of a multi-tenant LLM platform (tenants, tiers, agents, templates, API keys, runs,
+//! model providers), their validated values and the pure policies over them (quotas, model routing). No I/O, no
+//! async, no frameworks.
 
 pub mod agent;
 pub mod api_key;
 pub mod ids;
 pub mod product;
+pub mod provider;
+pub mod routing;
 pub mod run;
 pub mod tenant;
 pub mod tier;
@@ -13,6 +16,10 @@ pub use agent::{Agent, AgentConfig, AgentName, AgentStatus, AgentTemplate, Agent
 pub use api_key::{ApiKey, KeyHash, RawApiKey};
 pub use ids::{AgentId, ApiKeyId, InvalidId, RunId, TenantId};
 pub use product::{InvalidProductType, ProductType};
+pub use provider::{
+    Credential, InvalidProvider, ModelSpec, ModelTier, NetworkConfig, NetworkSeconds, Provider, ProviderKind,
+    ProviderLimits, ProviderName, ProviderSecret, ProviderSource,
+};
 pub use run::{Run, RunStatus};
 pub use tenant::{InvalidTenantName, Tenant, TenantName, TenantStats};
 pub use tier::{InvalidTier, Quota, Tier, TierQuotas};

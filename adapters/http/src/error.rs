@@ -2,10 +2,12 @@
 //! `{"error": "...", "code": "..."}`. Server errors log their cause chain once, here, and answer an opaque body.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpResponse, ResponseError};
+use ares_application::ports::ProviderError;
 use ares_application::ports::RepoError;
-use ares_application::usecases::{AgentError, ApiKeyError, ProvisionError, TenantError};
-use ares_domain::{InvalidAgent, InvalidProductType, InvalidTenantName, InvalidTier};
+use ares_application::usecases::{AgentError, ApiKeyError, ProvidersError, ProvisionError, RouteError, TenantError};
+use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier};
 use serde_json::json;
 
 /// An error answered to the client.
@@ -32,6 +34,18 @@ pub enum ApiError {
     /// 422: well-formed, but a value is not allowed.
     #[error("{0}")]
     Unprocessable(String),
+    /// 429: a rate limit or quota was hit; `retry_after` in seconds, when known, is also sent as `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: Option<u64> },
+    /// 502: an upstream provider failed, or refused ARES itself (a bad key, an unknown model id).
+    #[error("{0}")]
+    BadGateway(String),
+    /// 503: no provider can serve the request right now.
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    /// 504: the provider did not answer in time.
+    #[error("{0}")]
+    GatewayTimeout(String),
     /// 500: the server failed; the cause is logged, never sent.
     #[error("Internal server error")]
     Internal(#[source] anyhow::Error),
@@ -52,6 +66,10 @@ impl ApiError {
             Self::Conflict(_) => "CONFLICT",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::Unprocessable(_) => "VALIDATION_ERROR",
+            Self::TooManyRequests { .. } => "RATE_LIMIT_EXCEEDED",
+            Self::BadGateway(_) => "PROVIDER_ERROR",
+            Self::ServiceUnavailable(_) => "PROVIDER_UNAVAILABLE",
+            Self::GatewayTimeout(_) => "PROVIDER_TIMEOUT",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -67,6 +85,10 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            Self::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -75,7 +97,13 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) = self {
             tracing::error!(error.cause_chain = ?cause, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(json!({ "error": self.to_string(), "code": self.code() }))
+        let mut body = json!({ "error": self.to_string(), "code": self.code() });
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::TooManyRequests { retry_after: Some(seconds), .. } = self {
+            body["retry_after"] = json!(seconds);
+            response.insert_header((RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(body)
     }
 }
 
@@ -151,6 +179,45 @@ impl From<AgentError> for ApiError {
     }
 }
 
+impl From<InvalidProvider> for ApiError {
+    fn from(err: InvalidProvider) -> Self {
+        Self::Unprocessable(err.to_string())
+    }
+}
+
+impl From<ProvidersError> for ApiError {
+    fn from(err: ProvidersError) -> Self {
+        match err {
+            ProvidersError::NotFound(_) => Self::NotFound(err.to_string()),
+            ProvidersError::Duplicate(_) | ProvidersError::ReadOnly(_) | ProvidersError::ModelTaken { .. } => {
+                Self::Conflict(err.to_string())
+            }
+            ProvidersError::Invalid(invalid) => invalid.into(),
+            ProvidersError::Discovery { .. } => Self::BadGateway(err.to_string()),
+            ProvidersError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<RouteError> for ApiError {
+    fn from(err: RouteError) -> Self {
+        let message = err.to_string();
+        let timed_out = matches!(err, RouteError::Failed { error: ProviderError::Timeout, .. });
+        match err {
+            RouteError::UnknownModel(_) => Self::Unprocessable(message),
+            RouteError::RateLimited { retry_after, .. } => {
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                Self::TooManyRequests { message, retry_after: Some(seconds) }
+            }
+            // The request itself was refused (too long, malformed for this model): the client can fix it.
+            RouteError::Rejected { status: 400 | 413 | 422, .. } => Self::BadRequest(message),
+            RouteError::Failed { .. } if timed_out => Self::GatewayTimeout(message),
+            RouteError::Rejected { .. } | RouteError::Failed { .. } => Self::BadGateway(message),
+            RouteError::Unavailable { .. } => Self::ServiceUnavailable(message),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::body::to_bytes;
@@ -177,6 +244,40 @@ mod tests {
                 json!({"error": "Invalid tier: 'gold'. Valid tiers: free, dev, pro, enterprise", "code": "VALIDATION_ERROR"})
             )
         );
+    }
+
+    #[actix_web::test]
+    async fn a_provider_rate_limit_answers_the_documented_body_and_retry_after() {
+        let err: ApiError = RouteError::RateLimited {
+            provider: ares_domain::ProviderName::parse("groq").unwrap(),
+            retry_after: std::time::Duration::from_millis(59_500),
+        }
+        .into();
+        let response = err.error_response();
+        assert_eq!(response.headers().get(RETRY_AFTER).unwrap(), "60");
+        let bytes = to_bytes(response.into_body()).await.unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+            json!({"error": "Rate limit exceeded for provider 'groq'", "code": "RATE_LIMIT_EXCEEDED", "retry_after": 60})
+        );
+    }
+
+    #[actix_web::test]
+    async fn provider_failures_map_to_gateway_statuses() {
+        let groq = || ares_domain::ProviderName::parse("groq").unwrap();
+        let rejected = |status| RouteError::Rejected { provider: groq(), status, message: "m".into() };
+        assert_eq!(body_of(rejected(400).into()).await.0, 400);
+        assert_eq!(body_of(rejected(401).into()).await.0, 502);
+        assert_eq!(body_of(RouteError::Failed { provider: groq(), error: ProviderError::Timeout }.into()).await.0, 504);
+        let unavailable = RouteError::Unavailable { target: "m".into(), reasons: vec!["groq: disabled".into()] };
+        assert_eq!(
+            body_of(unavailable.into()).await,
+            (
+                503,
+                json!({"error": "No provider is available for model 'm': groq: disabled", "code": "PROVIDER_UNAVAILABLE"})
+            )
+        );
+        assert_eq!(body_of(RouteError::UnknownModel("x".into()).into()).await.0, 422);
     }
 
     #[actix_web::test]

@@ -4,7 +4,7 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::admin_auth::require_admin;
-use crate::handlers::{agents, api_keys, health, provision, templates, tenants};
+use crate::handlers::{agents, api_keys, health, models, providers, provision, templates, tenants};
 
 /// Registers all routes. Everything under `/api/admin` requires the admin secret.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,6 +20,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/tenants/{id}/agents/{name}").put(agents::update::handle).delete(agents::delete::handle),
             )
-            .service(web::resource("/agent-templates").get(templates::list::handle)),
+            .service(web::resource("/agent-templates").get(templates::list::handle))
+            .service(web::resource("/models").get(models::list::handle))
+            .service(web::resource("/providers").get(providers::list::handle).post(providers::create::handle))
+            .service(
+                web::resource("/providers/{id}")
+                    .get(providers::get::handle)
+                    .put(providers::update::handle)
+                    .delete(providers::delete::handle),
+            )
+            .service(web::resource("/providers/{id}/enable").post(providers::enable::handle))
+            .service(web::resource("/providers/{id}/disable").post(providers::disable::handle))
+            .service(web::resource("/providers/{id}/models/refresh").post(providers::refresh_models::handle)),
     );
 }

@@ -25,6 +25,8 @@ fn conflict_of(which: &str) -> Conflict {
         Conflict::TenantName
     } else if which.contains("agents_tenant_name") || which.contains("agents.tenant_id, agents.name") {
         Conflict::AgentName
+    } else if which.contains("providers_pkey") || which.contains("providers.name") {
+        Conflict::ProviderName
     } else {
         Conflict::Other
     }
@@ -45,6 +47,8 @@ mod tests {
         assert_eq!(conflict_of("UNIQUE constraint failed: tenants.name"), Conflict::TenantName);
         assert_eq!(conflict_of("agents_tenant_name_unique"), Conflict::AgentName);
         assert_eq!(conflict_of("UNIQUE constraint failed: agents.tenant_id, agents.name"), Conflict::AgentName);
+        assert_eq!(conflict_of("providers_pkey"), Conflict::ProviderName);
+        assert_eq!(conflict_of("UNIQUE constraint failed: providers.name"), Conflict::ProviderName);
         assert_eq!(conflict_of("api_keys_hash_unique"), Conflict::Other);
     }
 }

@@ -67,8 +67,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    providers (name) {
+        name -> Text,
+        kind -> Text,
+        base_url -> Nullable<Text>,
+        api_key_env -> Nullable<Text>,
+        api_key -> Nullable<Text>,
+        models -> Text,
+        requests_per_day -> Nullable<BigInt>,
+        tokens_per_minute -> Nullable<BigInt>,
+        connect_timeout_ms -> BigInt,
+        request_timeout_ms -> BigInt,
+        max_retries -> Integer,
+        max_idle_per_host -> Integer,
+        idle_timeout_ms -> BigInt,
+        enabled -> Bool,
+        source -> Text,
+        position -> Integer,
+        discovered_models -> Text,
+        models_refreshed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(agents -> tenants (tenant_id));
 diesel::joinable!(runs -> tenants (tenant_id));
 
-diesel::allow_tables_to_appear_in_same_query!(tenants, api_keys, agents, agent_templates, runs);
+diesel::allow_tables_to_appear_in_same_query!(tenants, api_keys, agents, agent_templates, runs, providers);

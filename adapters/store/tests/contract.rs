@@ -4,14 +4,16 @@
 #![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
 use ares_application::ports::{
-    AgentRepository, ApiKeyRepository, Conflict, RepoError, RunRepository, TemplateRepository, TenantRepository,
+    AgentRepository, ApiKeyRepository, Conflict, ProviderRepository, RepoError, RunRepository, TemplateRepository,
+    TenantRepository,
 };
 use ares_domain::{
-    Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, ProductType, RawApiKey, Run, RunId, RunStatus,
-    Tenant, TenantId, TenantName, Tier,
+    Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, Credential, ModelSpec, ModelTier, NetworkConfig,
+    ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSecret, ProviderSource, RawApiKey, Run,
+    RunId, RunStatus, Tenant, TenantId, TenantName, Tier,
 };
 use ares_store::testing::TestDb;
-use ares_store::{AgentStore, ApiKeyStore, Backend, RunStore, TemplateStore, TenantStore};
+use ares_store::{AgentStore, ApiKeyStore, Backend, ProviderStore, RunStore, TemplateStore, TenantStore};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
 
@@ -50,6 +52,9 @@ contract!(
     agent_list_carries_run_figures,
     api_keys_are_listed_per_tenant_without_their_secret,
     templates_are_replaced_exactly_and_idempotently,
+    providers_round_trip_with_their_models_network_and_credentials,
+    a_taken_provider_name_is_a_provider_name_conflict,
+    syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_alone,
 );
 
 /// Whole seconds, so a timestamp reads back equal on both backends.
@@ -64,6 +69,7 @@ struct Stores {
     keys: ApiKeyStore,
     templates: TemplateStore,
     runs: RunStore,
+    providers: ProviderStore,
 }
 
 async fn stores(backend: Backend) -> Stores {
@@ -74,7 +80,8 @@ async fn stores(backend: Backend) -> Stores {
         agents: AgentStore::new(db.clone()),
         keys: ApiKeyStore::new(db.clone()),
         templates: TemplateStore::new(db.clone()),
-        runs: RunStore::new(db),
+        runs: RunStore::new(db.clone()),
+        providers: ProviderStore::new(db),
         _db: test_db,
     }
 }
@@ -327,4 +334,83 @@ async fn expired_keys_keep_their_expiry_through_the_store() {
     let expiring = ApiKey { expires_at: Some(at(13) + Duration::days(30)), ..key(a.id, KEY_A) };
     s.keys.insert(&expiring).await.unwrap();
     assert_eq!(s.keys.list(a.id).await.unwrap()[0].expires_at, expiring.expires_at);
+}
+
+fn provider(name: &str, source: ProviderSource, models: &[&str]) -> Provider {
+    Provider {
+        name: ProviderName::parse(name).unwrap(),
+        kind: ProviderKind::Anthropic,
+        base_url: Some("http://127.0.0.1:9/v1".into()),
+        credential: Credential::Env("ANTHROPIC_API_KEY".into()),
+        models: models
+            .iter()
+            .map(|m| ModelSpec {
+                name: (*m).into(),
+                upstream_id: format!("{m}-2026"),
+                context_length: Some(200_000),
+                supports_tools: true,
+                tier: Some(ModelTier::Powerful),
+                fallbacks: vec!["other".into()],
+            })
+            .collect(),
+        limits: ProviderLimits { requests_per_day: Some(14_400), tokens_per_minute: None },
+        network: NetworkConfig {
+            connect_timeout: std::time::Duration::from_millis(1500),
+            request_timeout: std::time::Duration::from_secs(30),
+            max_retries: 1,
+            max_idle_per_host: 4,
+            idle_timeout: std::time::Duration::from_secs(60),
+        },
+        enabled: true,
+        source,
+        discovered_models: vec![],
+        models_refreshed_at: None,
+        created_at: at(13),
+        updated_at: at(13),
+    }
+}
+
+async fn providers_round_trip_with_their_models_network_and_credentials(backend: Backend) {
+    let s = stores(backend).await;
+    let mut stored_key = provider("mine", ProviderSource::Api, &["claude"]);
+    stored_key.credential = Credential::Stored(ProviderSecret::new("sk-ant-123"));
+    stored_key.discovered_models = vec!["claude-a".into(), "claude-b".into()];
+    stored_key.models_refreshed_at = Some(at(14));
+    s.providers.insert(&stored_key).await.unwrap();
+    let name = stored_key.name.clone();
+    assert_eq!(s.providers.find(&name).await.unwrap(), Some(stored_key.clone()));
+    let updated = Provider { enabled: false, credential: Credential::None, base_url: None, ..stored_key };
+    assert!(s.providers.update(&updated).await.unwrap());
+    assert_eq!(s.providers.find(&name).await.unwrap(), Some(updated));
+    assert!(s.providers.delete(&name).await.unwrap());
+    assert!(!s.providers.delete(&name).await.unwrap());
+    assert!(!s.providers.update(&provider("mine", ProviderSource::Api, &[])).await.unwrap());
+}
+
+async fn a_taken_provider_name_is_a_provider_name_conflict(backend: Backend) {
+    let s = stores(backend).await;
+    s.providers.insert(&provider("groq", ProviderSource::Api, &[])).await.unwrap();
+    let err = s.providers.insert(&provider("groq", ProviderSource::Api, &[])).await.unwrap_err();
+    assert!(matches!(err, RepoError::Conflict(Conflict::ProviderName)), "{err:?}");
+}
+
+async fn syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_alone(backend: Backend) {
+    let s = stores(backend).await;
+    s.providers.insert(&provider("mine", ProviderSource::Api, &["m"])).await.unwrap();
+    let (a, b) =
+        (provider("b-first", ProviderSource::Config, &["x"]), provider("a-second", ProviderSource::Config, &["y"]));
+    s.providers.sync_configured(&[a.clone(), b.clone()]).await.unwrap();
+    let names = |list: Vec<Provider>| list.into_iter().map(|p| p.name.to_string()).collect::<Vec<_>>();
+    assert_eq!(names(s.providers.list().await.unwrap()), ["b-first", "a-second", "mine"]);
+
+    let disabled = Provider { enabled: false, discovered_models: vec!["found".into()], ..a.clone() };
+    assert!(s.providers.update(&disabled).await.unwrap());
+    let edited = Provider { base_url: Some("http://10.0.0.1/v1".into()), ..a.clone() };
+    s.providers.sync_configured(&[edited]).await.unwrap();
+    let list = s.providers.list().await.unwrap();
+    assert_eq!(names(list.clone()), ["b-first", "mine"], "a provider dropped from the file is removed");
+    assert_eq!(list[0].base_url.as_deref(), Some("http://10.0.0.1/v1"), "the file's definition wins");
+    assert!(!list[0].enabled, "the operator's disable survives");
+    assert_eq!(list[0].discovered_models, ["found"]);
+    assert_eq!(list[1].source, ProviderSource::Api);
 }

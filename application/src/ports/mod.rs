@@ -1,34 +1,53 @@
-//! Ports: the traits through which use cases reach storage, time and randomness. Adapters implement them; tests
-//! use the mockall mocks (`mocks` feature).
+//! Ports: the traits through which use cases reach storage, model providers, time and randomness. Adapters
+//! implement them; tests use the mockall mocks (`mocks` feature).
 
 mod agents;
 mod api_keys;
+mod chat_model;
 mod clock;
+mod connector;
 mod health;
+mod providers;
 mod runs;
 mod templates;
 mod tenants;
+mod timer;
 
 pub use agents::{AgentRepository, AgentSummary};
 pub use api_keys::{ApiKeyRepository, KeyGenerator};
+pub use chat_model::{
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role,
+    StreamEvent, ToolCall, ToolSpec, Usage,
+};
 pub use clock::Clock;
+pub use connector::ProviderConnector;
 pub use health::StoreProbe;
+pub use providers::ProviderRepository;
 pub use runs::RunRepository;
 pub use templates::TemplateRepository;
 pub use tenants::{TenantListing, TenantRepository};
+pub use timer::Timer;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use agents::MockAgentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use api_keys::{MockApiKeyRepository, MockKeyGenerator};
 #[cfg(any(test, feature = "mocks"))]
+pub use chat_model::MockChatModel;
+#[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
+#[cfg(any(test, feature = "mocks"))]
+pub use connector::MockProviderConnector;
+#[cfg(any(test, feature = "mocks"))]
+pub use providers::MockProviderRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use runs::MockRunRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use templates::MockTemplateRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use tenants::MockTenantRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use timer::MockTimer;
 
 /// Which uniqueness rule a write broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +56,8 @@ pub enum Conflict {
     TenantName,
     /// The tenant already has an agent with this name.
     AgentName,
+    /// A provider with this name exists.
+    ProviderName,
     /// Any other unique constraint (an API key hash, say).
     Other,
 }

@@ -1,17 +1,19 @@
 //! Start-up checks of the settings: a bad file is reported with its line and key, a missing or weak secret by
-//! name, and providers, models and templates are checked against each other.
+//! name, and providers, models and templates are checked and turned into domain values.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
-use ares_domain::{AgentConfig, AgentName, AgentTemplate, AgentType, ProductType};
+use ares_domain::{
+    AgentConfig, AgentName, AgentTemplate, AgentType, Credential, InvalidProvider, ModelSpec, ModelTier, NetworkConfig,
+    ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSource,
+};
+use chrono::{DateTime, Utc};
 
 use super::{ProviderSettings, Settings};
 
 const MIN_JWT_SECRET_LEN: usize = 32;
-const PROVIDER_KINDS: [&str; 4] = ["openai", "anthropic", "ollama", "mock"];
-const MODEL_TIERS: [&str; 5] = ["fast", "balanced", "powerful", "deepseek", "local"];
 
 /// Why the server cannot start: one line, for the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,20 +35,6 @@ impl fmt::Display for StartupError {
 }
 
 impl std::error::Error for StartupError {}
-
-/// One model clients and agents can name, whichever spelling configured it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelEntry {
-    /// The id clients and agents use.
-    pub name: String,
-    pub provider: String,
-    /// The upstream's own model id.
-    pub upstream_id: String,
-    pub context_length: Option<u32>,
-    pub supports_tools: bool,
-    pub tier: Option<String>,
-    pub fallbacks: Vec<String>,
-}
 
 /// Parses the file on its own first, so a bad value is reported with its line and dotted key.
 pub(super) fn check_file(path: &Path) -> Result<(), StartupError> {
@@ -82,8 +70,7 @@ impl Settings {
         self.check_limits()?;
         ares_store::Backend::of_url(self.database.url())
             .map_err(|err| StartupError::new(format!("invalid database url: {err}")))?;
-        self.check_providers()?;
-        self.model_entries()?;
+        self.configured_providers(Utc::now())?;
         self.agent_templates()?;
         Ok(self)
     }
@@ -112,45 +99,50 @@ impl Settings {
         Ok(())
     }
 
-    fn check_providers(&self) -> Result<(), StartupError> {
-        let mut seen = HashSet::new();
-        for provider in &self.providers {
-            if !seen.insert(provider.name.as_str()) {
-                return Err(StartupError::new(format!("provider '{}' is configured twice", provider.name)));
-            }
-            if !PROVIDER_KINDS.contains(&provider.kind.as_str()) {
-                return Err(StartupError::new(format!(
-                    "provider '{}' has unknown type '{}' (use one of: {})",
-                    provider.name,
-                    provider.kind,
-                    PROVIDER_KINDS.join(", ")
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Every configured model, nested and top-level, checked: known provider, known tier, unique name.
+    /// The configured providers as the router knows them, with their models, nested and top-level, checked:
+    /// unique provider names, known types and tiers, models naming a configured provider, each model name once.
     ///
     /// # Errors
-    /// The first model that breaks a rule.
-    pub fn model_entries(&self) -> Result<Vec<ModelEntry>, StartupError> {
-        let nested = self.providers.iter().flat_map(|p| p.models.iter().map(move |m| nested_entry(p, m)));
-        let top = self.models.iter().map(|m| ModelEntry {
-            name: m.name.clone(),
-            provider: m.provider.clone(),
-            upstream_id: m.model_id.clone().unwrap_or_else(|| m.name.clone()),
-            context_length: m.context_length,
-            supports_tools: m.supports_tools.unwrap_or(true),
-            tier: m.tier.clone(),
-            fallbacks: m.fallbacks.clone(),
-        });
-        let entries: Vec<ModelEntry> = nested.chain(top).collect();
-        let mut names = HashSet::new();
-        for entry in &entries {
-            check_model(self, entry, &mut names)?;
+    /// The first provider or model that breaks a rule, named.
+    pub fn configured_providers(&self, now: DateTime<Utc>) -> Result<Vec<Provider>, StartupError> {
+        let mut providers = Vec::with_capacity(self.providers.len());
+        for settings in &self.providers {
+            if providers.iter().any(|p: &Provider| p.name.as_ref() == settings.name) {
+                return Err(StartupError::new(format!("provider '{}' is configured twice", settings.name)));
+            }
+            providers.push(provider(settings, now)?);
         }
-        Ok(entries)
+        for model in &self.models {
+            let Some(provider) = providers.iter_mut().find(|p| p.name.as_ref() == model.provider) else {
+                return Err(StartupError::new(format!(
+                    "model '{}' names unknown provider '{}'",
+                    model.name, model.provider
+                )));
+            };
+            let id = model.model_id.clone().unwrap_or_else(|| model.name.clone());
+            let spec = ModelSpec::configured(
+                id,
+                Some(model.name.clone()),
+                model.context_length,
+                model.supports_tools,
+                model.tier.as_deref(),
+                model.fallbacks.clone(),
+            );
+            provider.models.push(spec.map_err(|err| model_error(&model.name, &err))?);
+        }
+        let mut names = HashSet::new();
+        for model in providers.iter().flat_map(|p| &p.models) {
+            if !names.insert(model.name.as_str()) {
+                return Err(StartupError::new(format!("model '{}' is configured twice", model.name)));
+            }
+        }
+        providers
+            .into_iter()
+            .map(|p| {
+                let name = p.name.to_string();
+                p.validated().map_err(|err| StartupError::new(format!("provider '{name}': {err}")))
+            })
+            .collect()
     }
 
     /// The `[[templates]]` as domain templates.
@@ -177,35 +169,60 @@ impl Settings {
     }
 }
 
-fn nested_entry(provider: &ProviderSettings, model: &super::NestedModelSettings) -> ModelEntry {
-    ModelEntry {
-        name: model.name.clone().unwrap_or_else(|| model.id.clone()),
-        provider: provider.name.clone(),
-        upstream_id: model.id.clone(),
-        context_length: model.context_length,
-        supports_tools: model.supports_tools.unwrap_or(true),
-        tier: model.tier.clone(),
-        fallbacks: model.fallbacks.clone(),
-    }
+/// One `[[providers]]` entry with its nested models.
+fn provider(settings: &ProviderSettings, now: DateTime<Utc>) -> Result<Provider, StartupError> {
+    let fail = |err: &dyn fmt::Display| StartupError::new(format!("provider '{}': {err}", settings.name));
+    let kind: ProviderKind = settings.kind.parse().map_err(|_| {
+        let kinds: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
+        StartupError::new(format!(
+            "provider '{}' has unknown type '{}' (use one of: {})",
+            settings.name,
+            settings.kind,
+            kinds.join(", ")
+        ))
+    })?;
+    let models = settings
+        .models
+        .iter()
+        .map(|m| {
+            let name = m.name.clone().unwrap_or_else(|| m.id.clone());
+            ModelSpec::configured(
+                m.id.clone(),
+                m.name.clone(),
+                m.context_length,
+                m.supports_tools,
+                m.tier.as_deref(),
+                m.fallbacks.clone(),
+            )
+            .map_err(|err| model_error(&name, &err))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Provider {
+        name: ProviderName::parse(&settings.name).map_err(|e| fail(&e))?,
+        kind,
+        base_url: settings.base_url.clone(),
+        credential: settings.api_key_env.clone().map_or(Credential::None, Credential::Env),
+        models,
+        limits: ProviderLimits {
+            requests_per_day: settings.requests_per_day,
+            tokens_per_minute: settings.tokens_per_minute,
+        },
+        network: settings.network.unwrap_or_default().over(NetworkConfig::default()).map_err(|e| fail(&e))?,
+        enabled: settings.enabled.unwrap_or(true),
+        source: ProviderSource::Config,
+        discovered_models: Vec::new(),
+        models_refreshed_at: None,
+        created_at: now,
+        updated_at: now,
+    })
 }
 
-fn check_model<'a>(
-    settings: &Settings,
-    entry: &'a ModelEntry,
-    names: &mut HashSet<&'a str>,
-) -> Result<(), StartupError> {
-    if !settings.providers.iter().any(|p| p.name == entry.provider) {
-        return Err(StartupError::new(format!("model '{}' names unknown provider '{}'", entry.name, entry.provider)));
+fn model_error(name: &str, err: &InvalidProvider) -> StartupError {
+    match err {
+        InvalidProvider::Tier(tier) => {
+            let tiers: Vec<&str> = ModelTier::ALL.iter().map(|t| t.as_str()).collect();
+            StartupError::new(format!("model '{name}' has unknown tier '{tier}' (use one of: {})", tiers.join(", ")))
+        }
+        other => StartupError::new(format!("model '{name}': {other}")),
     }
-    if let Some(tier) = entry.tier.as_deref().filter(|t| !MODEL_TIERS.contains(t)) {
-        return Err(StartupError::new(format!(
-            "model '{}' has unknown tier '{tier}' (use one of: {})",
-            entry.name,
-            MODEL_TIERS.join(", ")
-        )));
-    }
-    if !names.insert(entry.name.as_str()) {
-        return Err(StartupError::new(format!("model '{}' is configured twice", entry.name)));
-    }
-    Ok(())
 }

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use actix_web::dev::ServerHandle;
+use ares_application::usecases::ModelRouter;
 use ares_server::{Application, Settings, Sources};
 use ares_store::testing::TestDb;
 use ares_store::{Backend, Db};
@@ -35,6 +38,29 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Generates one `#[tokio::test]` per backend for each named `async fn(Backend)` of the calling module, for tests
+/// that start their own server (with their own configuration).
+macro_rules! with_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(ares_store::Backend::Postgres).await;
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(ares_store::Backend::Sqlite).await;
+                }
+            )*
+        }
+    };
+}
+
 /// The repository's own default configuration.
 pub fn default_config() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ares.toml"))
@@ -45,8 +71,12 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDb,
+    /// The running server's model router, to route chats without the client API.
+    pub router: Arc<ModelRouter>,
     config: PathBuf,
+    env: Vec<(String, String)>,
     handle: ServerHandle,
+    _config_dir: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -57,8 +87,20 @@ impl TestApp {
 
     /// A server with the configuration file `config` on `db`.
     pub async fn spawn_with(db: TestDb, config: PathBuf) -> TestApp {
-        let (address, handle) = start(db.url(), &config).await;
-        TestApp { address, client: reqwest::Client::new(), db, config, handle }
+        let (address, handle, router) = start(db.url(), &config, &[]).await;
+        TestApp { address, client: reqwest::Client::new(), db, router, config, env: vec![], handle, _config_dir: None }
+    }
+
+    /// A server configured by `text` (a whole `ares.toml`) with the extra environment variables `env`, on a fresh
+    /// database of `backend`.
+    pub async fn spawn_configured(backend: Backend, text: &str, env: &[(&str, &str)]) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("ares.toml");
+        std::fs::write(&config, text).unwrap();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let (address, handle, router) = start(db.url(), &config, &env).await;
+        TestApp { address, client: reqwest::Client::new(), db, router, config, env, handle, _config_dir: Some(dir) }
     }
 
     /// Stops the server and starts a new one on the same database, with `config` (or the same file).
@@ -67,9 +109,10 @@ impl TestApp {
         if let Some(config) = config {
             self.config = config;
         }
-        let (address, handle) = start(self.db.url(), &self.config).await;
+        let (address, handle, router) = start(self.db.url(), &self.config, &self.env).await;
         self.address = address;
         self.handle = handle;
+        self.router = router;
     }
 
     /// A pool on the server's database, to look behind the API.
@@ -115,8 +158,12 @@ impl Drop for TestApp {
     }
 }
 
-async fn start(database_url: &str, config: &std::path::Path) -> (String, ServerHandle) {
-    let env = HashMap::from([
+async fn start(
+    database_url: &str,
+    config: &std::path::Path,
+    extra_env: &[(String, String)],
+) -> (String, ServerHandle, Arc<ModelRouter>) {
+    let mut env = HashMap::from([
         ("DATABASE_URL".to_owned(), database_url.to_owned()),
         ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
         ("API_KEY".to_owned(), ADMIN_SECRET.to_owned()),
@@ -124,12 +171,14 @@ async fn start(database_url: &str, config: &std::path::Path) -> (String, ServerH
         ("ARES__SERVER__WORKERS".to_owned(), "1".to_owned()),
         ("ARES__SERVER__MAX_BODY_BYTES".to_owned(), "65536".to_owned()),
     ]);
+    env.extend(extra_env.iter().cloned());
     let settings = Settings::load(&Sources { file: Some(config.to_path_buf()), env: &env }).unwrap();
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
+    let router = app.router();
     tokio::spawn(app.run_until_stopped());
-    (address, handle)
+    (address, handle, router)
 }
 
 /// The status and JSON body of a response.

@@ -3,6 +3,8 @@
 pub(crate) mod agents;
 pub(crate) mod api_keys;
 pub(crate) mod health;
+pub(crate) mod models;
+pub(crate) mod providers;
 pub(crate) mod provision;
 pub(crate) mod templates;
 pub(crate) mod tenants;

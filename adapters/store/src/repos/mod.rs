@@ -2,12 +2,14 @@
 
 mod agents;
 mod api_keys;
+mod providers;
 mod runs;
 mod templates;
 mod tenants;
 
 pub use agents::AgentStore;
 pub use api_keys::ApiKeyStore;
+pub use providers::ProviderStore;
 pub use runs::RunStore;
 pub use templates::TemplateStore;
 pub use tenants::TenantStore;

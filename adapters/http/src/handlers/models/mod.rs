@@ -1,0 +1,3 @@
+//! `/api/admin/models`: every model clients and agents can name.
+
+pub(crate) mod list;

@@ -1,0 +1,40 @@
+//! `POST /api/admin/providers`: defines a provider and routes to it at once (201).
+
+use actix_web::{HttpResponse, web};
+use ares_application::usecases::NewProvider;
+use ares_domain::{Credential, NetworkConfig, ProviderKind, ProviderLimits, ProviderName};
+
+use super::{ProviderBody, missing};
+use crate::views::ProviderView;
+use crate::{ApiError, AppState};
+
+pub(crate) async fn handle(
+    state: web::Data<AppState>,
+    body: web::Json<ProviderBody>,
+) -> Result<HttpResponse, ApiError> {
+    let new = new_provider(body.into_inner())?;
+    let details = state.providers.create(new).await?;
+    tracing::info!(provider = %details.provider.name, "provider created");
+    Ok(HttpResponse::Created().json(ProviderView::from(&details)))
+}
+
+fn new_provider(mut body: ProviderBody) -> Result<NewProvider, ApiError> {
+    let name = ProviderName::parse(body.id.as_deref().ok_or_else(|| missing("id"))?)?;
+    let kind: ProviderKind = body.kind.as_deref().ok_or_else(|| missing("type"))?.parse()?;
+    let credential = body.credential()?.unwrap_or(Credential::None);
+    let models = body.models()?.unwrap_or_default();
+    let (requests_per_day, tokens_per_minute) = body.limits();
+    Ok(NewProvider {
+        name,
+        kind,
+        base_url: body.base_url,
+        credential,
+        models,
+        limits: ProviderLimits {
+            requests_per_day: requests_per_day.flatten(),
+            tokens_per_minute: tokens_per_minute.flatten(),
+        },
+        network: body.network.unwrap_or_default().over(NetworkConfig::default())?,
+        enabled: body.enabled.unwrap_or(true),
+    })
+}

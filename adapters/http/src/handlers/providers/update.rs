@@ -1,0 +1,34 @@
+//! `PUT /api/admin/providers/{id}`: the fields given replace the stored ones (network settings and limits one by
+//! one; a limit set to `null` is removed), applied at once. Configured providers are read-only here.
+
+use actix_web::{HttpResponse, web};
+use ares_application::usecases::ProviderPatch;
+
+use super::ProviderBody;
+use crate::views::ProviderView;
+use crate::{ApiError, AppState};
+
+pub(crate) async fn handle(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<ProviderBody>,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = body.into_inner();
+    if body.id.as_deref().is_some_and(|id| id != path.as_str()) {
+        return Err(ApiError::Unprocessable("A provider's id cannot be changed".into()));
+    }
+    let (requests_per_day, tokens_per_minute) = body.limits();
+    let patch = ProviderPatch {
+        kind: body.kind.as_deref().map(str::parse).transpose()?,
+        credential: body.credential()?,
+        models: body.models()?,
+        base_url: body.base_url,
+        requests_per_day,
+        tokens_per_minute,
+        network: body.network,
+        enabled: body.enabled,
+    };
+    let details = state.providers.update(&path, patch).await?;
+    tracing::info!(provider = %details.provider.name, "provider updated");
+    Ok(HttpResponse::Ok().json(ProviderView::from(&details)))
+}

@@ -1,0 +1,179 @@
+//! The JSON shapes of providers and models in the Admin API. A provider's API key never appears: only the name
+//! of the variable that holds it, or whether one is stored.
+
+use ares_application::usecases::{ModelStatus, ProviderDetails, ProviderStatus};
+use ares_domain::routing::BreakerState;
+use ares_domain::{Credential, ModelSpec, NetworkConfig, ProviderSource};
+use serde::Serialize;
+
+use super::timestamp;
+
+/// A model as a provider serves it: `id` is the upstream's id, `name` what clients say.
+#[derive(Serialize)]
+pub(crate) struct ProviderModelView {
+    id: String,
+    name: String,
+    context_length: Option<u32>,
+    supports_tools: bool,
+    tier: Option<&'static str>,
+    fallbacks: Vec<String>,
+}
+
+impl From<&ModelSpec> for ProviderModelView {
+    fn from(model: &ModelSpec) -> Self {
+        ProviderModelView {
+            id: model.upstream_id.clone(),
+            name: model.name.clone(),
+            context_length: model.context_length,
+            supports_tools: model.supports_tools,
+            tier: model.tier.map(|t| t.as_str()),
+            fallbacks: model.fallbacks.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct NetworkView {
+    connect_timeout_seconds: f64,
+    request_timeout_seconds: f64,
+    max_retries: u32,
+    max_idle_connections_per_host: usize,
+    idle_keep_alive_timeout_seconds: f64,
+}
+
+impl From<&NetworkConfig> for NetworkView {
+    fn from(network: &NetworkConfig) -> Self {
+        NetworkView {
+            connect_timeout_seconds: network.connect_timeout.as_secs_f64(),
+            request_timeout_seconds: network.request_timeout.as_secs_f64(),
+            max_retries: network.max_retries,
+            max_idle_connections_per_host: network.max_idle_per_host,
+            idle_keep_alive_timeout_seconds: network.idle_timeout.as_secs_f64(),
+        }
+    }
+}
+
+/// What the router knows: the circuit and its cause, and the use of the provider's own limits.
+#[derive(Serialize)]
+struct HealthView {
+    circuit: &'static str,
+    open_until: Option<String>,
+    consecutive_failures: u32,
+    last_error: Option<String>,
+    last_error_at: Option<String>,
+    requests_today: u64,
+    tokens_this_minute: u64,
+}
+
+impl From<&ProviderStatus> for HealthView {
+    fn from(status: &ProviderStatus) -> Self {
+        let open_until = match status.circuit {
+            BreakerState::Open { until } => Some(timestamp(until)),
+            _ => None,
+        };
+        HealthView {
+            circuit: status.circuit.as_str(),
+            open_until,
+            consecutive_failures: status.consecutive_failures,
+            last_error: status.last_error.as_ref().map(|(error, _)| error.clone()),
+            last_error_at: status.last_error.as_ref().map(|(_, at)| timestamp(*at)),
+            requests_today: status.requests_today,
+            tokens_this_minute: status.tokens_this_minute,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct LimitsView {
+    requests_per_day: Option<u64>,
+    tokens_per_minute: Option<u64>,
+}
+
+/// A provider with its live state.
+#[derive(Serialize)]
+pub(crate) struct ProviderView {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    base_url: Option<String>,
+    api_key_env: Option<String>,
+    api_key_stored: bool,
+    source: &'static str,
+    read_only: bool,
+    enabled: bool,
+    available: bool,
+    unavailable_reason: Option<String>,
+    health: Option<HealthView>,
+    limits: LimitsView,
+    network: NetworkView,
+    models: Vec<ProviderModelView>,
+    discovered_models: Vec<String>,
+    models_refreshed_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&ProviderDetails> for ProviderView {
+    fn from(details: &ProviderDetails) -> Self {
+        let provider = &details.provider;
+        let status = details.status.as_ref();
+        ProviderView {
+            id: provider.name.to_string(),
+            kind: provider.kind.as_str(),
+            base_url: provider.effective_base_url().map(str::to_owned),
+            api_key_env: match &provider.credential {
+                Credential::Env(variable) => Some(variable.clone()),
+                _ => None,
+            },
+            api_key_stored: matches!(provider.credential, Credential::Stored(_)),
+            source: provider.source.as_str(),
+            read_only: provider.source == ProviderSource::Config,
+            enabled: provider.enabled,
+            available: status.is_some_and(|s| s.available),
+            unavailable_reason: status.map_or_else(|| Some("not loaded yet".to_owned()), |s| s.reason.clone()),
+            health: status.map(HealthView::from),
+            limits: LimitsView {
+                requests_per_day: provider.limits.requests_per_day,
+                tokens_per_minute: provider.limits.tokens_per_minute,
+            },
+            network: NetworkView::from(&provider.network),
+            models: provider.models.iter().map(ProviderModelView::from).collect(),
+            discovered_models: provider.discovered_models.clone(),
+            models_refreshed_at: provider.models_refreshed_at.map(timestamp),
+            created_at: timestamp(provider.created_at),
+            updated_at: timestamp(provider.updated_at),
+        }
+    }
+}
+
+/// A model in the platform-wide list: `id` is the name clients and agents use.
+#[derive(Serialize)]
+pub(crate) struct ModelListItem {
+    id: String,
+    provider: String,
+    upstream_id: String,
+    context_length: Option<u32>,
+    supports_tools: bool,
+    tier: Option<&'static str>,
+    fallbacks: Vec<String>,
+    available: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl From<&ModelStatus> for ModelListItem {
+    fn from(status: &ModelStatus) -> Self {
+        let model = &status.model;
+        ModelListItem {
+            id: model.name.clone(),
+            provider: status.provider.to_string(),
+            upstream_id: model.upstream_id.clone(),
+            context_length: model.context_length,
+            supports_tools: model.supports_tools,
+            tier: model.tier.map(|t| t.as_str()),
+            fallbacks: model.fallbacks.clone(),
+            available: status.available,
+            reason: status.reason.clone(),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The Anthropic adapter against a scripted upstream speaking the Messages API.
+
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+
+use std::time::Duration;
+
+use ares_application::ports::{
+    ChatMessage, ChatModel, ChatRequest, FinishReason, ProviderError, Role, StreamEvent, ToolCall, ToolSpec, Usage,
+};
+use ares_domain::{NetworkConfig, ProviderSecret};
+use ares_llm::testing::{MockUpstream, Reply};
+use ares_llm::{Anthropic, Endpoint};
+use futures_util::StreamExt;
+use serde_json::json;
+
+fn provider(upstream: &MockUpstream) -> Anthropic {
+    let network = NetworkConfig { request_timeout: Duration::from_secs(5), ..NetworkConfig::default() };
+    Anthropic::new(
+        Endpoint::new(&format!("{}/v1", upstream.url()), Some(ProviderSecret::new("sk-ant-test")), network).unwrap(),
+    )
+}
+
+fn request() -> ChatRequest {
+    ChatRequest {
+        model: "claude-sonnet-4-6".into(),
+        system: Some("You are terse.".into()),
+        messages: vec![ChatMessage::text(Role::User, "What is 2+2?")],
+        tools: vec![],
+        max_tokens: None,
+        temperature: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn complete_sends_system_top_level_with_the_version_and_key_headers() {
+    let message = json!({
+        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
+        "content": [{"type": "text", "text": "Four."}], "stop_reason": "end_turn",
+        "usage": {"input_tokens": 21, "output_tokens": 4}
+    });
+    let upstream = MockUpstream::start(vec![Reply::json(200, &message)]).await;
+    let response = provider(&upstream).complete(&request()).await.unwrap();
+    assert_eq!(response.text, "Four.");
+    assert_eq!(response.usage, Usage { prompt_tokens: 21, completion_tokens: 4, estimated: false });
+    let sent = &upstream.received()[0];
+    assert_eq!(sent.path, "/v1/messages");
+    assert_eq!((sent.header("x-api-key"), sent.header("anthropic-version")), (Some("sk-ant-test"), Some("2023-06-01")));
+    assert_eq!(
+        sent.body,
+        json!({"model": "claude-sonnet-4-6", "max_tokens": 4096, "system": "You are terse.",
+               "messages": [{"role": "user", "content": "What is 2+2?"}]})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tool_use_and_tool_result_blocks_round_trip() {
+    let message = json!({
+        "content": [
+            {"type": "text", "text": "Let me compute."},
+            {"type": "tool_use", "id": "toolu_1", "name": "calculator", "input": {"expression": "2+2"}}
+        ],
+        "stop_reason": "tool_use", "usage": {"input_tokens": 50, "output_tokens": 20}
+    });
+    let upstream = MockUpstream::start(vec![Reply::json(200, &message)]).await;
+    let mut chat = request();
+    chat.tools =
+        vec![ToolSpec { name: "calculator".into(), description: "math".into(), parameters: json!({"type": "object"}) }];
+    chat.messages.push(ChatMessage {
+        role: Role::Assistant,
+        content: String::new(),
+        tool_calls: vec![
+            ToolCall { id: "toolu_a".into(), name: "calculator".into(), arguments: "{\"expression\":\"1+1\"}".into() },
+            ToolCall { id: "toolu_b".into(), name: "calculator".into(), arguments: "not json".into() },
+        ],
+        tool_call_id: None,
+    });
+    chat.messages.push(ChatMessage { tool_call_id: Some("toolu_a".into()), ..ChatMessage::text(Role::Tool, "2") });
+    chat.messages.push(ChatMessage {
+        tool_call_id: Some("toolu_b".into()),
+        ..ChatMessage::text(Role::Tool, "{\"error\":\"bad\"}")
+    });
+    let response = provider(&upstream).complete(&chat).await.unwrap();
+    assert_eq!(response.finish_reason, FinishReason::ToolCalls);
+    assert_eq!(response.text, "Let me compute.");
+    assert_eq!(
+        response.tool_calls,
+        [ToolCall { id: "toolu_1".into(), name: "calculator".into(), arguments: "{\"expression\":\"2+2\"}".into() }]
+    );
+    let sent = &upstream.received()[0].body;
+    assert_eq!(
+        sent["tools"],
+        json!([{"name": "calculator", "description": "math", "input_schema": {"type": "object"}}])
+    );
+    assert_eq!(
+        sent["messages"][1],
+        json!({"role": "assistant", "content": [
+            {"type": "tool_use", "id": "toolu_a", "name": "calculator", "input": {"expression": "1+1"}},
+            {"type": "tool_use", "id": "toolu_b", "name": "calculator", "input": {}}
+        ]})
+    );
+    // Both results go back in one user turn.
+    assert_eq!(
+        sent["messages"][2],
+        json!({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_a", "content": "2"},
+            {"type": "tool_result", "tool_use_id": "toolu_b", "content": "{\"error\":\"bad\"}"}
+        ]})
+    );
+    assert_eq!(sent["messages"].as_array().unwrap().len(), 3);
+}
+
+const STREAM: &str = concat!(
+    "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n",
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+    "event: ping\ndata: {\"type\": \"ping\"}\n\n",
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n",
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" wörld\"}}\n\n",
+    "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_9\",\"name\":\"web_search\",\"input\":{}}}\n\n",
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"query\\\": \"}}\n\n",
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"rust\\\"}\"}}\n\n",
+    "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n",
+    "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}\n\n",
+    "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_event_stream_yields_text_tool_fragments_and_both_halves_of_the_usage() {
+    for every in [1, 5, 13, STREAM.len()] {
+        let upstream = MockUpstream::start(vec![Reply::stream("text/event-stream", STREAM, every)]).await;
+        let stream = provider(&upstream).stream(&request()).await.unwrap();
+        let events: Vec<StreamEvent> = stream.map(Result::unwrap).collect().await;
+        assert_eq!(
+            events,
+            [
+                StreamEvent::Text("Hello".into()),
+                StreamEvent::Text(" wörld".into()),
+                StreamEvent::ToolCall {
+                    index: 0,
+                    id: Some("toolu_9".into()),
+                    name: Some("web_search".into()),
+                    arguments: String::new()
+                },
+                StreamEvent::ToolCall { index: 0, id: None, name: None, arguments: "{\"query\": ".into() },
+                StreamEvent::ToolCall { index: 0, id: None, name: None, arguments: "\"rust\"}".into() },
+                StreamEvent::Finish(FinishReason::ToolCalls),
+                StreamEvent::Usage(Usage { prompt_tokens: 25, completion_tokens: 15, estimated: false }),
+            ],
+            "chunks of {every} bytes"
+        );
+        assert_eq!(upstream.received()[0].body["stream"], true);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_event_mid_stream_ends_it_with_an_error() {
+    let body = concat!(
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n",
+        "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+    );
+    let upstream = MockUpstream::start(vec![Reply::stream("text/event-stream", body, 7)]).await;
+    let events: Vec<_> = provider(&upstream).stream(&request()).await.unwrap().collect().await;
+    assert_eq!(events, [Err(ProviderError::Protocol("stream error: Overloaded".into()))]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_overloaded_answer_is_a_retryable_status() {
+    let overloaded =
+        Reply::error(529, r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, &[]);
+    let upstream = MockUpstream::start(vec![overloaded]).await;
+    let err = provider(&upstream).complete(&request()).await.unwrap_err();
+    assert_eq!(err, ProviderError::Status { status: 529, message: "Overloaded".into(), retry_after: None });
+    assert!(err.is_retryable());
+}

@@ -1,0 +1,406 @@
+//! Provider administration at runtime: providers are stored, so every instance sharing the store routes the same
+//! way, and each change is applied to the router at once, without a restart. Providers from `ares.toml` are
+//! mirrored into the store at start-up; through the API they can be enabled, disabled and have their models
+//! discovered, but their definition lives in the file.
+
+use std::sync::Arc;
+
+use ares_domain::{
+    Credential, InvalidProvider, ModelSpec, NetworkConfig, NetworkSeconds, Provider, ProviderKind, ProviderLimits,
+    ProviderName, ProviderSource,
+};
+use futures_util::lock::Mutex;
+
+use super::router::{ModelRouter, ProviderStatus};
+use crate::ports::{Clock, Conflict, ProviderRepository, RepoError};
+
+/// What a provider operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvidersError {
+    #[error("Provider not found: {0}")]
+    NotFound(String),
+    #[error("Provider with id '{0}' already exists")]
+    Duplicate(ProviderName),
+    #[error("Provider '{0}' is defined in ares.toml: change it there (it can still be enabled or disabled here)")]
+    ReadOnly(ProviderName),
+    #[error("Model '{model}' is already served by provider '{provider}'")]
+    ModelTaken { model: String, provider: ProviderName },
+    #[error(transparent)]
+    Invalid(#[from] InvalidProvider),
+    #[error("Provider '{provider}' could not list its models: {reason}")]
+    Discovery { provider: ProviderName, reason: String },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for ProvidersError {
+    fn from(err: RepoError) -> Self {
+        match err {
+            RepoError::Conflict(conflict) => Self::Unexpected(anyhow::anyhow!("unexpected conflict: {conflict:?}")),
+            RepoError::Unexpected(err) => Self::Unexpected(err),
+        }
+    }
+}
+
+/// A provider defined through the API.
+#[derive(Debug, Clone)]
+pub struct NewProvider {
+    pub name: ProviderName,
+    pub kind: ProviderKind,
+    pub base_url: Option<String>,
+    pub credential: Credential,
+    pub models: Vec<ModelSpec>,
+    pub limits: ProviderLimits,
+    pub network: NetworkConfig,
+    pub enabled: bool,
+}
+
+/// The fields of a provider to change; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderPatch {
+    pub kind: Option<ProviderKind>,
+    pub base_url: Option<String>,
+    pub credential: Option<Credential>,
+    pub models: Option<Vec<ModelSpec>>,
+    pub requests_per_day: Option<Option<u64>>,
+    pub tokens_per_minute: Option<Option<u64>>,
+    pub network: Option<NetworkSeconds>,
+    pub enabled: Option<bool>,
+}
+
+/// A provider with what the router knows of it.
+#[derive(Debug, Clone)]
+pub struct ProviderDetails {
+    pub provider: Provider,
+    pub status: Option<ProviderStatus>,
+}
+
+/// Provider administration.
+pub struct Providers {
+    repo: Arc<dyn ProviderRepository>,
+    router: Arc<ModelRouter>,
+    clock: Arc<dyn Clock>,
+    /// Serializes "read the store, rebuild the router", so an older read never replaces a newer one.
+    reloading: Mutex<()>,
+}
+
+impl Providers {
+    #[must_use]
+    pub fn new(repo: Arc<dyn ProviderRepository>, router: Arc<ModelRouter>, clock: Arc<dyn Clock>) -> Self {
+        Self { repo, router, clock, reloading: Mutex::new(()) }
+    }
+
+    /// Mirrors the configured providers into the store and routes with the stored set.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    #[tracing::instrument(skip_all, fields(providers.count = configured.len()))]
+    pub async fn seed(&self, configured: &[Provider]) -> Result<(), ProvidersError> {
+        self.repo.sync_configured(configured).await?;
+        self.reload().await
+    }
+
+    /// Routes with the providers in the store: after a change here, or periodically to pick up the changes of
+    /// other instances.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails; the router keeps its providers then.
+    pub async fn reload(&self) -> Result<(), ProvidersError> {
+        let _guard = self.reloading.lock().await;
+        self.router.reload(self.repo.list().await?);
+        Ok(())
+    }
+
+    /// Every provider, with its live state.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    pub async fn list(&self) -> Result<Vec<ProviderDetails>, ProvidersError> {
+        let providers = self.repo.list().await?;
+        Ok(providers.into_iter().map(|provider| self.details(provider)).collect())
+    }
+
+    /// One provider, with its live state.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such provider.
+    pub async fn get(&self, name: &str) -> Result<ProviderDetails, ProvidersError> {
+        Ok(self.details(self.find(name).await?))
+    }
+
+    /// Defines a provider and starts routing to it.
+    ///
+    /// # Errors
+    /// `Duplicate`, `ModelTaken` when another provider serves one of its model names, `Invalid`.
+    #[tracing::instrument(skip_all, fields(provider = %new.name))]
+    pub async fn create(&self, new: NewProvider) -> Result<ProviderDetails, ProvidersError> {
+        let now = self.clock.now();
+        let provider = Provider {
+            name: new.name,
+            kind: new.kind,
+            base_url: new.base_url,
+            credential: new.credential,
+            models: new.models,
+            limits: new.limits,
+            network: new.network,
+            enabled: new.enabled,
+            source: ProviderSource::Api,
+            discovered_models: Vec::new(),
+            models_refreshed_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+        .validated()?;
+        self.check_model_names(&provider).await?;
+        match self.repo.insert(&provider).await {
+            Ok(()) => {}
+            Err(RepoError::Conflict(Conflict::ProviderName)) => return Err(ProvidersError::Duplicate(provider.name)),
+            Err(err) => return Err(err.into()),
+        }
+        self.applied(provider).await
+    }
+
+    /// Changes the fields given in `patch`.
+    ///
+    /// # Errors
+    /// `NotFound`, `ReadOnly` for a configured provider, `ModelTaken`, `Invalid`.
+    #[tracing::instrument(skip_all, fields(provider = %name))]
+    pub async fn update(&self, name: &str, patch: ProviderPatch) -> Result<ProviderDetails, ProvidersError> {
+        let mut provider = self.find(name).await?;
+        if provider.source == ProviderSource::Config {
+            return Err(ProvidersError::ReadOnly(provider.name));
+        }
+        provider.kind = patch.kind.unwrap_or(provider.kind);
+        provider.base_url = patch.base_url.or(provider.base_url);
+        provider.credential = patch.credential.unwrap_or(provider.credential);
+        provider.models = patch.models.unwrap_or(provider.models);
+        provider.limits.requests_per_day = patch.requests_per_day.unwrap_or(provider.limits.requests_per_day);
+        provider.limits.tokens_per_minute = patch.tokens_per_minute.unwrap_or(provider.limits.tokens_per_minute);
+        if let Some(network) = patch.network {
+            provider.network = network.over(provider.network)?;
+        }
+        provider.enabled = patch.enabled.unwrap_or(provider.enabled);
+        provider.updated_at = self.clock.now();
+        let provider = provider.validated()?;
+        self.check_model_names(&provider).await?;
+        self.store(provider).await
+    }
+
+    /// Removes a provider defined through the API.
+    ///
+    /// # Errors
+    /// `NotFound`, `ReadOnly` for a configured provider.
+    #[tracing::instrument(skip_all, fields(provider = %name))]
+    pub async fn delete(&self, name: &str) -> Result<(), ProvidersError> {
+        let provider = self.find(name).await?;
+        if provider.source == ProviderSource::Config {
+            return Err(ProvidersError::ReadOnly(provider.name));
+        }
+        if !self.repo.delete(&provider.name).await? {
+            return Err(ProvidersError::NotFound(name.to_owned()));
+        }
+        self.reload().await
+    }
+
+    /// Lets requests reach the provider again, or stops them; configured providers included.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    #[tracing::instrument(skip_all, fields(provider = %name, enabled))]
+    pub async fn set_enabled(&self, name: &str, enabled: bool) -> Result<ProviderDetails, ProvidersError> {
+        let mut provider = self.find(name).await?;
+        provider.enabled = enabled;
+        provider.updated_at = self.clock.now();
+        self.store(provider).await
+    }
+
+    /// Asks the upstream which models it serves and keeps the list; those models become routable by their id.
+    ///
+    /// # Errors
+    /// `NotFound`, or `Discovery` when the upstream cannot be asked or does not answer.
+    #[tracing::instrument(skip_all, fields(provider = %name))]
+    pub async fn refresh_models(&self, name: &str) -> Result<ProviderDetails, ProvidersError> {
+        let mut provider = self.find(name).await?;
+        let discovery = |reason: String| ProvidersError::Discovery { provider: provider.name.clone(), reason };
+        let client = self.router.client(&provider.name).map_err(discovery)?;
+        let models = client.list_models().await.map_err(|err| discovery(err.to_string()))?;
+        let now = self.clock.now();
+        provider.discovered_models = models;
+        provider.models_refreshed_at = Some(now);
+        provider.updated_at = now;
+        self.store(provider).await
+    }
+
+    async fn find(&self, name: &str) -> Result<Provider, ProvidersError> {
+        let not_found = || ProvidersError::NotFound(name.to_owned());
+        let name = ProviderName::parse(name).map_err(|_| not_found())?;
+        self.repo.find(&name).await?.ok_or_else(not_found)
+    }
+
+    async fn store(&self, provider: Provider) -> Result<ProviderDetails, ProvidersError> {
+        if !self.repo.update(&provider).await? {
+            return Err(ProvidersError::NotFound(provider.name.to_string()));
+        }
+        self.applied(provider).await
+    }
+
+    async fn applied(&self, provider: Provider) -> Result<ProviderDetails, ProvidersError> {
+        self.reload().await?;
+        Ok(self.details(provider))
+    }
+
+    async fn check_model_names(&self, provider: &Provider) -> Result<(), ProvidersError> {
+        for other in self.repo.list().await?.into_iter().filter(|p| p.name != provider.name) {
+            if let Some(taken) = provider.models.iter().find(|m| other.models.iter().any(|o| o.name == m.name)) {
+                return Err(ProvidersError::ModelTaken { model: taken.name.clone(), provider: other.name });
+            }
+        }
+        Ok(())
+    }
+
+    fn details(&self, provider: Provider) -> ProviderDetails {
+        let status = self.router.provider_status(&provider.name);
+        ProviderDetails { provider, status }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::ports::{MockChatModel, MockClock, MockProviderConnector, MockProviderRepository, MockTimer};
+    use crate::usecases::RoutingPolicy;
+
+    fn provider(name: &str, source: ProviderSource, models: &[&str]) -> Provider {
+        let now = Utc::now();
+        Provider {
+            name: ProviderName::parse(name).unwrap(),
+            kind: ProviderKind::OpenAi,
+            base_url: Some("http://127.0.0.1:9/v1".into()),
+            credential: Credential::None,
+            models: models
+                .iter()
+                .map(|m| ModelSpec {
+                    name: (*m).into(),
+                    upstream_id: (*m).into(),
+                    context_length: None,
+                    supports_tools: true,
+                    tier: None,
+                    fallbacks: vec![],
+                })
+                .collect(),
+            limits: ProviderLimits::default(),
+            network: NetworkConfig::default(),
+            enabled: true,
+            source,
+            discovered_models: vec![],
+            models_refreshed_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn service(repo: MockProviderRepository) -> Providers {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(Utc::now);
+        let clock = Arc::new(clock);
+        let mut connector = MockProviderConnector::new();
+        connector.expect_connect().returning(|_| {
+            let mut client = MockChatModel::new();
+            client.expect_list_models().returning(|| Ok(vec!["m1".into(), "m2".into()]));
+            Ok(Arc::new(client))
+        });
+        let router = Arc::new(ModelRouter::new(
+            Arc::new(connector),
+            clock.clone(),
+            Arc::new(MockTimer::new()),
+            RoutingPolicy::default(),
+        ));
+        Providers::new(Arc::new(repo), router, clock)
+    }
+
+    fn new_provider(name: &str, models: &[&str]) -> NewProvider {
+        let p = provider(name, ProviderSource::Api, models);
+        NewProvider {
+            name: p.name,
+            kind: p.kind,
+            base_url: p.base_url,
+            credential: p.credential,
+            models: p.models,
+            limits: p.limits,
+            network: p.network,
+            enabled: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_configured_provider_cannot_be_edited_or_deleted_through_the_api() {
+        let mut repo = MockProviderRepository::new();
+        repo.expect_find().returning(|_| Ok(Some(provider("groq", ProviderSource::Config, &[]))));
+        repo.expect_update().never();
+        repo.expect_delete().never();
+        let service = service(repo);
+        let err = service.update("groq", ProviderPatch::default()).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Provider 'groq' is defined in ares.toml: change it there (it can still be enabled or disabled here)"
+        );
+        assert!(matches!(service.delete("groq").await, Err(ProvidersError::ReadOnly(_))));
+    }
+
+    #[tokio::test]
+    async fn a_configured_provider_can_be_disabled_and_the_router_sees_it_at_once() {
+        let mut repo = MockProviderRepository::new();
+        repo.expect_find().returning(|_| Ok(Some(provider("groq", ProviderSource::Config, &["llama"]))));
+        repo.expect_update().withf(|p| !p.enabled).times(1).returning(|_| Ok(true));
+        let mut disabled = provider("groq", ProviderSource::Config, &["llama"]);
+        disabled.enabled = false;
+        repo.expect_list().returning(move || Ok(vec![disabled.clone()]));
+        let details = service(repo).set_enabled("groq", false).await.unwrap();
+        let status = details.status.unwrap();
+        assert_eq!((status.available, status.reason.as_deref()), (false, Some("disabled by an operator")));
+    }
+
+    #[tokio::test]
+    async fn a_model_name_served_by_another_provider_is_refused() {
+        let mut repo = MockProviderRepository::new();
+        repo.expect_list().returning(|| Ok(vec![provider("groq", ProviderSource::Config, &["llama"])]));
+        repo.expect_insert().never();
+        let err = service(repo).create(new_provider("mine", &["llama"])).await.unwrap_err();
+        assert_eq!(err.to_string(), "Model 'llama' is already served by provider 'groq'");
+    }
+
+    #[tokio::test]
+    async fn a_taken_provider_name_is_a_duplicate() {
+        let mut repo = MockProviderRepository::new();
+        repo.expect_list().returning(|| Ok(vec![]));
+        repo.expect_insert().returning(|_| Err(RepoError::Conflict(Conflict::ProviderName)));
+        let err = service(repo).create(new_provider("groq", &[])).await.unwrap_err();
+        assert_eq!(err.to_string(), "Provider with id 'groq' already exists");
+    }
+
+    #[tokio::test]
+    async fn refreshing_models_stores_what_the_upstream_lists() {
+        let mut repo = MockProviderRepository::new();
+        repo.expect_find().returning(|_| Ok(Some(provider("local", ProviderSource::Api, &[]))));
+        repo.expect_list().returning(|| Ok(vec![provider("local", ProviderSource::Api, &[])]));
+        repo.expect_update()
+            .withf(|p| p.discovered_models == ["m1", "m2"] && p.models_refreshed_at.is_some())
+            .times(1)
+            .returning(|_| Ok(true));
+        let service = service(repo);
+        service.reload().await.unwrap();
+        let details = service.refresh_models("local").await.unwrap();
+        assert_eq!(details.provider.discovered_models, ["m1", "m2"]);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_or_malformed_name_is_not_found() {
+        let mut repo = MockProviderRepository::new();
+        repo.expect_find().returning(|_| Ok(None));
+        let service = service(repo);
+        assert_eq!(service.get("ghost").await.unwrap_err().to_string(), "Provider not found: ghost");
+        assert!(matches!(service.get("no spaces").await, Err(ProvidersError::NotFound(_))));
+    }
+}
