@@ -54,6 +54,10 @@ pub struct Settings {
     #[serde(default)]
     pub tiers: TierSettings,
     #[serde(default)]
+    pub rate_limit: RateLimitSettings,
+    #[serde(default)]
+    pub metering: MeteringSettings,
+    #[serde(default)]
     pub routing: RoutingSettings,
     #[serde(default)]
     pub providers: Vec<ProviderSettings>,
@@ -211,6 +215,49 @@ impl TierSettings {
             dev: self.dev.over(defaults.dev),
             pro: self.pro.over(defaults.pro),
             enterprise: self.enterprise.over(defaults.enterprise),
+        }
+    }
+}
+
+/// `[rate_limit]`: the per-IP limit in front of every route.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Requests a second per client IP, on average; 0 turns the limit off.
+    pub per_second: u32,
+    /// Requests a client IP may send at once before the average applies.
+    pub burst: u32,
+    /// Take the client IP from `X-Forwarded-For` (only behind a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings { per_second: 100, burst: 200, trust_forwarded_for: false }
+    }
+}
+
+/// `[metering]`: token reservations and the caches in front of the client API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MeteringSettings {
+    /// The completion tokens reserved for a request that sets no `max_tokens` (neither it nor its agent).
+    pub default_max_tokens: u32,
+    /// How long a looked-up API key is trusted: a key revoked on another instance stops working within this.
+    pub key_cache_ms: u64,
+    /// How long a tenant's agents are cached for runs and chats.
+    pub agent_cache_ms: u64,
+    /// How often the keys' `last_used` times are written, in one batch.
+    pub last_used_flush_seconds: u64,
+}
+
+impl Default for MeteringSettings {
+    fn default() -> Self {
+        MeteringSettings {
+            default_max_tokens: 1024,
+            key_cache_ms: 1000,
+            agent_cache_ms: 1000,
+            last_used_flush_seconds: 10,
         }
     }
 }

@@ -6,15 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::ErrorHandlers;
+use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use ares_application::keys::RandomKeyGenerator;
 use ares_application::ports::{Clock, Timer};
-use ares_application::usecases::{Agents, ApiKeys, ModelRouter, Providers, Provisioning, Templates, Tenants};
-use ares_http::{AdminSecret, AppState};
+use ares_application::usecases::{
+    AgentDirectory, AgentRunner, Agents, ApiKeys, Authenticator, ChatService, Metering, ModelRouter, Providers,
+    Provisioning, Templates, Tenants,
+};
+use ares_http::{AdminSecret, AppState, IpLimiter};
 use ares_llm::Connector;
-use ares_store::{AgentStore, ApiKeyStore, Db, ProviderStore, TemplateStore, TenantStore};
+use ares_store::{AgentStore, ApiKeyStore, Db, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tracing_actix_web::TracingLogger;
@@ -45,7 +48,9 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    limiter: Option<web::Data<IpLimiter>>,
     reload_interval: Duration,
+    flush_interval: Duration,
 }
 
 impl Application {
@@ -54,13 +59,21 @@ impl Application {
     /// # Errors
     /// `StartupError` when the database cannot be reached or migrated, or the address cannot be bound.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// `build`, with the clock quota periods are read from (tests move time with their own).
+    ///
+    /// # Errors
+    /// As `build`.
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Application, StartupError> {
         let pool = settings.database.pool();
         let db = Db::connect(&pool)
             .await
             .map_err(|err| StartupError::new(format!("cannot use the database {}: {err:#}", redacted(&pool.url))))?;
         let templates = settings.agent_templates()?;
         let providers = settings.configured_providers(Utc::now())?;
-        let state = web::Data::new(wire(db, &settings));
+        let state = web::Data::new(wire(db, &settings, clock));
         state
             .templates
             .seed(&templates)
@@ -78,10 +91,13 @@ impl Application {
             TcpListener::bind(&address).map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?;
         let port =
             listener.local_addr().map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?.port();
-        let server = serve(listener, state.clone(), &settings)
+        let limit = &settings.rate_limit;
+        let limiter = IpLimiter::new(limit.per_second, limit.burst, limit.trust_forwarded_for).map(web::Data::new);
+        let server = serve(listener, state.clone(), limiter.clone(), &settings)
             .map_err(|err| StartupError::new(format!("cannot serve on {address}: {err:#}")))?;
         let reload_interval = Duration::from_secs(settings.routing.reload_interval_seconds.max(1));
-        Ok(Application { port, server, state, reload_interval })
+        let flush_interval = Duration::from_secs(settings.metering.last_used_flush_seconds.max(1));
+        Ok(Application { port, server, state, limiter, reload_interval, flush_interval })
     }
 
     /// The port the server listens on (useful when configured as 0).
@@ -107,10 +123,33 @@ impl Application {
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let reloading = tokio::spawn(reload_providers(self.state, self.reload_interval));
+        let reloading = tokio::spawn(reload_providers(self.state.clone(), self.reload_interval));
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), self.limiter, self.flush_interval));
         let outcome = self.server.await;
         reloading.abort();
+        housekeeping.abort();
+        flush_last_used(&self.state).await;
         outcome
+    }
+}
+
+/// Writes the keys' `last_used` times and forgets idle IPs of the rate limiter, now and then.
+async fn housekeeping(state: web::Data<AppState>, limiter: Option<web::Data<IpLimiter>>, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        flush_last_used(&state).await;
+        if let Some(limiter) = &limiter {
+            limiter.prune();
+        }
+    }
+}
+
+async fn flush_last_used(state: &AppState) {
+    if let Err(err) = state.auth.flush_last_used().await {
+        tracing::warn!(error = %err, "cannot record when API keys were last used; will retry");
     }
 }
 
@@ -139,19 +178,36 @@ fn report_models(router: &ModelRouter) {
     }
 }
 
-fn wire(db: Db, settings: &Settings) -> AppState {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+fn wire(db: Db, settings: &Settings, clock: Arc<dyn Clock>) -> AppState {
     let keys = Arc::new(RandomKeyGenerator);
+    let metering = &settings.metering;
+    let agent_store = Arc::new(AgentStore::new(db.clone()));
+    let key_store = Arc::new(ApiKeyStore::new(db.clone()));
     let tenants = Arc::new(TenantStore::new(db.clone()));
     let templates = Arc::new(TemplateStore::new(db.clone()));
     let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
     let connector = Arc::new(Connector::new(&settings.environment.0));
     let router = Arc::new(ModelRouter::new(connector, clock.clone(), Arc::new(TokioTimer), settings.routing.policy()));
+    let directory = Arc::new(AgentDirectory::new(
+        agent_store.clone(),
+        clock.clone(),
+        Duration::from_millis(metering.agent_cache_ms),
+    ));
+    let runs = Arc::new(RunStore::new(db.clone()));
     AppState {
+        auth: Arc::new(Authenticator::new(
+            key_store.clone(),
+            clock.clone(),
+            Duration::from_millis(metering.key_cache_ms),
+        )),
+        metering: Metering::new(Arc::new(LedgerStore::new(db.clone())), settings.tiers.quotas(), clock.clone()),
+        runner: AgentRunner::new(directory.clone(), router.clone(), runs, clock.clone(), metering.default_max_tokens),
+        chat: ChatService::new(directory.clone(), router.clone(), metering.default_max_tokens),
+        directory,
         tenants: Tenants::new(tenants.clone(), clock.clone()),
         provisioning: Provisioning::new(tenants.clone(), templates.clone(), keys.clone(), clock.clone()),
-        api_keys: ApiKeys::new(Arc::new(ApiKeyStore::new(db.clone())), tenants.clone(), keys, clock.clone()),
-        agents: Agents::new(Arc::new(AgentStore::new(db.clone())), tenants, clock.clone()),
+        api_keys: ApiKeys::new(key_store, tenants.clone(), keys, clock.clone()),
+        agents: Agents::new(agent_store, tenants, clock.clone()),
         templates: Templates::new(templates),
         providers: Providers::new(Arc::new(ProviderStore::new(db.clone())), router.clone(), clock),
         router,
@@ -161,15 +217,26 @@ fn wire(db: Db, settings: &Settings) -> AppState {
     }
 }
 
-fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings) -> anyhow::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    limiter: Option<web::Data<IpLimiter>>,
+    settings: &Settings,
+) -> anyhow::Result<Server> {
     let limit = settings.server.max_body_bytes;
     let server = HttpServer::new(move || {
-        App::new()
+        let app = App::new()
             .wrap(ErrorHandlers::new().default_handler_client(ares_http::rewrite_empty_errors))
-            .wrap(TracingLogger::default())
-            .app_data(state.clone())
+            .wrap(from_fn(ares_http::limit_by_ip))
+            .wrap(TracingLogger::default());
+        let app = match &limiter {
+            Some(limiter) => app.app_data(limiter.clone()),
+            None => app,
+        };
+        app.app_data(state.clone())
             .app_data(ares_http::json_config(limit))
             .app_data(ares_http::payload_config(limit))
+            .app_data(ares_http::query_config())
             .configure(ares_http::configure)
             .default_service(web::to(ares_http::not_found))
     })

@@ -76,6 +76,10 @@ id_type!(
     /// Identifies one agent run.
     RunId
 );
+id_type!(
+    /// Identifies one usage event.
+    UsageEventId
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,19 +7,23 @@ pub mod api_key;
 pub mod ids;
 pub mod product;
 pub mod provider;
+pub mod quota;
 pub mod routing;
 pub mod run;
 pub mod tenant;
 pub mod tier;
+pub mod usage;
 
 pub use agent::{Agent, AgentConfig, AgentName, AgentStatus, AgentTemplate, AgentType, InvalidAgent};
 pub use api_key::{ApiKey, KeyHash, RawApiKey};
-pub use ids::{AgentId, ApiKeyId, InvalidId, RunId, TenantId};
+pub use ids::{AgentId, ApiKeyId, InvalidId, RunId, TenantId, UsageEventId};
 pub use product::{InvalidProductType, ProductType};
 pub use provider::{
     Credential, InvalidProvider, ModelSpec, ModelTier, NetworkConfig, NetworkSeconds, Provider, ProviderKind,
     ProviderLimits, ProviderName, ProviderSecret, ProviderSource,
 };
+pub use quota::{Counters, Period, QuotaExceeded};
 pub use run::{Run, RunStatus};
 pub use tenant::{InvalidTenantName, Tenant, TenantName, TenantStats};
 pub use tier::{InvalidTier, Quota, Tier, TierQuotas};
+pub use usage::UsageEvent;

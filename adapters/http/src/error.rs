@@ -6,7 +6,10 @@ use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpResponse, ResponseError};
 use ares_application::ports::ProviderError;
 use ares_application::ports::RepoError;
-use ares_application::usecases::{AgentError, ApiKeyError, ProvidersError, ProvisionError, RouteError, TenantError};
+use ares_application::usecases::{
+    AgentError, ApiKeyError, AuthError, ChatError, MeteringError, ProvidersError, ProvisionError, RouteError, RunError,
+    TenantError,
+};
 use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier};
 use serde_json::json;
 
@@ -162,7 +165,7 @@ impl From<ProvisionError> for ApiError {
 impl From<ApiKeyError> for ApiError {
     fn from(err: ApiKeyError) -> Self {
         match err {
-            ApiKeyError::TenantNotFound => Self::NotFound(err.to_string()),
+            ApiKeyError::TenantNotFound | ApiKeyError::NotFound => Self::NotFound(err.to_string()),
             ApiKeyError::Unexpected(cause) => Self::Internal(cause),
         }
     }
@@ -214,6 +217,48 @@ impl From<RouteError> for ApiError {
             RouteError::Failed { .. } if timed_out => Self::GatewayTimeout(message),
             RouteError::Rejected { .. } | RouteError::Failed { .. } => Self::BadGateway(message),
             RouteError::Unavailable { .. } => Self::ServiceUnavailable(message),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Invalid => Self::Unauthorized("Invalid API key"),
+            AuthError::Expired => Self::Unauthorized("API key has expired"),
+            AuthError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<MeteringError> for ApiError {
+    fn from(err: MeteringError) -> Self {
+        match err {
+            MeteringError::Exceeded { limit, retry_after } => {
+                Self::TooManyRequests { message: limit.to_string(), retry_after: Some(retry_after.as_secs().max(1)) }
+            }
+            MeteringError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<RunError> for ApiError {
+    fn from(err: RunError) -> Self {
+        match err {
+            RunError::NotFound(_) => Self::NotFound(err.to_string()),
+            RunError::Disabled(_) => Self::Conflict(err.to_string()),
+            RunError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(err: ChatError) -> Self {
+        match err {
+            ChatError::AgentNotFound(_) => Self::NotFound(err.to_string()),
+            ChatError::AgentDisabled(_) => Self::Conflict(err.to_string()),
+            ChatError::NoModel | ChatError::NoMessages => Self::BadRequest(err.to_string()),
+            ChatError::Unexpected(cause) => Self::Internal(cause),
         }
     }
 }

@@ -1,16 +1,21 @@
-//! ARES inbound HTTP adapter: the actix-web routes, the admin-secret guard, the JSON error contract and the views
-//! of the Admin API. Handlers parse requests into domain values and call use cases; nothing else.
+//! ARES inbound HTTP adapter: the actix-web routes, the admin-secret guard, API-key authentication and metering of
+//! the client API, the per-IP rate limit, the JSON error contract and the response views. Handlers parse requests
+//! into domain values and call use cases; nothing else.
 
 mod admin_auth;
+mod client_auth;
 mod error;
 mod extract;
 mod handlers;
+mod ip_limit;
+mod metered;
 mod routes;
 mod state;
 mod views;
 
 pub use admin_auth::AdminSecret;
 pub use error::ApiError;
-pub use extract::{json_config, not_found, payload_config, rewrite_empty_errors};
+pub use extract::{json_config, not_found, payload_config, query_config, rewrite_empty_errors};
+pub use ip_limit::{IpLimiter, limit_by_ip};
 pub use routes::configure;
 pub use state::AppState;

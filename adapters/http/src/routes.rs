@@ -4,11 +4,12 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::admin_auth::require_admin;
-use crate::handlers::{agents, api_keys, health, models, providers, provision, templates, tenants};
+use crate::handlers::{agents, api_keys, health, models, providers, provision, templates, tenants, v1};
 
-/// Registers all routes. Everything under `/api/admin` requires the admin secret.
+/// Registers all routes. Everything under `/api/admin` requires the admin secret; everything under `/v1` a
+/// tenant's API key.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::get)).service(
+    cfg.route("/health", web::get().to(health::get)).service(client_api()).service(
         web::scope("/api/admin")
             .wrap(from_fn(require_admin))
             .service(web::resource("/tenants").get(tenants::list::handle).post(tenants::create::handle))
@@ -33,4 +34,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/providers/{id}/disable").post(providers::disable::handle))
             .service(web::resource("/providers/{id}/models/refresh").post(providers::refresh_models::handle)),
     );
+}
+
+fn client_api() -> actix_web::Scope {
+    web::scope("/v1")
+        .service(web::resource("/agents").get(v1::agents::list::handle))
+        .service(web::resource("/agents/{name}").get(v1::agents::get::handle))
+        .service(web::resource("/agents/{name}/run").post(v1::agents::run::handle))
+        .service(web::resource("/agents/{name}/runs").get(v1::agents::runs::handle))
+        .service(web::resource("/chat").post(v1::chat::complete::handle))
+        .service(web::resource("/chat/stream").post(v1::chat::stream::handle))
+        .service(web::resource("/usage").get(v1::usage::handle))
+        .service(web::resource("/api-keys").get(v1::api_keys::list::handle).post(v1::api_keys::create::handle))
+        .service(web::resource("/api-keys/{id}").delete(v1::api_keys::delete::handle))
 }

@@ -1,9 +1,13 @@
-//! What every handler can reach: the use cases, the model router, the store probe and the admin secret.
+//! What every handler can reach: the use cases, the model router, the caches to drop after a change, the store
+//! probe and the admin secret.
 
 use std::sync::Arc;
 
 use ares_application::ports::StoreProbe;
-use ares_application::usecases::{Agents, ApiKeys, ModelRouter, Providers, Provisioning, Templates, Tenants};
+use ares_application::usecases::{
+    AgentDirectory, AgentRunner, Agents, ApiKeys, Authenticator, ChatService, Metering, ModelRouter, Providers,
+    Provisioning, Templates, Tenants,
+};
 
 use crate::AdminSecret;
 
@@ -16,6 +20,11 @@ pub struct AppState {
     pub templates: Templates,
     pub providers: Providers,
     pub router: Arc<ModelRouter>,
+    pub auth: Arc<Authenticator>,
+    pub metering: Metering,
+    pub directory: Arc<AgentDirectory>,
+    pub runner: AgentRunner,
+    pub chat: ChatService,
     pub store: Arc<dyn StoreProbe>,
     pub admin_secret: AdminSecret,
     pub version: &'static str,

@@ -7,13 +7,36 @@ use anyhow::Context;
 use diesel::sqlite::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, TryFutureExt};
 
 /// The SQLite connection type: diesel's sync connection run on tokio's blocking pool.
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, Detached>;
+
+/// Runs SQLite calls on the blocking pool of the caller's runtime. When the caller goes away (a client hung up),
+/// the call is left to finish on its own rather than waited for: diesel-async's default waits with
+/// `block_in_place`, which panics on the current-thread runtimes actix workers run on. The connection's own lock
+/// makes the next user wait for the call, and a transaction cut short leaves the connection marked broken, so the
+/// pool discards it.
+pub struct Detached;
+
+impl SpawnBlocking for Detached {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> BoxFuture<'a, Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>>
+    where
+        R: Send + 'static,
+    {
+        tokio::task::spawn_blocking(task).map_err(Box::from).boxed()
+    }
+
+    fn get_runtime() -> Self {
+        Detached
+    }
+}
 
 /// Which database serves the repositories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +244,20 @@ mod tests {
         assert_eq!(Backend::of_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
         assert_eq!(Backend::of_url("sqlite://data/ares.db").unwrap(), Backend::Sqlite);
         assert!(Backend::of_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn a_sqlite_call_dropped_on_a_current_thread_runtime_finishes_on_its_own() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        runtime.block_on(async {
+            let call = Detached.spawn_blocking(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                done.send(()).unwrap();
+            });
+            drop(call);
+        });
+        finished.recv_timeout(Duration::from_secs(5)).unwrap();
     }
 
     #[test]

@@ -13,4 +13,4 @@ mod schema;
 pub mod testing;
 
 pub use db::{Backend, Db, DbSettings};
-pub use repos::{AgentStore, ApiKeyStore, ProviderStore, RunStore, TemplateStore, TenantStore};
+pub use repos::{AgentStore, ApiKeyStore, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};

@@ -92,8 +92,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenant_quotas (tenant_id) {
+        tenant_id -> Text,
+        day_key -> Text,
+        day_requests -> BigInt,
+        month_key -> Text,
+        month_requests -> BigInt,
+        month_tokens -> BigInt,
+        month_reserved -> BigInt,
+    }
+}
+
+diesel::table! {
+    usage_daily (tenant_id, day_key) {
+        tenant_id -> Text,
+        day_key -> Text,
+        api_calls -> BigInt,
+        runs -> BigInt,
+        tokens -> BigInt,
+    }
+}
+
+diesel::table! {
+    usage_events (id) {
+        id -> Text,
+        tenant_id -> Text,
+        api_key_id -> Nullable<Text>,
+        endpoint -> Text,
+        agent -> Nullable<Text>,
+        model -> Nullable<Text>,
+        provider -> Nullable<Text>,
+        tokens_in -> BigInt,
+        tokens_out -> BigInt,
+        estimated -> Bool,
+        latency_ms -> BigInt,
+        status -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(agents -> tenants (tenant_id));
 diesel::joinable!(runs -> tenants (tenant_id));
 
-diesel::allow_tables_to_appear_in_same_query!(tenants, api_keys, agents, agent_templates, runs, providers);
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    api_keys,
+    agents,
+    agent_templates,
+    runs,
+    providers,
+    tenant_quotas,
+    usage_daily,
+    usage_events
+);

@@ -4,16 +4,17 @@
 #![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
 use ares_application::ports::{
-    AgentRepository, ApiKeyRepository, Conflict, ProviderRepository, RepoError, RunRepository, TemplateRepository,
-    TenantRepository,
+    Admission, AgentRepository, ApiKeyRepository, Conflict, ProviderRepository, RepoError, RunRepository, Settlement,
+    TemplateRepository, TenantRepository, UsageLedger,
 };
 use ares_domain::{
-    Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, Credential, ModelSpec, ModelTier, NetworkConfig,
-    ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSecret, ProviderSource, RawApiKey, Run,
-    RunId, RunStatus, Tenant, TenantId, TenantName, Tier,
+    Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, Counters, Credential, ModelSpec, ModelTier,
+    NetworkConfig, Period, ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSecret,
+    ProviderSource, Quota, RawApiKey, Run, RunId, RunStatus, Tenant, TenantId, TenantName, Tier, UsageEvent,
+    UsageEventId,
 };
 use ares_store::testing::TestDb;
-use ares_store::{AgentStore, ApiKeyStore, Backend, ProviderStore, RunStore, TemplateStore, TenantStore};
+use ares_store::{AgentStore, ApiKeyStore, Backend, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
 
@@ -55,6 +56,12 @@ contract!(
     providers_round_trip_with_their_models_network_and_credentials,
     a_taken_provider_name_is_a_provider_name_conflict,
     syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_alone,
+    concurrent_admissions_never_pass_the_daily_limit,
+    token_reservations_must_fit_and_settlement_releases_them,
+    a_new_day_and_a_new_month_start_from_zero,
+    settlement_records_the_event_the_run_and_the_day,
+    keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_in_batches,
+    runs_are_paged_newest_first_per_agent,
 );
 
 /// Whole seconds, so a timestamp reads back equal on both backends.
@@ -70,6 +77,7 @@ struct Stores {
     templates: TemplateStore,
     runs: RunStore,
     providers: ProviderStore,
+    ledger: LedgerStore,
 }
 
 async fn stores(backend: Backend) -> Stores {
@@ -81,7 +89,8 @@ async fn stores(backend: Backend) -> Stores {
         keys: ApiKeyStore::new(db.clone()),
         templates: TemplateStore::new(db.clone()),
         runs: RunStore::new(db.clone()),
-        providers: ProviderStore::new(db),
+        providers: ProviderStore::new(db.clone()),
+        ledger: LedgerStore::new(db),
         _db: test_db,
     }
 }
@@ -413,4 +422,154 @@ async fn syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_a
     assert!(!list[0].enabled, "the operator's disable survives");
     assert_eq!(list[0].discovered_models, ["found"]);
     assert_eq!(list[1].source, ProviderSource::Api);
+}
+
+fn quota(daily: u64, tokens: u64) -> Quota {
+    Quota { monthly_requests: Some(1_000), monthly_tokens: Some(tokens), daily_requests: Some(daily) }
+}
+
+fn admitted(admission: Admission) -> Option<Counters> {
+    match admission {
+        Admission::Admitted(counters) => Some(counters),
+        Admission::Refused(_) => None,
+    }
+}
+
+async fn concurrent_admissions_never_pass_the_daily_limit(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    let period = Period::at(at(13));
+    let attempts = (0..40).map(|_| {
+        let ledger = s.ledger.clone();
+        tokio::spawn(async move { ledger.admit(acme.id, &period, &quota(7, 1_000_000), 10).await.unwrap() })
+    });
+    let outcomes: Vec<Admission> =
+        futures_util::future::join_all(attempts).await.into_iter().map(Result::unwrap).collect();
+    let mut counts: Vec<u64> = outcomes.iter().filter_map(|a| admitted(*a)).map(|c| c.day_requests).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2, 3, 4, 5, 6, 7], "exactly the limit was admitted, each with its own count");
+    let refused = outcomes.iter().find_map(|a| match a {
+        Admission::Refused(counters) => Some(*counters),
+        Admission::Admitted(_) => None,
+    });
+    assert_eq!(refused.unwrap(), Counters { day_requests: 7, month_requests: 7, month_tokens: 0, month_reserved: 70 });
+}
+
+fn settlement(tenant_id: TenantId, tokens: u64, reserved: u64, period: Period, run: Option<Run>) -> Settlement {
+    Settlement {
+        event: UsageEvent {
+            id: UsageEventId::new(),
+            tenant_id,
+            api_key_id: None,
+            endpoint: "POST /v1/chat".into(),
+            agent: None,
+            model: Some("fast".into()),
+            provider: Some("groq".into()),
+            tokens_in: tokens / 2,
+            tokens_out: tokens - tokens / 2,
+            estimated: false,
+            latency_ms: 12,
+            status: 200,
+            at: at(13),
+        },
+        reserved,
+        admitted_in: period,
+        run,
+    }
+}
+
+async fn token_reservations_must_fit_and_settlement_releases_them(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    let (period, limits) = (Period::at(at(13)), quota(100, 100));
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 40).await.unwrap()).is_some());
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 60).await.unwrap()).is_some(), "exactly at the limit");
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 1).await.unwrap()).is_none());
+    let after = s.ledger.settle(&settlement(acme.id, 10, 40, period, None)).await.unwrap();
+    assert_eq!((after.month_tokens, after.month_reserved), (10, 60));
+    let counters = admitted(s.ledger.admit(acme.id, &period, &limits, 30).await.unwrap()).unwrap();
+    assert_eq!((counters.month_tokens, counters.month_reserved, counters.month_requests), (10, 90, 3));
+}
+
+async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    let limits = quota(2, 1_000);
+    for _ in 0..2 {
+        assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, 5).await.unwrap()).is_some());
+    }
+    assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, 5).await.unwrap()).is_none());
+    let next_day = admitted(s.ledger.admit(acme.id, &Period::at(at(14)), &limits, 5).await.unwrap()).unwrap();
+    assert_eq!((next_day.day_requests, next_day.month_requests, next_day.month_reserved), (1, 3, 15));
+    let april = Period::at(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap());
+    let next_month = admitted(s.ledger.admit(acme.id, &april, &limits, 5).await.unwrap()).unwrap();
+    assert_eq!(next_month, Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: 5 });
+}
+
+async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    s.agents.insert(&agent(acme.id, "risk")).await.unwrap();
+    let period = Period::at(at(13));
+    for tokens in [30, 12] {
+        s.ledger.admit(acme.id, &period, &quota(100, 1_000), 50).await.unwrap();
+        let run = run(acme.id, "risk", RunStatus::Completed, (tokens / 2, tokens - tokens / 2));
+        s.ledger.settle(&settlement(acme.id, tokens, 50, period, Some(run))).await.unwrap();
+    }
+    s.ledger.admit(acme.id, &period, &quota(100, 1_000), 0).await.unwrap();
+    let mut plain = settlement(acme.id, 0, 0, period, None);
+    plain.event.model = None;
+    s.ledger.settle(&plain).await.unwrap();
+    let month = s.ledger.month(acme.id, &period).await.unwrap();
+    assert_eq!(month.counters, Counters { day_requests: 3, month_requests: 3, month_tokens: 42, month_reserved: 0 });
+    assert_eq!(month.runs, 2);
+    assert_eq!(month.daily.len(), 1);
+    assert_eq!(
+        (month.daily[0].date.to_string(), month.daily[0].api_calls, month.daily[0].runs, month.daily[0].tokens),
+        ("2026-03-13".into(), 3, 2, 42)
+    );
+    assert_eq!(s.tenants.stats(acme.id).await.unwrap().total_runs, 2);
+    let other = s.ledger.month(TenantId::new(), &period).await.unwrap();
+    assert_eq!((other.counters, other.runs, other.daily.len()), (Counters::default(), 0, 0));
+}
+
+async fn keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_in_batches(backend: Backend) {
+    let s = stores(backend).await;
+    let (acme, globex) = (tenant("acme-corp"), tenant("globex"));
+    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&globex).await.unwrap();
+    let stored = key(acme.id, KEY_A);
+    s.keys.insert(&stored).await.unwrap();
+    let (found, tier) = s.keys.find_by_hash(&stored.hash).await.unwrap().unwrap();
+    assert_eq!((found.id, tier), (stored.id, Tier::Pro));
+    assert!(s.keys.find_by_hash(&RawApiKey::from_random(KEY_B).unwrap().hash()).await.unwrap().is_none());
+    assert!(!s.keys.revoke(globex.id, stored.id).await.unwrap(), "another tenant cannot revoke it");
+    s.keys.record_last_used(&[(stored.id, at(14))]).await.unwrap();
+    assert!(s.keys.revoke(acme.id, stored.id).await.unwrap());
+    assert!(!s.keys.revoke(acme.id, stored.id).await.unwrap(), "a revoked key is not revoked twice");
+    let (found, _) = s.keys.find_by_hash(&stored.hash).await.unwrap().unwrap();
+    assert_eq!((found.revoked, found.last_used), (true, Some(at(14))));
+}
+
+async fn runs_are_paged_newest_first_per_agent(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    for day in 1..=5 {
+        let mut r = run(acme.id, "risk", RunStatus::Completed, (1, 1));
+        r.started_at = at(day);
+        s.runs.insert(&r).await.unwrap();
+    }
+    s.runs.insert(&run(acme.id, "other", RunStatus::Failed, (0, 0))).await.unwrap();
+    let risk = AgentName::parse("risk").unwrap();
+    let (page, total) = s.runs.page(acme.id, &risk, 1, 2).await.unwrap();
+    assert_eq!(total, 5);
+    assert_eq!(page.iter().map(|r| r.started_at).collect::<Vec<_>>(), [at(4), at(3)]);
+    assert_eq!(page[0].output, Some(json!({"text": "hello"})));
+    let (none, total) = s.runs.page(TenantId::new(), &risk, 0, 10).await.unwrap();
+    assert_eq!((none.len(), total), (0, 0));
 }

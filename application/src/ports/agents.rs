@@ -2,6 +2,7 @@
 
 use ares_domain::{Agent, AgentName, TenantId};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::RepoError;
 
@@ -11,6 +12,7 @@ pub struct AgentSummary {
     pub agent: Agent,
     pub total_runs: u64,
     pub successful_runs: u64,
+    pub last_run: Option<DateTime<Utc>>,
 }
 
 impl AgentSummary {
@@ -31,6 +33,12 @@ pub trait AgentRepository: Send + Sync + 'static {
     /// # Errors
     /// `Unexpected` when the store fails.
     async fn list(&self, tenant_id: TenantId) -> Result<Vec<AgentSummary>, RepoError>;
+
+    /// The tenant's agents by name, without run figures.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn all(&self, tenant_id: TenantId) -> Result<Vec<Agent>, RepoError>;
 
     /// The tenant's agent with this name, if any.
     ///

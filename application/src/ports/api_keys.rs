@@ -1,7 +1,8 @@
 //! The API key repository port, and the source of fresh keys.
 
-use ares_domain::{ApiKey, RawApiKey, TenantId};
+use ares_domain::{ApiKey, ApiKeyId, KeyHash, RawApiKey, TenantId, Tier};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::RepoError;
 
@@ -20,6 +21,24 @@ pub trait ApiKeyRepository: Send + Sync + 'static {
     /// # Errors
     /// `Unexpected` when the store fails.
     async fn list(&self, tenant_id: TenantId) -> Result<Vec<ApiKey>, RepoError>;
+
+    /// The key stored under `hash`, revoked or expired ones included, with its tenant's tier.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn find_by_hash(&self, hash: &KeyHash) -> Result<Option<(ApiKey, Tier)>, RepoError>;
+
+    /// Revokes the tenant's live key `id`; `false` when the tenant has no such live key.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId) -> Result<bool, RepoError>;
+
+    /// Records when keys were last used, many at once.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn record_last_used(&self, used: &[(ApiKeyId, DateTime<Utc>)]) -> Result<(), RepoError>;
 }
 
 /// Produces fresh random API keys.

@@ -7,6 +7,7 @@ mod chat_model;
 mod clock;
 mod connector;
 mod health;
+mod ledger;
 mod providers;
 mod runs;
 mod templates;
@@ -22,6 +23,7 @@ pub use chat_model::{
 pub use clock::Clock;
 pub use connector::ProviderConnector;
 pub use health::StoreProbe;
+pub use ledger::{Admission, DailyUsage, MonthlyUsage, Settlement, UsageLedger};
 pub use providers::ProviderRepository;
 pub use runs::RunRepository;
 pub use templates::TemplateRepository;
@@ -38,6 +40,8 @@ pub use chat_model::MockChatModel;
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
 pub use connector::MockProviderConnector;
+#[cfg(any(test, feature = "mocks"))]
+pub use ledger::MockUsageLedger;
 #[cfg(any(test, feature = "mocks"))]
 pub use providers::MockProviderRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ares_domain::{ApiKey, RawApiKey, TenantId};
+use ares_domain::{ApiKey, ApiKeyId, RawApiKey, TenantId};
 use chrono::Duration;
 
 use crate::ports::{ApiKeyRepository, Clock, KeyGenerator, RepoError, TenantRepository};
@@ -12,6 +12,8 @@ use crate::ports::{ApiKeyRepository, Clock, KeyGenerator, RepoError, TenantRepos
 pub enum ApiKeyError {
     #[error("Tenant not found")]
     TenantNotFound,
+    #[error("API key not found")]
+    NotFound,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -83,6 +85,18 @@ impl ApiKeys {
     }
 }
 
+impl ApiKeys {
+    /// Revokes the tenant's live key `id`: it stops working at once on this instance (the caller drops it from
+    /// the authenticator's cache) and within the cache's lifetime everywhere else.
+    ///
+    /// # Errors
+    /// `NotFound` when the tenant has no such live key (another tenant's key included).
+    #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, api_key.id = %id))]
+    pub async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId) -> Result<(), ApiKeyError> {
+        if self.keys.revoke(tenant_id, id).await? { Ok(()) } else { Err(ApiKeyError::NotFound) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ares_domain::{Tenant, TenantName, Tier};
@@ -125,6 +139,14 @@ mod tests {
         keys.expect_insert().never();
         let err = service(keys, false).issue(TenantId::new(), "k".into(), None).await.unwrap_err();
         assert!(matches!(err, ApiKeyError::TenantNotFound));
+    }
+
+    #[tokio::test]
+    async fn revoking_a_key_the_tenant_does_not_hold_is_not_found() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_revoke().returning(|_, _| Ok(false));
+        let err = service(keys, true).revoke(TenantId::new(), ApiKeyId::new()).await.unwrap_err();
+        assert_eq!(err.to_string(), "API key not found");
     }
 
     #[tokio::test]

@@ -2,16 +2,28 @@
 
 mod agents;
 mod api_keys;
+mod auth;
+mod chat;
+mod directory;
+mod metering;
+mod prompt;
 mod providers;
 mod provisioning;
 mod router;
+mod runner;
 mod templates;
 mod tenants;
 
 pub use agents::{AgentError, AgentPatch, Agents, NewAgent};
 pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey};
+pub use auth::{AuthError, Authenticator, Principal};
+pub use chat::{ChatError, ChatInput, ChatService, PreparedChat};
+pub use directory::AgentDirectory;
+pub use metering::{Metering, MeteringError, Outcome, Ticket, UsageReport};
+pub use prompt::{InputMessage, prompt_chars};
 pub use providers::{NewProvider, ProviderDetails, ProviderPatch, Providers, ProvidersError};
 pub use provisioning::{ProvisionError, ProvisionRequest, ProvisionedClient, Provisioning};
 pub use router::{ModelRouter, ModelStatus, ProviderStatus, RouteError, Routed, RoutingPolicy};
+pub use runner::{AgentRunner, PreparedRun, RunError, RunOutcome, RunPage};
 pub use templates::Templates;
 pub use tenants::{TenantDetails, TenantError, Tenants};

@@ -3,13 +3,15 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use actix_web::dev::ServerHandle;
+use ares_application::ports::Clock;
 use ares_application::usecases::ModelRouter;
 use ares_server::{Application, Settings, Sources};
 use ares_store::testing::TestDb;
 use ares_store::{Backend, Db};
+use chrono::{DateTime, Utc};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
@@ -66,6 +68,43 @@ pub fn default_config() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ares.toml"))
 }
 
+/// The servers' clock: real time plus an offset tests can move, to cross days and months.
+#[derive(Default)]
+pub struct TestClock {
+    offset: Mutex<chrono::Duration>,
+}
+
+impl TestClock {
+    /// Moves time forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.offset.lock().unwrap() += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + *self.offset.lock().unwrap()
+    }
+}
+
+/// The repository's `ares.toml` with every provider pointed at `upstream` (an OpenAI-compatible mock), their keys
+/// set by `PROVIDER_KEYS`, and no per-IP limit; `extra` is appended.
+pub fn config_with_upstream(upstream: &str, extra: &str) -> String {
+    let text = std::fs::read_to_string(default_config()).unwrap();
+    let text = text
+        .replace("https://api.groq.com/openai/v1", &format!("{upstream}/v1"))
+        .replace("type = \"anthropic\"", "type = \"openai\"")
+        .replace("https://api.anthropic.com/v1", &format!("{upstream}/v1"))
+        .replace("https://integrate.api.nvidia.com/v1", &format!("{upstream}/v1"))
+        .replace("type = \"ollama\"", "type = \"openai\"")
+        .replace("http://localhost:11434", &format!("{upstream}/v1"));
+    format!("{text}\n[rate_limit]\nper_second = 0\n{extra}\n")
+}
+
+/// Keys for every provider of the repository's configuration.
+pub const PROVIDER_KEYS: [(&str, &str); 3] =
+    [("GROQ_API_KEY", "gsk-test"), ("ANTHROPIC_API_KEY", "sk-ant-test"), ("NVIDIA_API_KEY", "nvapi-test")];
+
 /// A server running on its own database.
 pub struct TestApp {
     pub address: String,
@@ -73,6 +112,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// The running server's model router, to route chats without the client API.
     pub router: Arc<ModelRouter>,
+    /// The server's clock.
+    pub clock: Arc<TestClock>,
     config: PathBuf,
     env: Vec<(String, String)>,
     handle: ServerHandle,
@@ -87,20 +128,34 @@ impl TestApp {
 
     /// A server with the configuration file `config` on `db`.
     pub async fn spawn_with(db: TestDb, config: PathBuf) -> TestApp {
-        let (address, handle, router) = start(db.url(), &config, &[]).await;
-        TestApp { address, client: reqwest::Client::new(), db, router, config, env: vec![], handle, _config_dir: None }
+        let clock = Arc::new(TestClock::default());
+        let (address, handle, router) = start(db.url(), &config, &[], clock.clone()).await;
+        let client = reqwest::Client::new();
+        TestApp { address, client, db, router, clock, config, env: vec![], handle, _config_dir: None }
     }
 
     /// A server configured by `text` (a whole `ares.toml`) with the extra environment variables `env`, on a fresh
     /// database of `backend`.
     pub async fn spawn_configured(backend: Backend, text: &str, env: &[(&str, &str)]) -> TestApp {
-        let db = TestDb::new(backend).await;
+        Self::spawn_configured_on(TestDb::new(backend).await, text, env).await
+    }
+
+    /// `spawn_configured` on the database `db`.
+    pub async fn spawn_configured_on(db: TestDb, text: &str, env: &[(&str, &str)]) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("ares.toml");
         std::fs::write(&config, text).unwrap();
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let (address, handle, router) = start(db.url(), &config, &env).await;
-        TestApp { address, client: reqwest::Client::new(), db, router, config, env, handle, _config_dir: Some(dir) }
+        let clock = Arc::new(TestClock::default());
+        let (address, handle, router) = start(db.url(), &config, &env, clock.clone()).await;
+        let client = reqwest::Client::new();
+        TestApp { address, client, db, router, clock, config, env, handle, _config_dir: Some(dir) }
+    }
+
+    /// A second server on this one's database and configuration, as another instance behind a load balancer.
+    pub async fn second_instance(&self) -> (String, ServerHandle) {
+        let (address, handle, _) = start(self.db.url(), &self.config, &self.env, self.clock.clone()).await;
+        (address, handle)
     }
 
     /// Stops the server and starts a new one on the same database, with `config` (or the same file).
@@ -109,7 +164,7 @@ impl TestApp {
         if let Some(config) = config {
             self.config = config;
         }
-        let (address, handle, router) = start(self.db.url(), &self.config, &self.env).await;
+        let (address, handle, router) = start(self.db.url(), &self.config, &self.env, self.clock.clone()).await;
         self.address = address;
         self.handle = handle;
         self.router = router;
@@ -122,6 +177,16 @@ impl TestApp {
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client.request(method, format!("{}{path}", self.address))
+    }
+
+    /// The server's date `days` days from its now, as `2026-03-13`.
+    pub fn clock_date(&self, days: i64) -> String {
+        (self.clock.now() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+    }
+
+    /// A request with a tenant's API key.
+    pub fn client_request(&self, key: &str, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(key)
     }
 
     /// A request with the right admin secret.
@@ -162,6 +227,7 @@ async fn start(
     database_url: &str,
     config: &std::path::Path,
     extra_env: &[(String, String)],
+    clock: Arc<TestClock>,
 ) -> (String, ServerHandle, Arc<ModelRouter>) {
     let mut env = HashMap::from([
         ("DATABASE_URL".to_owned(), database_url.to_owned()),
@@ -173,7 +239,7 @@ async fn start(
     ]);
     env.extend(extra_env.iter().cloned());
     let settings = Settings::load(&Sources { file: Some(config.to_path_buf()), env: &env }).unwrap();
-    let app = Application::build(settings).await.unwrap();
+    let app = Application::build_with_clock(settings, clock).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     let router = app.router();

@@ -8,3 +8,4 @@ pub(crate) mod providers;
 pub(crate) mod provision;
 pub(crate) mod templates;
 pub(crate) mod tenants;
+pub(crate) mod v1;

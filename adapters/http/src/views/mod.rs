@@ -1,5 +1,5 @@
-//! The JSON shapes of the Admin API responses, as the Admin API reference gives them. Timestamps are RFC 3339
-//! UTC with a `Z` (`2026-03-13T00:00:00Z`).
+//! The JSON shapes of the Admin API and V1 client API responses, as their references give them. Timestamps are
+//! RFC 3339 UTC with a `Z` (`2026-03-13T00:00:00Z`).
 
 use ares_application::ports::{AgentSummary, TenantListing};
 use ares_application::usecases::TenantDetails;
@@ -9,8 +9,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 mod providers;
+mod v1;
 
 pub(crate) use providers::{ModelListItem, ProviderView};
+pub(crate) use v1::{ClientAgentView, ClientKeyView, RunView, UsageView, finish_reason};
 
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)

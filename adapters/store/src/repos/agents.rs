@@ -6,7 +6,7 @@ use ares_application::ports::{AgentRepository, AgentSummary, RepoError};
 use ares_domain::{Agent, AgentConfig, AgentName, AgentStatus, AgentType, TenantId};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::{count_star, max, sql};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
@@ -100,27 +100,47 @@ impl AgentRepository for AgentStore {
                 .load(conn)
                 .await
                 .map_err(query_error)?;
-            let figures: Vec<(String, i64, i64)> = runs::table
+            let figures: Vec<(String, i64, i64, Option<NaiveDateTime>)> = runs::table
                 .filter(runs::tenant_id.eq(&tenant_id))
                 .group_by(runs::agent_name)
                 .select((
                     runs::agent_name,
                     count_star(),
                     sql::<BigInt>("CAST(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS BIGINT)"),
+                    max(runs::started_at),
                 ))
                 .load(conn)
                 .await
                 .map_err(query_error)?;
             (rows, figures)
         });
-        let figures: HashMap<String, (i64, i64)> =
-            figures.into_iter().map(|(name, total, ok)| (name, (total, ok))).collect();
+        let figures: HashMap<String, (i64, i64, Option<NaiveDateTime>)> =
+            figures.into_iter().map(|(name, total, ok, last)| (name, (total, ok, last))).collect();
         rows.into_iter()
             .map(|row| {
-                let (total, ok) = figures.get(&row.name).copied().unwrap_or((0, 0));
-                Ok(AgentSummary { agent: Agent::try_from(row)?, total_runs: count(total), successful_runs: count(ok) })
+                let (total, ok, last) = figures.get(&row.name).copied().unwrap_or((0, 0, None));
+                Ok(AgentSummary {
+                    agent: Agent::try_from(row)?,
+                    total_runs: count(total),
+                    successful_runs: count(ok),
+                    last_run: last.map(read_time),
+                })
             })
             .collect()
+    }
+
+    async fn all(&self, tenant_id: TenantId) -> Result<Vec<Agent>, RepoError> {
+        let tenant_id = tenant_id.to_string();
+        let rows: Vec<AgentRow> = with_conn!(&self.db, |conn| {
+            agents::table
+                .filter(agents::tenant_id.eq(&tenant_id))
+                .order(agents::name.asc())
+                .select(AgentRow::as_select())
+                .load(conn)
+                .await
+                .map_err(query_error)?
+        });
+        rows.into_iter().map(Agent::try_from).collect()
     }
 
     async fn find(&self, tenant_id: TenantId, name: &AgentName) -> Result<Option<Agent>, RepoError> {

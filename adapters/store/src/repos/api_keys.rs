@@ -1,16 +1,17 @@
 //! The API key repository: hashes only, every query filtered on the tenant id.
 
 use ares_application::ports::{ApiKeyRepository, RepoError};
-use ares_domain::{ApiKey, KeyHash, TenantId};
+use ares_domain::{ApiKey, ApiKeyId, KeyHash, TenantId, Tier};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{parse_stored, read_time, stored_time};
 use crate::db::Db;
 use crate::error::query_error;
-use crate::schema::api_keys;
+use crate::schema::{api_keys, tenants};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_keys)]
@@ -95,5 +96,48 @@ impl ApiKeyRepository for ApiKeyStore {
                 .map_err(query_error)?
         });
         rows.into_iter().map(ApiKey::try_from).collect()
+    }
+
+    async fn find_by_hash(&self, hash: &KeyHash) -> Result<Option<(ApiKey, Tier)>, RepoError> {
+        let found: Option<(ApiKeyRow, String)> = with_conn!(&self.db, |conn| {
+            api_keys::table
+                .inner_join(tenants::table)
+                .filter(api_keys::key_hash.eq(hash.as_ref()))
+                .select((ApiKeyRow::as_select(), tenants::tier))
+                .first(conn)
+                .await
+                .optional()
+                .map_err(query_error)?
+        });
+        found.map(|(row, tier)| Ok((ApiKey::try_from(row)?, parse_stored("tenant tier", tier.parse())?))).transpose()
+    }
+
+    async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId) -> Result<bool, RepoError> {
+        let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
+        let revoked =
+            with_conn!(&self.db, |conn| {
+                diesel::update(api_keys::table.filter(
+                    api_keys::id.eq(&id).and(api_keys::tenant_id.eq(&tenant_id)).and(api_keys::revoked.eq(false)),
+                ))
+                .set(api_keys::revoked.eq(true))
+                .execute(conn)
+                .await
+                .map_err(query_error)?
+            });
+        Ok(revoked == 1)
+    }
+
+    async fn record_last_used(&self, used: &[(ApiKeyId, DateTime<Utc>)]) -> Result<(), RepoError> {
+        let used: Vec<(String, chrono::NaiveDateTime)> =
+            used.iter().map(|(id, at)| (id.to_string(), stored_time(*at))).collect();
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                for (id, at) in &used {
+                    diesel::update(api_keys::table.find(id)).set(api_keys::last_used.eq(at)).execute(conn).await?;
+                }
+                Ok(())
+            })
+            .map_err(query_error)
+        })
     }
 }

@@ -2,6 +2,7 @@
 
 mod agents;
 mod api_keys;
+mod ledger;
 mod providers;
 mod runs;
 mod templates;
@@ -9,6 +10,7 @@ mod tenants;
 
 pub use agents::AgentStore;
 pub use api_keys::ApiKeyStore;
+pub use ledger::LedgerStore;
 pub use providers::ProviderStore;
 pub use runs::RunStore;
 pub use templates::TemplateStore;

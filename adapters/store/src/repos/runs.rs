@@ -1,20 +1,20 @@
 //! The run repository.
 
 use ares_application::ports::{RepoError, RunRepository};
-use ares_domain::Run;
+use ares_domain::{AgentName, Run, RunStatus, TenantId};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{stored_count, stored_time};
+use super::{count, parse_stored, read_time, stored_count, stored_time};
 use crate::db::Db;
 use crate::error::{corrupt, query_error};
 use crate::schema::runs;
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = runs)]
-struct RunRow {
+pub(super) struct RunRow {
     id: String,
     tenant_id: String,
     agent_name: String,
@@ -53,6 +53,29 @@ impl TryFrom<&Run> for RunRow {
     }
 }
 
+impl TryFrom<RunRow> for Run {
+    type Error = RepoError;
+
+    fn try_from(row: RunRow) -> Result<Self, Self::Error> {
+        let json = |text: &str| serde_json::from_str(text).map_err(|err| corrupt("run payload", err));
+        Ok(Run {
+            id: parse_stored("run id", row.id.parse())?,
+            tenant_id: parse_stored("run tenant id", row.tenant_id.parse())?,
+            agent_name: parse_stored("run agent", AgentName::parse(&row.agent_name))?,
+            status: RunStatus::parse(&row.status).ok_or_else(|| corrupt("run status", &row.status))?,
+            input: json(&row.input)?,
+            output: row.output.as_deref().map(json).transpose()?,
+            error: row.error,
+            model: row.model,
+            provider: row.provider,
+            tokens_in: count(row.tokens_in),
+            tokens_out: count(row.tokens_out),
+            started_at: read_time(row.started_at),
+            duration_ms: row.duration_ms.map(count),
+        })
+    }
+}
+
 /// Runs in PostgreSQL or SQLite.
 #[derive(Clone)]
 pub struct RunStore {
@@ -74,5 +97,31 @@ impl RunRepository for RunStore {
             diesel::insert_into(runs::table).values(&row).execute(conn).await.map_err(query_error)?;
         });
         Ok(())
+    }
+
+    async fn page(
+        &self,
+        tenant_id: TenantId,
+        agent: &AgentName,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Run>, u64), RepoError> {
+        let tenant_id = tenant_id.to_string();
+        let of_agent = runs::tenant_id.eq(tenant_id).and(runs::agent_name.eq(agent.as_ref().to_owned()));
+        let (rows, total) = with_conn!(&self.db, |conn| {
+            let total: i64 =
+                runs::table.filter(of_agent.clone()).count().get_result(conn).await.map_err(query_error)?;
+            let rows: Vec<RunRow> = runs::table
+                .filter(of_agent.clone())
+                .order((runs::started_at.desc(), runs::id.desc()))
+                .offset(stored_count(offset))
+                .limit(stored_count(limit))
+                .select(RunRow::as_select())
+                .load(conn)
+                .await
+                .map_err(query_error)?;
+            (rows, total)
+        });
+        Ok((rows.into_iter().map(Run::try_from).collect::<Result<_, _>>()?, count(total)))
     }
 }

@@ -13,10 +13,11 @@ use diesel_async::RunQueryDsl;
 
 use super::agents::AgentRow;
 use super::api_keys::ApiKeyRow;
+use super::ledger::QuotaRow;
 use super::{count, parse_stored, read_time, stored_time};
 use crate::db::Db;
 use crate::error::query_error;
-use crate::schema::{agents, api_keys, runs, tenants};
+use crate::schema::{agents, api_keys, runs, tenant_quotas, tenants};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = tenants)]
@@ -74,19 +75,26 @@ impl TenantStore {
 impl TenantRepository for TenantStore {
     async fn insert(&self, tenant: &Tenant) -> Result<(), RepoError> {
         let row = TenantRow::from(tenant);
-        with_conn!(&self.db, |conn| {
-            diesel::insert_into(tenants::table).values(&row).execute(conn).await.map_err(query_error)?;
-        });
-        Ok(())
+        let quota = QuotaRow::new(tenant.id);
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                diesel::insert_into(tenants::table).values(&row).execute(conn).await?;
+                diesel::insert_into(tenant_quotas::table).values(&quota).execute(conn).await?;
+                Ok(())
+            })
+            .map_err(query_error)
+        })
     }
 
     async fn provision(&self, tenant: &Tenant, agents: &[Agent], key: &ApiKey) -> Result<(), RepoError> {
         let tenant_row = TenantRow::from(tenant);
         let agent_rows = agents.iter().map(AgentRow::try_from).collect::<Result<Vec<_>, _>>()?;
         let key_row = ApiKeyRow::from(key);
+        let quota = QuotaRow::new(tenant.id);
         with_conn!(&self.db, |conn: Conn| {
             in_transaction!(conn: Conn, {
                 diesel::insert_into(tenants::table).values(&tenant_row).execute(conn).await?;
+                diesel::insert_into(tenant_quotas::table).values(&quota).execute(conn).await?;
                 for agent in &agent_rows {
                     diesel::insert_into(agents::table).values(agent).execute(conn).await?;
                 }

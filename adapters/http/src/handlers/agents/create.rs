@@ -36,6 +36,7 @@ pub(crate) async fn handle(
         config: AgentConfig::from_json(body.config)?,
     };
     let agent = state.agents.create(id, new).await?;
+    state.directory.forget(id);
     tracing::info!(tenant.id = %id, agent.name = %agent.name, "agent created");
     Ok(HttpResponse::Created().json(AgentView::from(&agent)))
 }

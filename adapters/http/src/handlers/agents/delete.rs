@@ -13,6 +13,7 @@ pub(crate) async fn handle(
     let (id, name) = path.into_inner();
     let (id, name) = (tenant_id(&id)?, agent_name(&name)?);
     state.agents.delete(id, name.clone()).await?;
+    state.directory.forget(id);
     tracing::info!(tenant.id = %id, agent.name = %name, "agent deleted");
     Ok(HttpResponse::NoContent().finish())
 }

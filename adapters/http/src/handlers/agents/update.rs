@@ -27,6 +27,7 @@ pub(crate) async fn handle(
     let (id, name) = path.into_inner();
     let (id, name) = (tenant_id(&id)?, agent_name(&name)?);
     let agent = state.agents.update(id, name, patch(body.into_inner())?).await?;
+    state.directory.forget(id);
     tracing::info!(tenant.id = %id, agent.name = %agent.name, "agent updated");
     Ok(HttpResponse::Ok().json(AgentView::from(&agent)))
 }

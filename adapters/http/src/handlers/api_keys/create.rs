@@ -4,12 +4,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::key_name;
+use super::{expiry_days, key_name};
 use crate::extract::tenant_id;
 use crate::views::timestamp;
 use crate::{ApiError, AppState};
-
-const MAX_EXPIRY_DAYS: u32 = 3650;
 
 #[derive(Deserialize)]
 pub(crate) struct Body {
@@ -24,10 +22,7 @@ pub(crate) async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&path)?;
     let body = body.into_inner();
-    if let Some(days) = body.expires_in_days.filter(|d| !(1..=MAX_EXPIRY_DAYS).contains(d)) {
-        return Err(ApiError::Unprocessable(format!("Invalid expires_in_days: {days}. Use 1-{MAX_EXPIRY_DAYS}")));
-    }
-    let issued = state.api_keys.issue(id, key_name(body.name)?, body.expires_in_days).await?;
+    let issued = state.api_keys.issue(id, key_name(body.name)?, expiry_days(body.expires_in_days)?).await?;
     tracing::info!(tenant.id = %id, api_key.id = %issued.key.id, "api key issued");
     Ok(HttpResponse::Created().json(json!({
         "id": issued.key.id.to_string(),

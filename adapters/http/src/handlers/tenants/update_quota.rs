@@ -21,6 +21,7 @@ pub(crate) async fn handle(
     let id = tenant_id(&path)?;
     let tier: Tier = body.tier.parse()?;
     let details = state.tenants.change_tier(id, tier).await?;
+    state.auth.forget_tenant(id);
     tracing::info!(tenant.id = %id, tenant.tier = %tier, "tenant tier changed");
     Ok(HttpResponse::Ok().json(TenantDetailsView::from(&details)))
 }

@@ -1,0 +1,150 @@
+//! Running a tenant's agent: find it (cached), build its chat, route it, and describe what happened as a run.
+//! A provider failure is a failed run, not a failed request.
+
+use std::sync::Arc;
+
+use ares_domain::quota::reservation;
+use ares_domain::{Agent, AgentName, AgentStatus, Run, RunId, RunStatus, TenantId};
+use serde_json::Value;
+
+use super::directory::AgentDirectory;
+use super::prompt::{chat_request, prompt_chars, run_message, run_output};
+use super::router::ModelRouter;
+use crate::ports::{ChatRequest, Clock, RepoError, RunRepository, Usage};
+
+/// Why an agent cannot be run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("Agent not found: {0}")]
+    NotFound(AgentName),
+    #[error("Agent is disabled: {0}")]
+    Disabled(AgentName),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for RunError {
+    fn from(err: RepoError) -> Self {
+        Self::Unexpected(anyhow::Error::new(err))
+    }
+}
+
+/// A run ready to go: the agent, the input, the chat, and the tokens to reserve for it.
+#[derive(Debug, Clone)]
+pub struct PreparedRun {
+    pub agent: Agent,
+    pub input: Value,
+    pub request: ChatRequest,
+    pub reserve: u64,
+}
+
+/// A finished run and what it used.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub run: Run,
+    pub agent: Agent,
+    pub usage: Usage,
+}
+
+/// Runs agents.
+pub struct AgentRunner {
+    directory: Arc<AgentDirectory>,
+    router: Arc<ModelRouter>,
+    runs: Arc<dyn RunRepository>,
+    clock: Arc<dyn Clock>,
+    default_max_tokens: u32,
+}
+
+/// A page of an agent's runs.
+#[derive(Debug, Clone)]
+pub struct RunPage {
+    pub agent: Agent,
+    pub runs: Vec<Run>,
+    pub total: u64,
+}
+
+impl AgentRunner {
+    /// `default_max_tokens` sizes the token reservation of agents that set no `max_tokens`.
+    #[must_use]
+    pub fn new(
+        directory: Arc<AgentDirectory>,
+        router: Arc<ModelRouter>,
+        runs: Arc<dyn RunRepository>,
+        clock: Arc<dyn Clock>,
+        default_max_tokens: u32,
+    ) -> Self {
+        AgentRunner { directory, router, runs, clock, default_max_tokens }
+    }
+
+    /// The agent's runs, newest first: page `page` (from 1) of `per_page`.
+    ///
+    /// # Errors
+    /// `NotFound` when the tenant has no such agent.
+    pub async fn history(
+        &self,
+        tenant_id: TenantId,
+        name: &AgentName,
+        page: u64,
+        per_page: u64,
+    ) -> Result<RunPage, RunError> {
+        let agent = self.directory.by_name(tenant_id, name).await?.ok_or_else(|| RunError::NotFound(name.clone()))?;
+        let offset = page.saturating_sub(1).saturating_mul(per_page);
+        let (runs, total) = self.runs.page(tenant_id, name, offset, per_page).await?;
+        Ok(RunPage { agent, runs, total })
+    }
+
+    /// Finds the tenant's agent and builds its chat for `input`.
+    ///
+    /// # Errors
+    /// `NotFound` (another tenant's agent included), `Disabled`.
+    pub async fn prepare(&self, tenant_id: TenantId, name: &AgentName, input: Value) -> Result<PreparedRun, RunError> {
+        let agent = self.directory.by_name(tenant_id, name).await?.ok_or_else(|| RunError::NotFound(name.clone()))?;
+        if agent.status == AgentStatus::Disabled {
+            return Err(RunError::Disabled(agent.name));
+        }
+        let request = chat_request(Some(&agent), None, vec![run_message(&input)], None, None);
+        let reserve = reservation(prompt_chars(&request), request.max_tokens.unwrap_or(self.default_max_tokens));
+        Ok(PreparedRun { agent, input, request, reserve })
+    }
+
+    /// Runs it. Whatever the provider does, the outcome is a run: completed with its output, or failed with why.
+    #[tracing::instrument(skip_all, fields(tenant.id = %prepared.agent.tenant_id, agent.name = %prepared.agent.name))]
+    pub async fn execute(&self, prepared: PreparedRun) -> RunOutcome {
+        let started_at = self.clock.now();
+        let result = self.router.complete(&prepared.request).await;
+        let duration = (self.clock.now() - started_at).num_milliseconds();
+        let PreparedRun { agent, input, request, .. } = prepared;
+        let mut run = Run {
+            id: RunId::new(),
+            tenant_id: agent.tenant_id,
+            agent_name: agent.name.clone(),
+            status: RunStatus::Completed,
+            input,
+            output: None,
+            error: None,
+            model: Some(request.model),
+            provider: None,
+            tokens_in: 0,
+            tokens_out: 0,
+            started_at,
+            duration_ms: Some(u64::try_from(duration).unwrap_or(0)),
+        };
+        let usage = match result {
+            Ok(routed) => {
+                run.output = Some(run_output(&routed.value.text));
+                run.model = Some(routed.model);
+                run.provider = Some(routed.provider.to_string());
+                run.tokens_in = routed.value.usage.prompt_tokens;
+                run.tokens_out = routed.value.usage.completion_tokens;
+                routed.value.usage
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "agent run failed");
+                run.status = RunStatus::Failed;
+                run.error = Some(err.to_string());
+                Usage::default()
+            }
+        };
+        RunOutcome { run, agent, usage }
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE usage_events;
+DROP TABLE usage_daily;
+DROP TABLE tenant_quotas;
