@@ -249,6 +249,11 @@ pub struct MeteringSettings {
     pub agent_cache_ms: u64,
     /// How often the keys' `last_used` times are written, in one batch.
     pub last_used_flush_seconds: u64,
+    /// PostgreSQL: whether admissions and usage records wait for the database's disk flush before the request
+    /// goes on. `false`: they are in PostgreSQL first (they survive ARES being killed; only a crash of the
+    /// database host can lose its last fraction of a second), as SQLite's `synchronous = NORMAL` always does.
+    /// `true`: they survive that too, at the cost of a disk flush per group of requests.
+    pub durable_commits: bool,
 }
 
 impl Default for MeteringSettings {
@@ -258,6 +263,7 @@ impl Default for MeteringSettings {
             key_cache_ms: 1000,
             agent_cache_ms: 1000,
             last_used_flush_seconds: 10,
+            durable_commits: false,
         }
     }
 }

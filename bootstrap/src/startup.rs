@@ -68,12 +68,14 @@ impl Application {
     /// As `build`.
     pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Application, StartupError> {
         let pool = settings.database.pool();
-        let db = Db::connect(&pool)
-            .await
-            .map_err(|err| StartupError::new(format!("cannot use the database {}: {err:#}", redacted(&pool.url))))?;
+        let cannot =
+            |err: anyhow::Error| StartupError::new(format!("cannot use the database {}: {err:#}", redacted(&pool.url)));
+        let db = Db::connect(&pool).await.map_err(cannot)?;
+        let ledger_db =
+            if settings.metering.durable_commits { db.clone() } else { db.relaxed(&pool).map_err(cannot)? };
         let templates = settings.agent_templates()?;
         let providers = settings.configured_providers(Utc::now())?;
-        let state = web::Data::new(wire(db, &settings, clock));
+        let state = web::Data::new(wire(db, ledger_db, &settings, clock));
         state
             .templates
             .seed(&templates)
@@ -178,7 +180,7 @@ fn report_models(router: &ModelRouter) {
     }
 }
 
-fn wire(db: Db, settings: &Settings, clock: Arc<dyn Clock>) -> AppState {
+fn wire(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>) -> AppState {
     let keys = Arc::new(RandomKeyGenerator);
     let metering = &settings.metering;
     let agent_store = Arc::new(AgentStore::new(db.clone()));
@@ -200,7 +202,11 @@ fn wire(db: Db, settings: &Settings, clock: Arc<dyn Clock>) -> AppState {
             clock.clone(),
             Duration::from_millis(metering.key_cache_ms),
         )),
-        metering: Metering::new(Arc::new(LedgerStore::new(db.clone())), settings.tiers.quotas(), clock.clone()),
+        metering: Metering::new(
+            Arc::new(LedgerStore::new(ledger_db.clone(), ledger_db)),
+            settings.tiers.quotas(),
+            clock.clone(),
+        ),
         runner: AgentRunner::new(directory.clone(), router.clone(), runs, clock.clone(), metering.default_max_tokens),
         chat: ChatService::new(directory.clone(), router.clone(), metering.default_max_tokens),
         directory,

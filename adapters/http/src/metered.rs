@@ -3,28 +3,66 @@
 //! and the token reservation is always released), and the quota headers on the answer.
 
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError, web};
 use ares_application::usecases::{Outcome, Principal, Ticket};
 use ares_domain::quota::QuotaHeaders;
 
 use crate::views::timestamp;
 use crate::{ApiError, AppState};
 
-/// Admits one request that may use `reserve` tokens.
-pub(crate) async fn admit(state: &AppState, principal: &Principal, reserve: u64) -> Result<Ticket, ApiError> {
-    Ok(state.metering.admit(principal, reserve).await?)
+/// The status an abandoned request is recorded with (the client closed the connection first).
+const CLIENT_CLOSED: u16 = 499;
+
+/// An admitted request not yet recorded. Dropped unrecorded (the client went away and actix dropped the handler),
+/// it records itself in the background as abandoned, with no tokens, so its token reservation is released.
+pub(crate) struct Admitted {
+    state: web::Data<AppState>,
+    ticket: Option<Ticket>,
+    endpoint: &'static str,
+}
+
+impl Admitted {
+    /// The admission, for those who must record the request themselves (a stream's relay).
+    pub(crate) fn into_ticket(mut self) -> Option<Ticket> {
+        self.ticket.take()
+    }
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        let Some(ticket) = self.ticket.take() else { return };
+        let (state, endpoint) = (self.state.clone(), self.endpoint);
+        actix_web::rt::spawn(async move {
+            let outcome = Outcome { endpoint, status: CLIENT_CLOSED, ..Outcome::default() };
+            if let Err(err) = state.metering.settle(&ticket, outcome).await {
+                tracing::warn!(error = %err, "cannot record an abandoned request");
+            }
+        });
+    }
+}
+
+/// Admits one request to `endpoint` that may use `reserve` tokens.
+pub(crate) async fn admit(
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    endpoint: &'static str,
+    reserve: u64,
+) -> Result<Admitted, ApiError> {
+    let ticket = state.metering.admit(principal, reserve).await?;
+    Ok(Admitted { state: state.clone(), ticket: Some(ticket), endpoint })
 }
 
 /// Records the request (with the status it is answered with) and answers `result` with the quota headers.
 pub(crate) async fn answer(
-    state: &AppState,
-    ticket: &Ticket,
+    mut admitted: Admitted,
     outcome: Outcome,
     result: Result<HttpResponse, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let Some(ticket) = admitted.ticket.take() else { return result };
     let mut response = result.unwrap_or_else(|err| err.error_response());
     let status = response.status().as_u16();
-    let headers = state.metering.settle(ticket, Outcome { status, ..outcome }).await?;
+    let outcome = Outcome { status, endpoint: admitted.endpoint, ..outcome };
+    let headers = admitted.state.metering.settle(&ticket, outcome).await?;
     apply(&mut response, &headers);
     Ok(response)
 }

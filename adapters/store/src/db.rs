@@ -150,11 +150,26 @@ impl Db {
     /// When the URL is unsupported, the database cannot be reached, or a migration fails.
     pub async fn connect(settings: &DbSettings) -> anyhow::Result<Db> {
         let db = match Backend::of_url(&settings.url)? {
-            Backend::Postgres => Db::Postgres(postgres_pool(settings)?),
+            Backend::Postgres => Db::Postgres(postgres_pool(settings, true)?),
             Backend::Sqlite => Db::Sqlite(sqlite_pool(settings)?),
         };
         crate::migrate::run(&db, &settings.url).await?;
         Ok(db)
+    }
+
+    /// A pool for writes that need not wait for the disk before they return (the usage ledger, unless configured
+    /// otherwise). On PostgreSQL its sessions commit with `synchronous_commit = off`: a commit is visible to every
+    /// other session at once and survives ARES being killed; only a crash of the database host within a fraction of
+    /// a second could lose it (never half of it). On SQLite, whose WAL commits never wait for the disk
+    /// (`synchronous = NORMAL`), it is this pool.
+    ///
+    /// # Errors
+    /// When the pool cannot be built.
+    pub fn relaxed(&self, settings: &DbSettings) -> anyhow::Result<Db> {
+        match self {
+            Db::Postgres(_) => Ok(Db::Postgres(postgres_pool(settings, false)?)),
+            Db::Sqlite(_) => Ok(self.clone()),
+        }
     }
 
     /// The backend this pool talks to.
@@ -169,18 +184,23 @@ impl Db {
 
 // Both pools recycle connections `Fast`: a checkout costs no round trip (the default, `Verified`, runs a query on
 // every checkout). A connection that broke is still discarded; one that died idle fails its next query once.
-fn postgres_pool(settings: &DbSettings) -> anyhow::Result<Pool<AsyncPgConnection>> {
+fn postgres_pool(settings: &DbSettings, durable: bool) -> anyhow::Result<Pool<AsyncPgConnection>> {
     let statement_timeout = settings.statement_timeout.as_millis();
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
-    config.custom_setup = Box::new(move |url| establish_postgres(url, statement_timeout).boxed());
+    config.custom_setup = Box::new(move |url| establish_postgres(url, statement_timeout, durable).boxed());
     let manager = AsyncDieselConnectionManager::new_with_config(&settings.url, config);
     build_pool(Pool::builder(manager), settings)
 }
 
-async fn establish_postgres(url: &str, statement_timeout_ms: u128) -> diesel::ConnectionResult<AsyncPgConnection> {
+async fn establish_postgres(
+    url: &str,
+    statement_timeout_ms: u128,
+    durable: bool,
+) -> diesel::ConnectionResult<AsyncPgConnection> {
     let mut conn = AsyncPgConnection::establish(url).await?;
-    conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}"))
+    let commit = if durable { "on" } else { "off" };
+    conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}; SET synchronous_commit = {commit}"))
         .await
         .map_err(|err| diesel::ConnectionError::BadConnection(err.to_string()))?;
     Ok(conn)

@@ -99,7 +99,6 @@ diesel::table! {
         day_requests -> BigInt,
         month_key -> Text,
         month_requests -> BigInt,
-        month_tokens -> BigInt,
         month_reserved -> BigInt,
     }
 }
@@ -111,6 +110,7 @@ diesel::table! {
         api_calls -> BigInt,
         runs -> BigInt,
         tokens -> BigInt,
+        released -> BigInt,
     }
 }
 
@@ -129,6 +129,10 @@ diesel::table! {
         latency_ms -> BigInt,
         status -> Integer,
         created_at -> Timestamp,
+        day_key -> Text,
+        runs -> Integer,
+        reserved_tokens -> BigInt,
+        reservation_month -> Text,
     }
 }
 

@@ -62,6 +62,7 @@ contract!(
     settlement_records_the_event_the_run_and_the_day,
     keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_in_batches,
     runs_are_paged_newest_first_per_agent,
+    concurrent_settlements_are_all_counted,
 );
 
 /// Whole seconds, so a timestamp reads back equal on both backends.
@@ -90,7 +91,7 @@ async fn stores(backend: Backend) -> Stores {
         templates: TemplateStore::new(db.clone()),
         runs: RunStore::new(db.clone()),
         providers: ProviderStore::new(db.clone()),
-        ledger: LedgerStore::new(db),
+        ledger: LedgerStore::new(db.clone(), db.relaxed(&test_db.settings()).unwrap()),
         _db: test_db,
     }
 }
@@ -487,7 +488,8 @@ async fn token_reservations_must_fit_and_settlement_releases_them(backend: Backe
     assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 40).await.unwrap()).is_some());
     assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 60).await.unwrap()).is_some(), "exactly at the limit");
     assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 1).await.unwrap()).is_none());
-    let after = s.ledger.settle(&settlement(acme.id, 10, 40, period, None)).await.unwrap();
+    s.ledger.settle(&settlement(acme.id, 10, 40, period, None)).await.unwrap();
+    let after = s.ledger.month(acme.id, &period).await.unwrap().counters;
     assert_eq!((after.month_tokens, after.month_reserved), (10, 60));
     let counters = admitted(s.ledger.admit(acme.id, &period, &limits, 30).await.unwrap()).unwrap();
     assert_eq!((counters.month_tokens, counters.month_reserved, counters.month_requests), (10, 90, 3));
@@ -572,4 +574,33 @@ async fn runs_are_paged_newest_first_per_agent(backend: Backend) {
     assert_eq!(page[0].output, Some(json!({"text": "hello"})));
     let (none, total) = s.runs.page(TenantId::new(), &risk, 0, 10).await.unwrap();
     assert_eq!((none.len(), total), (0, 0));
+}
+
+async fn concurrent_settlements_are_all_counted(backend: Backend) {
+    let s = stores(backend).await;
+    let (acme, globex) = (tenant("acme-corp"), tenant("globex"));
+    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&globex).await.unwrap();
+    s.agents.insert(&agent(acme.id, "risk")).await.unwrap();
+    let period = Period::at(at(13));
+    for id in [acme.id, globex.id] {
+        for _ in 0..30 {
+            s.ledger.admit(id, &period, &quota(1_000, 1_000_000), 100).await.unwrap();
+        }
+    }
+    let settlements = (0..60).map(|i| {
+        let ledger = s.ledger.clone();
+        let tenant_id = if i % 2 == 0 { acme.id } else { globex.id };
+        let run = (i % 4 == 0).then(|| run(acme.id, "risk", RunStatus::Completed, (5, 5)));
+        tokio::spawn(async move { ledger.settle(&settlement(tenant_id, 10, 100, period, run)).await.unwrap() })
+    });
+    for settled in futures_util::future::join_all(settlements).await {
+        settled.unwrap();
+    }
+    for id in [acme.id, globex.id] {
+        let month = s.ledger.month(id, &period).await.unwrap();
+        assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (300, 0), "every event counted once");
+        assert_eq!((month.daily[0].api_calls, month.daily[0].tokens, month.runs), (30, 300, 30));
+    }
+    assert_eq!(s.tenants.stats(acme.id).await.unwrap().total_runs, 15);
 }

@@ -65,11 +65,11 @@ pub trait UsageLedger: Send + Sync + 'static {
     ) -> Result<Admission, RepoError>;
 
     /// Records a finished request in one transaction: its usage event, its run, the day's figures, and the token
-    /// reconciliation (the reservation released, the tokens used counted). Returns the counters after.
+    /// reconciliation (the reservation released, the tokens used counted). Returns once that is committed.
     ///
     /// # Errors
     /// `Unexpected` when the store fails; nothing is recorded then.
-    async fn settle(&self, settlement: &Settlement) -> Result<Counters, RepoError>;
+    async fn settle(&self, settlement: &Settlement) -> Result<(), RepoError>;
 
     /// The tenant's usage in the month of `period`.
     ///

@@ -102,7 +102,8 @@ impl Metering {
         Err(MeteringError::Unexpected(anyhow::anyhow!("admission kept failing without a limit to blame")))
     }
 
-    /// Records what an admitted request did, releasing its reservation; returns the quota headers to answer with.
+    /// Records what an admitted request did, releasing its reservation; returns the quota headers to answer with:
+    /// the counters as of its admission, with its own reservation replaced by the tokens it used.
     ///
     /// # Errors
     /// `Unexpected` when the store fails: the request must then not be acknowledged.
@@ -125,9 +126,13 @@ impl Metering {
             status: outcome.status,
             at: now,
         };
+        let tokens = event.tokens();
         let settlement = Settlement { event, reserved: ticket.reserved, admitted_in: ticket.period, run: outcome.run };
-        let counters = self.ledger.settle(&settlement).await?;
-        Ok(headers(&self.quotas.of(ticket.principal.tier), &counters, &Period::at(now)))
+        self.ledger.settle(&settlement).await?;
+        let mut counters = ticket.counters;
+        counters.month_tokens = counters.month_tokens.saturating_add(tokens);
+        counters.month_reserved = counters.month_reserved.saturating_sub(ticket.reserved);
+        Ok(headers(&self.quotas.of(ticket.principal.tier), &counters, &ticket.period))
     }
 
     /// The quota headers as of admission, for answers whose headers leave before the request is recorded (streams).
@@ -198,7 +203,8 @@ mod tests {
     #[tokio::test]
     async fn settling_records_the_event_and_releases_the_reservation_in_one_call() {
         let mut ledger = MockUsageLedger::new();
-        ledger.expect_admit().returning(|_, _, _, _| Ok(Admission::Admitted(Counters::default())));
+        let admitted = Counters { day_requests: 3, month_requests: 3, month_tokens: 0, month_reserved: 500 };
+        ledger.expect_admit().returning(move |_, _, _, _| Ok(Admission::Admitted(admitted)));
         ledger
             .expect_settle()
             .withf(|s| {
@@ -209,7 +215,7 @@ mod tests {
                     && s.admitted_in.month_key() == "2026-03"
             })
             .times(1)
-            .returning(|_| Ok(Counters { day_requests: 3, month_requests: 3, month_tokens: 42, month_reserved: 0 }));
+            .returning(|_| Ok(()));
         let metering = metering(ledger);
         let ticket = metering.admit(&principal(Tier::Pro), 500).await.unwrap();
         let outcome =

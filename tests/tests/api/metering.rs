@@ -22,6 +22,7 @@ with_each_backend!(
     every_metered_request_is_recorded_before_it_is_answered,
     one_tenants_usage_is_never_anothers,
     the_per_ip_limit_answers_429,
+    a_request_the_client_abandons_is_recorded_and_releases_its_reservation,
 );
 
 /// Five requests a day on the free tier, through the documented `ARES__SECTION__KEY` overrides.
@@ -229,4 +230,32 @@ async fn the_per_ip_limit_answers_429(backend: Backend) {
         (status, body),
         (429, json!({"error": "Rate limit exceeded", "code": "RATE_LIMIT_EXCEEDED", "retry_after": 1}))
     );
+}
+
+/// actix lets the handler of a client that left finish (HTTP/1), so the request is recorded as served; were the
+/// handler dropped, it would be recorded as abandoned (499). Either way its reservation is released.
+async fn a_request_the_client_abandons_is_recorded_and_releases_its_reservation(backend: Backend) {
+    let slow = Reply::Chunks {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        chunks: vec![b" ".to_vec(), completion("late", 2, 3).to_string().into_bytes()],
+        delay: Duration::from_secs(2),
+    };
+    let tiers = [("ARES__TIERS__FREE__MONTHLY_TOKENS", "2000")];
+    let client = Client::start_with_env(backend, vec![slow], "", &tiers).await;
+    let (_, key) = client.tenant("acme-corp", "free").await;
+    let chat = json!({"message": "Hello", "model": "fast", "max_tokens": 1500});
+    let abandoned =
+        client.app.client_request(&key, Method::POST, "/v1/chat").json(&chat).timeout(Duration::from_millis(300));
+    assert!(abandoned.send().await.is_err(), "the client gave up");
+    for _ in 0..50 {
+        if client.app.db.text_column("usage_events", "CAST(status AS TEXT)").await.unwrap().len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let recorded = client.app.db.text_column("usage_events", "CAST(status AS TEXT)").await.unwrap();
+    assert!(recorded == ["200"] || recorded == ["499"], "{recorded:?}");
+    let (status, _) = client.call(&key, Method::POST, "/v1/chat", Some(chat)).await;
+    assert_eq!(status, 200, "the abandoned request's reservation was released");
 }

@@ -1,83 +1,57 @@
 //! The usage ledger. Admission is one conditional `UPDATE ... RETURNING` of the tenant's counter row: it rolls the
 //! day and the month over when their keys are older, and increments only when every limit still holds, so the
 //! database serializes concurrent admissions on the row and none can overshoot, on one instance or many.
-//! Settlement writes the usage event, the run, the day's figures and the token reconciliation in one transaction.
+//! The month's token use is the sum of its days' settled tokens less the reservations they released, read by the
+//! same statement. Settlement inserts the usage events (and runs); a trigger adds them to their days in the same
+//! transaction. Admission and settlement never write the same row, so neither waits for the other's commit.
+//!
+//! Both are group-committed: requests that arrive while a statement for them is in flight join the next one. A
+//! tenant's waiting admissions are tried as one group (and one by one only when the group does not fit, so the
+//! limits stay exact), and waiting settlements share one transaction. Every request still waits for the commit
+//! that holds it, so nothing acknowledged is lost, while a busy tenant costs the database one statement per group
+//! instead of one per request. The work runs in a task of its own: a request that goes away never strands the
+//! others.
+
+mod queries;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ares_application::ports::{Admission, DailyUsage, MonthlyUsage, RepoError, Settlement, UsageLedger};
 use ares_domain::{Counters, Period, Quota, TenantId};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
+use tokio::sync::oneshot;
 
+use self::queries::{AdmitQuery, CounterRow, CurrentQuery};
 use super::runs::RunRow;
 use super::{count, parse_stored, stored_count, stored_time};
-use crate::db::{Backend, Db};
+use crate::db::Db;
 use crate::error::query_error;
 use crate::schema::{runs, tenant_quotas, usage_daily, usage_events};
 
-/// Checks and increments both periods' counters, or changes nothing. `$1` tenant, `$2` day, `$3` month,
-/// `$4` reserved tokens, `$5`-`$7` the daily, monthly and token limits.
-const ADMIT: &str = "
-UPDATE tenant_quotas SET
-    day_requests   = (CASE WHEN day_key = $2 THEN day_requests ELSE 0 END) + 1,
-    month_requests = (CASE WHEN month_key = $3 THEN month_requests ELSE 0 END) + 1,
-    month_tokens   = (CASE WHEN month_key = $3 THEN month_tokens ELSE 0 END),
-    month_reserved = (CASE WHEN month_key = $3 THEN month_reserved ELSE 0 END) + $4,
-    day_key = $2,
-    month_key = $3
-WHERE tenant_id = $1
-  AND (CASE WHEN day_key = $2 THEN day_requests ELSE 0 END) + 1 <= $5
-  AND (CASE WHEN month_key = $3 THEN month_requests ELSE 0 END) + 1 <= $6
-  AND (CASE WHEN month_key = $3 THEN month_tokens + month_reserved ELSE 0 END) + $4 <= $7
-RETURNING day_requests, month_requests, month_tokens, month_reserved";
+/// The most rows one inserting statement carries (SQLite binds at most 32766 values).
+const MAX_ROWS_PER_STATEMENT: usize = 500;
 
-/// The counters as they stand for `$2` (day) and `$3` (month).
-const CURRENT: &str = "
-SELECT (CASE WHEN day_key = $2 THEN day_requests ELSE 0 END) AS day_requests,
-       (CASE WHEN month_key = $3 THEN month_requests ELSE 0 END) AS month_requests,
-       (CASE WHEN month_key = $3 THEN month_tokens ELSE 0 END) AS month_tokens,
-       (CASE WHEN month_key = $3 THEN month_reserved ELSE 0 END) AS month_reserved
-FROM tenant_quotas WHERE tenant_id = $1";
+/// A failure shared by every request of a group.
+type Shared<T> = Result<T, String>;
 
-/// Counts the tokens used and releases the reservation made in month `$4`. `$1` tenant, `$2` tokens, `$3` reserved.
-const SETTLE: &str = "
-UPDATE tenant_quotas SET
-    month_tokens = month_tokens + $2,
-    month_reserved = CASE WHEN month_key = $4 THEN month_reserved - $3 ELSE month_reserved END
-WHERE tenant_id = $1
-RETURNING day_requests, month_requests, month_tokens, month_reserved";
+fn shared_error(err: &RepoError) -> String {
+    format!("{err:#}")
+}
 
-/// The SQL of a query written with PostgreSQL's `$n` placeholders, for `backend`: SQLite reads them as `?n`.
-fn dialect(sql: &str, backend: Backend) -> String {
-    match backend {
-        Backend::Postgres => sql.to_owned(),
-        Backend::Sqlite => sql.replace('$', "?"),
+fn from_shared<T>(result: Result<Shared<T>, oneshot::error::RecvError>) -> Result<T, RepoError> {
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(message)) => Err(RepoError::Unexpected(anyhow::anyhow!(message))),
+        Err(_) => Err(RepoError::Unexpected(anyhow::anyhow!("the ledger's writer stopped"))),
     }
 }
 
-#[derive(QueryableByName)]
-struct CounterRow {
-    #[diesel(sql_type = BigInt)]
-    day_requests: i64,
-    #[diesel(sql_type = BigInt)]
-    month_requests: i64,
-    #[diesel(sql_type = BigInt)]
-    month_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    month_reserved: i64,
-}
-
-impl From<CounterRow> for Counters {
-    fn from(row: CounterRow) -> Self {
-        Counters {
-            day_requests: count(row.day_requests),
-            month_requests: count(row.month_requests),
-            month_tokens: count(row.month_tokens),
-            month_reserved: count(row.month_reserved),
-        }
-    }
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A new tenant's counter row: every period key empty, so the first admission starts its day and month.
@@ -89,7 +63,6 @@ pub(super) struct QuotaRow {
     day_requests: i64,
     month_key: String,
     month_requests: i64,
-    month_tokens: i64,
     month_reserved: i64,
 }
 
@@ -101,14 +74,13 @@ impl QuotaRow {
             day_requests: 0,
             month_key: String::new(),
             month_requests: 0,
-            month_tokens: 0,
             month_reserved: 0,
         }
     }
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = usage_events)]
+#[diesel(table_name = usage_events, treat_none_as_default_value = false)]
 struct EventRow {
     id: String,
     tenant_id: String,
@@ -123,61 +95,303 @@ struct EventRow {
     latency_ms: i64,
     status: i32,
     created_at: chrono::NaiveDateTime,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = usage_daily)]
-struct DailyRow {
-    tenant_id: String,
     day_key: String,
-    api_calls: i64,
-    runs: i64,
-    tokens: i64,
+    runs: i32,
+    reserved_tokens: i64,
+    reservation_month: String,
 }
 
-fn event_row(settlement: &Settlement) -> EventRow {
-    let event = &settlement.event;
-    EventRow {
-        id: event.id.to_string(),
-        tenant_id: event.tenant_id.to_string(),
-        api_key_id: event.api_key_id.map(|id| id.to_string()),
-        endpoint: event.endpoint.clone(),
-        agent: event.agent.clone(),
-        model: event.model.clone(),
-        provider: event.provider.clone(),
-        tokens_in: stored_count(event.tokens_in),
-        tokens_out: stored_count(event.tokens_out),
-        estimated: event.estimated,
-        latency_ms: stored_count(event.latency_ms),
-        status: i32::from(event.status),
-        created_at: stored_time(event.at),
+impl From<&Settlement> for EventRow {
+    fn from(settlement: &Settlement) -> Self {
+        let event = &settlement.event;
+        EventRow {
+            id: event.id.to_string(),
+            tenant_id: event.tenant_id.to_string(),
+            api_key_id: event.api_key_id.map(|id| id.to_string()),
+            endpoint: event.endpoint.clone(),
+            agent: event.agent.clone(),
+            model: event.model.clone(),
+            provider: event.provider.clone(),
+            tokens_in: stored_count(event.tokens_in),
+            tokens_out: stored_count(event.tokens_out),
+            estimated: event.estimated,
+            latency_ms: stored_count(event.latency_ms),
+            status: i32::from(event.status),
+            created_at: stored_time(event.at),
+            day_key: Period::at(event.at).day_key(),
+            runs: i32::from(settlement.run.is_some() || event.model.is_some()),
+            reserved_tokens: stored_count(settlement.reserved),
+            reservation_month: settlement.admitted_in.month_key(),
+        }
     }
 }
 
-fn limit(value: Option<u64>) -> i64 {
-    value.map_or(i64::MAX, stored_count)
+struct PendingAdmission {
+    period: Period,
+    quota: Quota,
+    reserve: u64,
+    reply: oneshot::Sender<Shared<Admission>>,
+}
+
+struct PendingSettlement {
+    event: EventRow,
+    run: Option<RunRow>,
+    reply: oneshot::Sender<Shared<()>>,
+}
+
+/// Requests waiting for a statement, and whether one is being written for them.
+struct Queue<T> {
+    pending: Vec<T>,
+    writing: bool,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue { pending: Vec::new(), writing: false }
+    }
+}
+
+impl<T> Queue<T> {
+    /// Queues `item`; `true` when nobody is writing, so the caller must start the writer.
+    fn push(&mut self, item: T) -> bool {
+        self.pending.push(item);
+        !std::mem::replace(&mut self.writing, true)
+    }
+
+    /// The next group, or `None` (and the writer stops) when there is none.
+    fn next(&mut self) -> Option<Vec<T>> {
+        if self.pending.is_empty() {
+            self.writing = false;
+            None
+        } else {
+            Some(std::mem::take(&mut self.pending))
+        }
+    }
+}
+
+struct Inner {
+    db: Db,
+    /// Where admissions are written: commits that need not wait for the disk (see `Db::relaxed`).
+    admissions_db: Db,
+    admissions: Mutex<HashMap<TenantId, Queue<PendingAdmission>>>,
+    settlements: Mutex<Queue<PendingSettlement>>,
 }
 
 /// The usage ledger in PostgreSQL or SQLite.
 #[derive(Clone)]
 pub struct LedgerStore {
-    db: Db,
-    admit_sql: String,
-    current_sql: String,
-    settle_sql: String,
+    inner: Arc<Inner>,
 }
 
 impl LedgerStore {
+    /// Settlements and reports go to `db`; admissions to `admissions_db` (`db.relaxed(...)`, or `db` itself).
     #[must_use]
-    pub fn new(db: Db) -> Self {
-        let backend = db.backend();
-        LedgerStore {
-            admit_sql: dialect(ADMIT, backend),
-            current_sql: dialect(CURRENT, backend),
-            settle_sql: dialect(SETTLE, backend),
-            db,
+    pub fn new(db: Db, admissions_db: Db) -> Self {
+        let inner = Inner { db, admissions_db, admissions: Mutex::default(), settlements: Mutex::default() };
+        Self { inner: Arc::new(inner) }
+    }
+}
+
+impl Inner {
+    /// Writes the tenant's waiting admissions, group after group, until none is left.
+    async fn admit_all(self: Arc<Self>, tenant_id: TenantId) {
+        loop {
+            let group = {
+                let mut queues = locked(&self.admissions);
+                let Some(queue) = queues.get_mut(&tenant_id) else { return };
+                match queue.next() {
+                    Some(group) => group,
+                    None => {
+                        queues.remove(&tenant_id);
+                        return;
+                    }
+                }
+            };
+            self.admit_group(tenant_id, group).await;
         }
     }
+
+    /// Admits a group: runs of requests under the same period and quota are tried together first.
+    async fn admit_group(&self, tenant_id: TenantId, mut group: Vec<PendingAdmission>) {
+        while !group.is_empty() {
+            let same = group.iter().take_while(|p| p.period == group[0].period && p.quota == group[0].quota).count();
+            let run: Vec<PendingAdmission> = group.drain(..same).collect();
+            self.admit_run(tenant_id, run).await;
+        }
+    }
+
+    async fn admit_run(&self, tenant_id: TenantId, run: Vec<PendingAdmission>) {
+        let (period, quota) = (run[0].period, run[0].quota);
+        let reserves: Vec<u64> = run.iter().map(|p| p.reserve).collect();
+        let outcome = match self.admit_many(tenant_id, &period, &quota, &reserves).await {
+            Ok(Some(after)) => Ok(spread(after, &reserves).into_iter().map(Admission::Admitted).collect()),
+            Ok(None) if run.len() > 1 => self.admit_one_by_one(tenant_id, &period, &quota, &reserves).await,
+            Ok(None) => self.current(tenant_id, &period).await.map(|now| vec![Admission::Refused(now)]),
+            Err(err) => Err(err),
+        };
+        match outcome {
+            Ok(admissions) => {
+                for (pending, admission) in run.into_iter().zip(admissions) {
+                    let _ = pending.reply.send(Ok(admission));
+                }
+            }
+            Err(err) => {
+                let message = shared_error(&err);
+                for pending in run {
+                    let _ = pending.reply.send(Err(message.clone()));
+                }
+            }
+        }
+    }
+
+    /// The group did not fit as a whole: each request on its own, in order, so every one that fits is admitted.
+    async fn admit_one_by_one(
+        &self,
+        tenant_id: TenantId,
+        period: &Period,
+        quota: &Quota,
+        reserves: &[u64],
+    ) -> Result<Vec<Admission>, RepoError> {
+        let mut admissions = Vec::with_capacity(reserves.len());
+        for reserve in reserves {
+            admissions.push(match self.admit_many(tenant_id, period, quota, &[*reserve]).await? {
+                Some(counters) => Admission::Admitted(counters),
+                None => Admission::Refused(self.current(tenant_id, period).await?),
+            });
+        }
+        Ok(admissions)
+    }
+
+    /// Counts `reserves.len()` requests and their reservations in one statement, or nothing when a limit would
+    /// not hold; the counters after.
+    async fn admit_many(
+        &self,
+        tenant_id: TenantId,
+        period: &Period,
+        quota: &Quota,
+        reserves: &[u64],
+    ) -> Result<Option<Counters>, RepoError> {
+        let query = AdmitQuery::new(tenant_id, period, quota, reserves.len(), reserves.iter().sum());
+        let row: Option<CounterRow> =
+            with_conn!(&self.admissions_db, |conn| query.get_result(conn).await.optional().map_err(query_error)?);
+        Ok(row.map(Counters::from))
+    }
+
+    async fn current(&self, tenant_id: TenantId, period: &Period) -> Result<Counters, RepoError> {
+        let query = CurrentQuery::new(tenant_id, period);
+        let row: Option<CounterRow> =
+            with_conn!(&self.db, |conn| query.get_result(conn).await.optional().map_err(query_error)?);
+        row.map(Counters::from)
+            .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("tenant {tenant_id} has no quota counters")))
+    }
+
+    /// Writes the waiting settlements, a transaction per group, until none is left.
+    async fn settle_all(self: Arc<Self>) {
+        loop {
+            let next = locked(&self.settlements).next();
+            let Some(group) = next else { return };
+            match self.write(&group).await {
+                Err(_) if group.len() > 1 => self.write_one_by_one(group).await,
+                result => reply_all(group, result.map_err(|err| shared_error(&err))),
+            }
+        }
+    }
+
+    /// A group that failed as a whole is written one settlement at a time, so one bad row fails only its request.
+    async fn write_one_by_one(&self, group: Vec<PendingSettlement>) {
+        for pending in group {
+            let result = self.write(std::slice::from_ref(&pending)).await.map_err(|err| shared_error(&err));
+            let _ = pending.reply.send(result);
+        }
+    }
+
+    /// The runs and events of `group` in one transaction; without runs, in one statement (atomic on its own,
+    /// trigger included), which saves the round trips of an explicit transaction.
+    async fn write(&self, group: &[PendingSettlement]) -> Result<(), RepoError> {
+        let runs: Vec<&RunRow> = group.iter().filter_map(|p| p.run.as_ref()).collect();
+        let events: Vec<&EventRow> = group.iter().map(|p| &p.event).collect();
+        with_conn!(&self.db, |conn: Conn| {
+            let one_statement = events.len() == 1 || (Conn::ONE_STATEMENT && events.len() <= MAX_ROWS_PER_STATEMENT);
+            if runs.is_empty() && one_statement {
+                return conn.insert_events(&events).await.map_err(query_error);
+            }
+            in_transaction!(conn: Conn, {
+                for chunk in runs.chunks(MAX_ROWS_PER_STATEMENT) {
+                    conn.insert_runs(chunk).await?;
+                }
+                for chunk in events.chunks(MAX_ROWS_PER_STATEMENT) {
+                    conn.insert_events(chunk).await?;
+                }
+                Ok(())
+            })
+            .map_err(query_error)
+        })
+    }
+}
+
+/// How each backend inserts a group of rows: PostgreSQL in one statement (its settlement trigger then runs once for
+/// them all), SQLite a row at a time (it is local, and diesel writes multi-row inserts only for PostgreSQL).
+trait InsertRows {
+    /// Whether `insert_events` writes a group in one statement (atomic without a transaction).
+    const ONE_STATEMENT: bool;
+
+    async fn insert_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<()>;
+    async fn insert_runs(&mut self, rows: &[&RunRow]) -> diesel::QueryResult<()>;
+}
+
+impl InsertRows for diesel_async::AsyncPgConnection {
+    const ONE_STATEMENT: bool = true;
+
+    async fn insert_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<()> {
+        diesel::insert_into(usage_events::table).values(rows.to_vec()).execute(self).await.map(drop)
+    }
+
+    async fn insert_runs(&mut self, rows: &[&RunRow]) -> diesel::QueryResult<()> {
+        diesel::insert_into(runs::table).values(rows.to_vec()).execute(self).await.map(drop)
+    }
+}
+
+impl InsertRows for crate::db::SqliteConn {
+    const ONE_STATEMENT: bool = false;
+
+    async fn insert_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<()> {
+        for row in rows {
+            diesel::insert_into(usage_events::table).values(*row).execute(self).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_runs(&mut self, rows: &[&RunRow]) -> diesel::QueryResult<()> {
+        for row in rows {
+            diesel::insert_into(runs::table).values(*row).execute(self).await?;
+        }
+        Ok(())
+    }
+}
+
+fn reply_all(group: Vec<PendingSettlement>, result: Shared<()>) {
+    for pending in group {
+        let _ = pending.reply.send(result.clone());
+    }
+}
+
+/// Each request's counters when `after` counts them all: the i-th sees the requests and reservations up to it.
+fn spread(after: Counters, reserves: &[u64]) -> Vec<Counters> {
+    let n = reserves.len() as u64;
+    let mut later_reserved: u64 = reserves.iter().sum();
+    reserves
+        .iter()
+        .zip(1..)
+        .map(|(reserve, i)| {
+            later_reserved -= reserve;
+            Counters {
+                day_requests: after.day_requests - (n - i),
+                month_requests: after.month_requests - (n - i),
+                month_tokens: after.month_tokens,
+                month_reserved: after.month_reserved - later_reserved,
+            }
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -189,102 +403,36 @@ impl UsageLedger for LedgerStore {
         quota: &Quota,
         reserve: u64,
     ) -> Result<Admission, RepoError> {
-        let (tenant, day, month) = (tenant_id.to_string(), period.day_key(), period.month_key());
-        let admitted: Option<CounterRow> = with_conn!(&self.db, |conn| {
-            diesel::sql_query(self.admit_sql.as_str())
-                .bind::<Text, _>(&tenant)
-                .bind::<Text, _>(&day)
-                .bind::<Text, _>(&month)
-                .bind::<BigInt, _>(stored_count(reserve))
-                .bind::<BigInt, _>(limit(quota.daily_requests))
-                .bind::<BigInt, _>(limit(quota.monthly_requests))
-                .bind::<BigInt, _>(limit(quota.monthly_tokens))
-                .get_result(conn)
-                .await
-                .optional()
-                .map_err(query_error)?
-        });
-        if let Some(counters) = admitted {
-            return Ok(Admission::Admitted(counters.into()));
+        let (reply, answer) = oneshot::channel();
+        let pending = PendingAdmission { period: *period, quota: *quota, reserve, reply };
+        if locked(&self.inner.admissions).entry(tenant_id).or_default().push(pending) {
+            tokio::spawn(self.inner.clone().admit_all(tenant_id));
         }
-        let current: Option<CounterRow> = with_conn!(&self.db, |conn| {
-            diesel::sql_query(self.current_sql.as_str())
-                .bind::<Text, _>(&tenant)
-                .bind::<Text, _>(&day)
-                .bind::<Text, _>(&month)
-                .get_result(conn)
-                .await
-                .optional()
-                .map_err(query_error)?
-        });
-        match current {
-            Some(counters) => Ok(Admission::Refused(counters.into())),
-            None => Err(RepoError::Unexpected(anyhow::anyhow!("tenant {tenant} has no quota counters"))),
-        }
+        from_shared(answer.await)
     }
 
-    async fn settle(&self, settlement: &Settlement) -> Result<Counters, RepoError> {
-        let event = event_row(settlement);
+    async fn settle(&self, settlement: &Settlement) -> Result<(), RepoError> {
         let run = settlement.run.as_ref().map(RunRow::try_from).transpose()?;
-        let daily = DailyRow {
-            tenant_id: event.tenant_id.clone(),
-            day_key: Period::at(settlement.event.at).day_key(),
-            api_calls: 1,
-            runs: i64::from(settlement.run.is_some() || settlement.event.model.is_some()),
-            tokens: stored_count(settlement.event.tokens()),
-        };
-        let (tenant, tokens, reserved) = (event.tenant_id.clone(), daily.tokens, stored_count(settlement.reserved));
-        let admitted_month = settlement.admitted_in.month_key();
-        let counters: CounterRow = with_conn!(&self.db, |conn: Conn| {
-            in_transaction!(conn: Conn, {
-                diesel::insert_into(usage_events::table).values(&event).execute(conn).await?;
-                if let Some(run) = &run {
-                    diesel::insert_into(runs::table).values(run).execute(conn).await?;
-                }
-                diesel::insert_into(usage_daily::table)
-                    .values(&daily)
-                    .on_conflict((usage_daily::tenant_id, usage_daily::day_key))
-                    .do_update()
-                    .set((
-                        usage_daily::api_calls.eq(usage_daily::api_calls + daily.api_calls),
-                        usage_daily::runs.eq(usage_daily::runs + daily.runs),
-                        usage_daily::tokens.eq(usage_daily::tokens + daily.tokens),
-                    ))
-                    .execute(conn)
-                    .await?;
-                diesel::sql_query(self.settle_sql.as_str())
-                    .bind::<Text, _>(&tenant)
-                    .bind::<BigInt, _>(tokens)
-                    .bind::<BigInt, _>(reserved)
-                    .bind::<Text, _>(&admitted_month)
-                    .get_result(conn)
-                    .await
-            })
-            .map_err(query_error)?
-        });
-        Ok(counters.into())
+        let (reply, answer) = oneshot::channel();
+        let pending = PendingSettlement { event: EventRow::from(settlement), run, reply };
+        if locked(&self.inner.settlements).push(pending) {
+            tokio::spawn(self.inner.clone().settle_all());
+        }
+        from_shared(answer.await)
     }
 
     async fn month(&self, tenant_id: TenantId, period: &Period) -> Result<MonthlyUsage, RepoError> {
-        let (tenant, day, month) = (tenant_id.to_string(), period.day_key(), period.month_key());
-        let days_of_month = format!("{month}-%");
-        let (counters, days) = with_conn!(&self.db, |conn| {
-            let counters: Option<CounterRow> = diesel::sql_query(self.current_sql.as_str())
-                .bind::<Text, _>(&tenant)
-                .bind::<Text, _>(&day)
-                .bind::<Text, _>(&month)
-                .get_result(conn)
-                .await
-                .optional()
-                .map_err(query_error)?;
-            let days: Vec<(String, i64, i64, i64)> = usage_daily::table
+        let tenant = tenant_id.to_string();
+        let days_of_month = format!("{}-%", period.month_key());
+        let counters = self.inner.current(tenant_id, period).await.unwrap_or_default();
+        let days: Vec<(String, i64, i64, i64)> = with_conn!(&self.inner.db, |conn| {
+            usage_daily::table
                 .filter(usage_daily::tenant_id.eq(&tenant).and(usage_daily::day_key.like(&days_of_month)))
                 .order(usage_daily::day_key.desc())
                 .select((usage_daily::day_key, usage_daily::runs, usage_daily::tokens, usage_daily::api_calls))
                 .load(conn)
                 .await
-                .map_err(query_error)?;
-            (counters, days)
+                .map_err(query_error)?
         });
         let daily = days
             .into_iter()
@@ -297,11 +445,7 @@ impl UsageLedger for LedgerStore {
                 })
             })
             .collect::<Result<Vec<_>, RepoError>>()?;
-        Ok(MonthlyUsage {
-            counters: counters.map(Counters::from).unwrap_or_default(),
-            runs: daily.iter().map(|d| d.runs).sum(),
-            daily,
-        })
+        Ok(MonthlyUsage { counters, runs: daily.iter().map(|d| d.runs).sum(), daily })
     }
 }
 
@@ -310,11 +454,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_reads_the_numbered_placeholders_as_its_own() {
-        assert_eq!(dialect("a = $1 AND b = $12", Backend::Sqlite), "a = ?1 AND b = ?12");
-        assert_eq!(dialect("a = $1", Backend::Postgres), "a = $1");
-        for sql in [ADMIT, CURRENT, SETTLE] {
-            assert!(!sql.contains('?'), "the queries use only $n placeholders");
-        }
+    fn each_request_of_a_group_sees_the_counts_up_to_itself() {
+        let after = Counters { day_requests: 10, month_requests: 30, month_tokens: 5, month_reserved: 60 };
+        let each = spread(after, &[10, 20, 30]);
+        assert_eq!(
+            each.iter().map(|c| (c.day_requests, c.month_reserved)).collect::<Vec<_>>(),
+            [(8, 10), (9, 30), (10, 60)]
+        );
+        assert_eq!(spread(after, &[7]), [after]);
     }
 }

@@ -13,7 +13,7 @@ use crate::error::{corrupt, query_error};
 use crate::schema::runs;
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = runs)]
+#[diesel(table_name = runs, treat_none_as_default_value = false)]
 pub(super) struct RunRow {
     id: String,
     tenant_id: String,

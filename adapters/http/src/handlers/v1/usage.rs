@@ -9,11 +9,11 @@ use crate::views::UsageView;
 use crate::{ApiError, AppState};
 
 pub(crate) async fn handle(state: web::Data<AppState>, Client(client): Client) -> Result<HttpResponse, ApiError> {
-    let ticket = admit(&state, &client, 0).await?;
+    let admitted = admit(&state, &client, "GET /v1/usage", 0).await?;
     let result = async {
         let report = state.metering.report(&client).await?;
         Ok(HttpResponse::Ok().json(UsageView::from(&report)))
     }
     .await;
-    answer(&state, &ticket, Outcome { endpoint: "GET /v1/usage", ..Outcome::default() }, result).await
+    answer(admitted, Outcome::default(), result).await
 }

@@ -14,7 +14,7 @@ pub(crate) async fn handle(
     Client(client): Client,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = admit(&state, &client, 0).await?;
+    let admitted = admit(&state, &client, "GET /v1/agents/{name}", 0).await?;
     let result = async {
         let name = agent_name(&path)?;
         let agents = state.agents.list(client.tenant_id).await?;
@@ -25,6 +25,6 @@ pub(crate) async fn handle(
         Ok(HttpResponse::Ok().json(ClientAgentView::from(summary)))
     }
     .await;
-    let outcome = Outcome { endpoint: "GET /v1/agents/{name}", agent: Some(path.into_inner()), ..Outcome::default() };
-    answer(&state, &ticket, outcome, result).await
+    let outcome = Outcome { agent: Some(path.into_inner()), ..Outcome::default() };
+    answer(admitted, outcome, result).await
 }

@@ -16,7 +16,7 @@ pub(crate) async fn handle(
     query: web::Query<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, per_page) = query.checked()?;
-    let ticket = admit(&state, &client, 0).await?;
+    let admitted = admit(&state, &client, "GET /v1/agents", 0).await?;
     let result = async {
         let agents = state.agents.list(client.tenant_id).await?;
         let total = agents.len();
@@ -30,5 +30,5 @@ pub(crate) async fn handle(
         Ok(HttpResponse::Ok().json(json!({"agents": shown, "total": total, "page": page, "per_page": per_page})))
     }
     .await;
-    answer(&state, &ticket, Outcome { endpoint: "GET /v1/agents", ..Outcome::default() }, result).await
+    answer(admitted, Outcome::default(), result).await
 }

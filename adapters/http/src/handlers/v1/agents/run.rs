@@ -26,11 +26,10 @@ pub(crate) async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let name = agent_name(&path)?;
     let prepared = state.runner.prepare(client.tenant_id, &name, parse_json::<Body>(&body)?.input).await?;
-    let ticket = admit(&state, &client, prepared.reserve).await?;
+    let admitted = admit(&state, &client, "POST /v1/agents/{name}/run", prepared.reserve).await?;
     let outcome = state.runner.execute(prepared).await;
     let view = RunView::new(&outcome.run, &outcome.agent);
     let metered = Outcome {
-        endpoint: "POST /v1/agents/{name}/run",
         agent: Some(name.to_string()),
         model: outcome.run.model.clone(),
         provider: outcome.run.provider.clone(),
@@ -40,5 +39,5 @@ pub(crate) async fn handle(
         run: Some(outcome.run),
         ..Outcome::default()
     };
-    answer(&state, &ticket, metered, Ok(HttpResponse::Ok().json(view))).await
+    answer(admitted, metered, Ok(HttpResponse::Ok().json(view))).await
 }

@@ -18,14 +18,13 @@ pub(crate) async fn handle(
     query: web::Query<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, per_page) = query.checked()?;
-    let ticket = admit(&state, &client, 0).await?;
+    let admitted = admit(&state, &client, "GET /v1/agents/{name}/runs", 0).await?;
     let result = async {
         let history = state.runner.history(client.tenant_id, &agent_name(&path)?, page, per_page).await?;
         let runs: Vec<RunView> = history.runs.iter().map(|run| RunView::new(run, &history.agent)).collect();
         Ok(HttpResponse::Ok().json(json!({"runs": runs, "total": history.total, "page": page, "per_page": per_page})))
     }
     .await;
-    let outcome =
-        Outcome { endpoint: "GET /v1/agents/{name}/runs", agent: Some(path.into_inner()), ..Outcome::default() };
-    answer(&state, &ticket, outcome, result).await
+    let outcome = Outcome { agent: Some(path.into_inner()), ..Outcome::default() };
+    answer(admitted, outcome, result).await
 }

@@ -24,7 +24,7 @@ pub(crate) async fn handle(
     Client(client): Client,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = admit(&state, &client, 0).await?;
+    let admitted = admit(&state, &client, "POST /v1/api-keys", 0).await?;
     let result = async {
         let Body { name, expires_in_days } = parse_json::<Body>(&body)?;
         let issued = state.api_keys.issue(client.tenant_id, key_name(name)?, expiry_days(expires_in_days)?).await?;
@@ -39,5 +39,5 @@ pub(crate) async fn handle(
         })))
     }
     .await;
-    answer(&state, &ticket, Outcome { endpoint: "POST /v1/api-keys", ..Outcome::default() }, result).await
+    answer(admitted, Outcome::default(), result).await
 }

@@ -14,7 +14,7 @@ pub(crate) async fn handle(
     Client(client): Client,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = admit(&state, &client, 0).await?;
+    let admitted = admit(&state, &client, "DELETE /v1/api-keys/{id}", 0).await?;
     let result = async {
         let id: ApiKeyId = path.parse().map_err(|_| ApiError::NotFound("API key not found".into()))?;
         state.api_keys.revoke(client.tenant_id, id).await?;
@@ -23,5 +23,5 @@ pub(crate) async fn handle(
         Ok(HttpResponse::NoContent().finish())
     }
     .await;
-    answer(&state, &ticket, Outcome { endpoint: "DELETE /v1/api-keys/{id}", ..Outcome::default() }, result).await
+    answer(admitted, Outcome::default(), result).await
 }

@@ -10,12 +10,12 @@ use crate::views::ClientKeyView;
 use crate::{ApiError, AppState};
 
 pub(crate) async fn handle(state: web::Data<AppState>, Client(client): Client) -> Result<HttpResponse, ApiError> {
-    let ticket = admit(&state, &client, 0).await?;
+    let admitted = admit(&state, &client, "GET /v1/api-keys", 0).await?;
     let result = async {
         let keys = state.api_keys.list(client.tenant_id).await?;
         let keys: Vec<ClientKeyView> = keys.iter().filter(|k| !k.revoked).map(ClientKeyView::from).collect();
         Ok(HttpResponse::Ok().json(json!({ "keys": keys })))
     }
     .await;
-    answer(&state, &ticket, Outcome { endpoint: "GET /v1/api-keys", ..Outcome::default() }, result).await
+    answer(admitted, Outcome::default(), result).await
 }

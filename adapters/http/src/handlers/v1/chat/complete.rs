@@ -23,9 +23,8 @@ pub(crate) async fn handle(
     if streamed {
         return super::stream::respond(state, client, prepared, "POST /v1/chat").await;
     }
-    let ticket = admit(&state, &client, prepared.reserve).await?;
+    let admitted = admit(&state, &client, "POST /v1/chat", prepared.reserve).await?;
     let mut outcome = Outcome {
-        endpoint: "POST /v1/chat",
         agent: prepared.agent.as_ref().map(|a| a.name.to_string()),
         model: Some(prepared.request.model.clone()),
         ..Outcome::default()
@@ -47,5 +46,5 @@ pub(crate) async fn handle(
         }
         Err(err) => Err(err.into()),
     };
-    answer(&state, &ticket, outcome, result).await
+    answer(admitted, outcome, result).await
 }

@@ -37,17 +37,18 @@ pub(crate) async fn respond(
     prepared: PreparedChat,
     endpoint: &'static str,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = admit(&state, &client, prepared.reserve).await?;
+    let admitted = admit(&state, &client, endpoint, prepared.reserve).await?;
     let outcome = Outcome {
-        endpoint,
         agent: prepared.agent.as_ref().map(|a| a.name.to_string()),
         model: Some(prepared.request.model.clone()),
         ..Outcome::default()
     };
     let routed = match state.chat.stream(&prepared).await {
         Ok(routed) => routed,
-        Err(err) => return answer(&state, &ticket, outcome, Err(err.into())).await,
+        Err(err) => return answer(admitted, outcome, Err(err.into())).await,
     };
+    let ticket = admitted.into_ticket().ok_or_else(|| ApiError::internal("a fresh admission has its ticket"))?;
+    let outcome = Outcome { endpoint, ..outcome };
     let quota = state.metering.headers(&ticket);
     let prompt_chars = prompt_chars(&prepared.request);
     let (sender, receiver) = mpsc::channel::<Bytes>(64);
