@@ -1,9 +1,10 @@
 //! ARES bootstrap: loads the settings, sets up telemetry, connects and migrates the store, seeds the agent
-//! templates, wires every adapter to the use cases, and serves HTTP. The only crate that names every concrete type.
+//! templates, discovers the tools, wires every adapter to the use cases, and serves HTTP. The only crate that names every concrete type.
 
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+mod tools;
 
 pub use settings::{Settings, Sources, StartupError};
 pub use startup::Application;

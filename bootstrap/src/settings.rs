@@ -14,8 +14,12 @@ use ares_domain::{NetworkSeconds, Quota, TierQuotas};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+mod tools;
 mod validate;
 
+pub use tools::{
+    CheckedSearch, CheckedTools, McpServerSettings, SearchProvider, Seconds, ToolsSettings, WebSearchSettings,
+};
 pub use validate::StartupError;
 
 /// The configuration file used when none is named.
@@ -67,6 +71,10 @@ pub struct Settings {
     pub agents: Vec<Map<String, Value>>,
     #[serde(default)]
     pub templates: Vec<TemplateSettings>,
+    #[serde(default)]
+    pub tools: ToolsSettings,
+    #[serde(default)]
+    pub mcp_servers: Vec<McpServerSettings>,
     /// The process environment, for the variables providers name (`api_key_env`).
     #[serde(skip)]
     pub environment: Environment,
@@ -584,6 +592,49 @@ mod tests {
         assert!(load(bad_tier, &env(&[])).unwrap_err().to_string().starts_with("model 'm' has unknown tier 'turbo'"));
         let bad_kind = "[[providers]]\nname = \"p\"\ntype = \"grpc\"\n";
         assert!(load(bad_kind, &env(&[])).unwrap_err().to_string().starts_with("provider 'p' has unknown type 'grpc'"));
+    }
+
+    #[test]
+    fn tool_settings_are_read_and_checked() {
+        let text = r#"
+            [tools]
+            max_iterations = 4
+            tool_timeout = "1500ms"
+            [tools.web_search]
+            provider = "brave"
+            api_key_env = "BRAVE_API_KEY"
+            [[mcp_servers]]
+            name = "files"
+            command = "mcp-files"
+            args = ["--root", "/srv"]
+        "#;
+        let settings = load(text, &env(&[("BRAVE_API_KEY", "brv-1")])).unwrap();
+        let tools = settings.tools.checked(&settings.environment.0).unwrap();
+        assert_eq!(
+            (tools.loop_settings.max_iterations, tools.loop_settings.tool_timeout),
+            (4, Duration::from_millis(1500))
+        );
+        let search = tools.web_search.unwrap();
+        assert_eq!(
+            (search.base_url.as_str(), search.api_key.as_deref()),
+            (ares_tools::Brave::DEFAULT_BASE_URL, Some("brv-1"))
+        );
+        let servers = settings.mcp_servers().unwrap();
+        assert_eq!(servers[0].0, "files");
+
+        let no_key = load(text, &env(&[])).unwrap_err().to_string();
+        assert_eq!(no_key, "tools.web_search: brave needs api_key_env naming a set variable with the API key");
+        let both = "[[mcp_servers]]\nname = \"x\"\ncommand = \"a\"\nurl = \"http://b\"\n";
+        assert_eq!(
+            load(both, &env(&[])).unwrap_err().to_string(),
+            "mcp server 'x' needs exactly one of `command` and `url`"
+        );
+        let twice = "[[mcp_servers]]\nname = \"x\"\ncommand = \"a\"\n[[mcp_servers]]\nname = \"x\"\ncommand = \"b\"\n";
+        assert_eq!(load(twice, &env(&[])).unwrap_err().to_string(), "mcp server 'x' is configured twice");
+        let limit = load("[tools]\nmax_iterations = 0\n", &env(&[])).unwrap_err().to_string();
+        assert_eq!(limit, "tools.max_iterations must be between 1 and 50");
+        let searx = load("[tools.web_search]\nprovider = \"searxng\"\n", &env(&[])).unwrap_err().to_string();
+        assert_eq!(searx, "tools.web_search.base_url must name the SearXNG instance");
     }
 
     #[test]

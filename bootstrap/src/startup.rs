@@ -1,4 +1,4 @@
-//! Wiring: the store, the model router and its providers, the use cases and the HTTP server, built from the
+//! Wiring: the store, the model router and its providers, the tools, the use cases and the HTTP server, built from the
 //! settings.
 
 use std::net::TcpListener;
@@ -13,7 +13,7 @@ use ares_application::keys::RandomKeyGenerator;
 use ares_application::ports::{Clock, Timer};
 use ares_application::usecases::{
     AgentDirectory, AgentRunner, Agents, ApiKeys, Authenticator, ChatService, Metering, ModelRouter, Providers,
-    Provisioning, Templates, Tenants,
+    Provisioning, Templates, Tenants, ToolCatalog, ToolCoordinator,
 };
 use ares_http::{AdminSecret, AppState, IpLimiter};
 use ares_llm::Connector;
@@ -75,7 +75,8 @@ impl Application {
             if settings.metering.durable_commits { db.clone() } else { db.relaxed(&pool).map_err(cannot)? };
         let templates = settings.agent_templates()?;
         let providers = settings.configured_providers(Utc::now())?;
-        let state = web::Data::new(wire(db, ledger_db, &settings, clock));
+        let tools = crate::tools::catalog(&settings).await?;
+        let state = web::Data::new(wire(db, ledger_db, &settings, clock, tools)?);
         state
             .templates
             .seed(&templates)
@@ -180,7 +181,13 @@ fn report_models(router: &ModelRouter) {
     }
 }
 
-fn wire(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>) -> AppState {
+fn wire(
+    db: Db,
+    ledger_db: Db,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    tools: Arc<ToolCatalog>,
+) -> Result<AppState, StartupError> {
     let keys = Arc::new(RandomKeyGenerator);
     let metering = &settings.metering;
     let agent_store = Arc::new(AgentStore::new(db.clone()));
@@ -189,14 +196,17 @@ fn wire(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>) -> Ap
     let templates = Arc::new(TemplateStore::new(db.clone()));
     let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
     let connector = Arc::new(Connector::new(&settings.environment.0));
-    let router = Arc::new(ModelRouter::new(connector, clock.clone(), Arc::new(TokioTimer), settings.routing.policy()));
+    let timer = Arc::new(TokioTimer);
+    let router = Arc::new(ModelRouter::new(connector, clock.clone(), timer.clone(), settings.routing.policy()));
+    let tool_settings = settings.tools.checked(&settings.environment.0)?.loop_settings;
+    let coordinator = Arc::new(ToolCoordinator::new(router.clone(), tools, timer, clock.clone(), tool_settings));
     let directory = Arc::new(AgentDirectory::new(
         agent_store.clone(),
         clock.clone(),
         Duration::from_millis(metering.agent_cache_ms),
     ));
     let runs = Arc::new(RunStore::new(db.clone()));
-    AppState {
+    Ok(AppState {
         auth: Arc::new(Authenticator::new(
             key_store.clone(),
             clock.clone(),
@@ -207,8 +217,14 @@ fn wire(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>) -> Ap
             settings.tiers.quotas(),
             clock.clone(),
         ),
-        runner: AgentRunner::new(directory.clone(), router.clone(), runs, clock.clone(), metering.default_max_tokens),
-        chat: ChatService::new(directory.clone(), router.clone(), metering.default_max_tokens),
+        runner: AgentRunner::new(
+            directory.clone(),
+            coordinator.clone(),
+            runs,
+            clock.clone(),
+            metering.default_max_tokens,
+        ),
+        chat: ChatService::new(directory.clone(), coordinator, metering.default_max_tokens),
         directory,
         tenants: Tenants::new(tenants.clone(), clock.clone()),
         provisioning: Provisioning::new(tenants.clone(), templates.clone(), keys.clone(), clock.clone()),
@@ -220,7 +236,7 @@ fn wire(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>) -> Ap
         store: Arc::new(db),
         admin_secret: AdminSecret::new(admin_secret),
         version: env!("CARGO_PKG_VERSION"),
-    }
+    })
 }
 
 fn serve(

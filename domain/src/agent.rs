@@ -107,6 +107,15 @@ pub struct AgentConfig {
     pub max_tokens: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// Tool-calling rounds before the model must answer (the server's default when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_iterations: Option<u32>,
+    /// Whether several tool calls of one round run at the same time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallel_execution: Option<bool>,
+    /// Seconds one tool call may take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_timeout: Option<f64>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,
 }
@@ -117,7 +126,16 @@ impl AgentConfig {
     /// # Errors
     /// `InvalidAgent::Config` naming the field whose value has the wrong type, or when `model` is missing.
     pub fn from_json(object: Map<String, Value>) -> Result<Self, InvalidAgent> {
-        const KNOWN: [&str; 5] = ["model", "system_prompt", "tools", "max_tokens", "temperature"];
+        const KNOWN: [&str; 8] = [
+            "model",
+            "system_prompt",
+            "tools",
+            "max_tokens",
+            "temperature",
+            "max_iterations",
+            "parallel_execution",
+            "tool_timeout",
+        ];
         let (known, extra): (Map<String, Value>, Map<String, Value>) =
             object.into_iter().partition(|(key, _)| KNOWN.contains(&key.as_str()));
         let mut known = known;
@@ -161,6 +179,12 @@ impl AgentConfig {
         }
         if self.max_tokens == Some(0) {
             return Err(InvalidAgent::Config("max_tokens must be at least 1".into()));
+        }
+        if let Some(n) = self.max_iterations.filter(|n| !(1..=50).contains(n)) {
+            return Err(InvalidAgent::Config(format!("max_iterations must be between 1 and 50, got {n}")));
+        }
+        if let Some(t) = self.tool_timeout.filter(|t| !(t.is_finite() && *t > 0.0 && *t <= 600.0)) {
+            return Err(InvalidAgent::Config(format!("tool_timeout must be between 0 and 600 seconds, got {t}")));
         }
         Ok(self)
     }
@@ -271,10 +295,10 @@ mod tests {
 
     #[test]
     fn config_keeps_unknown_keys_through_a_round_trip() {
-        let raw = object(json!({"model": "fast", "tools": ["calculator"], "max_iterations": 3}));
+        let raw = object(json!({"model": "fast", "tools": ["calculator"], "max_iterations": 3, "depth": 2}));
         let config = AgentConfig::from_json(raw.clone()).unwrap();
-        assert_eq!(config.tools, vec!["calculator".to_owned()]);
-        assert_eq!(config.extra.get("max_iterations"), Some(&json!(3)));
+        assert_eq!((&config.tools[..], config.max_iterations), (&["calculator".to_owned()][..], Some(3)));
+        assert_eq!(config.extra.get("depth"), Some(&json!(2)));
         assert_eq!(config.to_json(), raw);
     }
 
@@ -295,6 +319,15 @@ mod tests {
         assert!(AgentConfig::from_json(object(json!({"model": "m", "temperature": 3.5}))).is_err());
         assert!(AgentConfig::from_json(object(json!({"model": "m", "max_tokens": 0}))).is_err());
         assert!(AgentConfig::from_json(object(json!({"model": " "}))).is_err());
+    }
+
+    #[test]
+    fn tool_loop_settings_are_checked() {
+        assert!(AgentConfig::from_json(object(json!({"model": "m", "max_iterations": 0}))).is_err());
+        assert!(AgentConfig::from_json(object(json!({"model": "m", "tool_timeout": -1}))).is_err());
+        assert!(AgentConfig::from_json(object(json!({"model": "m", "parallel_execution": "yes"}))).is_err());
+        let config = AgentConfig::from_json(object(json!({"model": "m", "max_iterations": 4}))).unwrap();
+        assert_eq!(config.max_iterations, Some(4));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod routing;
 pub mod run;
 pub mod tenant;
 pub mod tier;
+pub mod tool;
 pub mod usage;
 
 pub use agent::{Agent, AgentConfig, AgentName, AgentStatus, AgentTemplate, AgentType, InvalidAgent};
@@ -26,4 +27,5 @@ pub use quota::{Counters, Period, QuotaExceeded};
 pub use run::{Run, RunStatus};
 pub use tenant::{InvalidTenantName, Tenant, TenantName, TenantStats};
 pub use tier::{InvalidTier, Quota, Tier, TierQuotas};
+pub use tool::{ToolCallRecord, ToolSettings};
 pub use usage::UsageEvent;

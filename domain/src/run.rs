@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::{AgentName, RunId, TenantId};
+use crate::{AgentName, RunId, TenantId, ToolCallRecord};
 
 /// Where a run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub struct Run {
     pub tokens_out: u64,
     pub started_at: DateTime<Utc>,
     pub duration_ms: Option<u64>,
+    /// The tools the model called, in order.
+    pub tool_calls: Vec<ToolCallRecord>,
 }
 
 impl Run {

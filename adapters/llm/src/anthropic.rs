@@ -4,7 +4,7 @@
 
 use ares_application::ports::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role,
-    StreamEvent, ToolCall, Usage,
+    StreamEvent, ToolCall, ToolChoice, Usage,
 };
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -53,6 +53,9 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
             .iter()
             .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
             .collect();
+        if request.tool_choice == ToolChoice::None {
+            body["tool_choice"] = json!({"type": "none"});
+        }
     }
     if let Some(temperature) = request.temperature {
         body["temperature"] = json!(temperature);

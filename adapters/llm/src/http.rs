@@ -26,6 +26,7 @@ impl Endpoint {
     /// # Errors
     /// When the HTTP client cannot be built (TLS backend failure).
     pub fn new(base_url: &str, api_key: Option<ProviderSecret>, network: NetworkConfig) -> Result<Self, ProviderError> {
+        install_tls_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(network.connect_timeout)
             .pool_max_idle_per_host(network.max_idle_per_host)
@@ -87,6 +88,12 @@ impl Endpoint {
     }
 }
 
+/// Installs the process's TLS crypto provider (ring) once: reqwest speaks HTTPS through rustls, which needs one.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| drop(rustls::crypto::ring::default_provider().install_default()));
+}
+
 fn transport_error(err: reqwest::Error) -> ProviderError {
     if err.is_timeout() {
         ProviderError::Timeout
@@ -140,6 +147,19 @@ mod tests {
         );
         assert_eq!(error_message(r#"{"error":"model not found"}"#), "model not found");
         assert_eq!(error_message("upstream exploded"), "upstream exploded");
+    }
+
+    #[tokio::test]
+    async fn providers_are_reached_over_https() {
+        // A local port that accepts and hangs up: with TLS compiled in, the handshake fails; without it, reqwest
+        // refuses the scheme before connecting.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || listener.incoming().take(1).for_each(drop));
+        let endpoint = Endpoint::new(&format!("https://{address}"), None, NetworkConfig::default()).unwrap();
+        let err = endpoint.send(endpoint.get("/models")).await.unwrap_err();
+        let ProviderError::Connect(message) = err else { panic!("{err:?}") };
+        assert!(!message.contains("scheme"), "{message}");
     }
 
     #[test]

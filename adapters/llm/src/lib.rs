@@ -15,7 +15,7 @@ pub mod testing;
 
 pub use anthropic::Anthropic;
 pub use connector::Connector;
-pub use http::Endpoint;
+pub use http::{Endpoint, install_tls_provider};
 pub use mock::MockProvider;
 pub use ollama::Ollama;
 pub use openai::OpenAi;

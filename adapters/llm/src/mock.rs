@@ -94,7 +94,7 @@ fn embedding(text: &str) -> Vec<f32> {
 
 #[cfg(test)]
 mod tests {
-    use ares_application::ports::{ChatMessage, ToolSpec};
+    use ares_application::ports::{ChatMessage, ToolChoice, ToolSpec};
 
     use super::*;
 
@@ -108,6 +108,7 @@ mod tests {
             } else {
                 vec![]
             },
+            tool_choice: ToolChoice::Auto,
             max_tokens: None,
             temperature: None,
         }

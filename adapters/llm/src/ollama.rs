@@ -3,7 +3,7 @@
 
 use ares_application::ports::{
     ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role, StreamEvent,
-    ToolCall, Usage,
+    ToolCall, ToolChoice, Usage,
 };
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -48,7 +48,8 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
         }
     }));
     let mut body = json!({"model": request.model, "messages": messages, "stream": stream});
-    if !request.tools.is_empty() {
+    // Ollama has no tool_choice: a model that must not call tools is not offered any.
+    if !request.tools.is_empty() && request.tool_choice == ToolChoice::Auto {
         body["tools"] = request
             .tools
             .iter()

@@ -3,7 +3,7 @@
 
 use ares_application::ports::{
     ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role, StreamEvent,
-    ToolCall, Usage,
+    ToolCall, ToolChoice, Usage,
 };
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -60,6 +60,9 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
                 }})
             })
             .collect();
+        if request.tool_choice == ToolChoice::None {
+            body["tool_choice"] = json!("none");
+        }
     }
     if let Some(max_tokens) = request.max_tokens {
         body["max_tokens"] = json!(max_tokens);

@@ -1,6 +1,7 @@
 //! A scripted upstream for tests: a real HTTP/1.1 server on 127.0.0.1 that answers each request with the next
-//! scripted reply — a body cut into chunks at chosen bytes, a hang, a dropped connection — and records what it was
-//! sent. The last reply repeats once the script runs out.
+//! scripted reply — a body cut into chunks at chosen bytes, a hang, a dropped connection — or with what a responder
+//! makes of the request (a model that calls tools, say), and records what it was sent. The last scripted reply
+//! repeats once the script runs out.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,7 +22,17 @@ pub enum Reply {
     Drop,
     /// Sends the headers and these chunks, then closes the connection mid-body.
     DropAfter { status: u16, chunks: Vec<Vec<u8>> },
+    /// Waits until its batch of `peers` requests (this one included; batches in order of arrival) has arrived, then
+    /// answers `reply`: only requests in flight at the same time pass. After [`TOGETHER_DEADLINE`] without its
+    /// batch, answers 504 instead.
+    Together { peers: usize, reply: Box<Reply> },
 }
+
+/// How long a [`Reply::Together`] waits for its peers.
+pub const TOGETHER_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Makes the reply to a request.
+pub type Responder = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
 
 impl Reply {
     /// A JSON answer in one piece.
@@ -79,8 +90,23 @@ impl Recorded {
 struct Shared {
     script: VecDeque<Reply>,
     last: Option<Reply>,
+    responder: Option<Responder>,
     received: Vec<Recorded>,
 }
+
+impl Shared {
+    fn reply_to(&mut self, request: &Recorded) -> Reply {
+        if let Some(responder) = &self.responder {
+            return responder(request);
+        }
+        let next = self.script.pop_front().or_else(|| self.last.clone());
+        self.last.clone_from(&next);
+        next.unwrap_or_else(|| Reply::error(500, "no scripted reply", &[]))
+    }
+}
+
+/// Counts arrivals, for [`Reply::Together`].
+type Arrivals = Arc<tokio::sync::watch::Sender<usize>>;
 
 /// The running upstream. It stops when dropped.
 pub struct MockUpstream {
@@ -95,12 +121,24 @@ impl MockUpstream {
     /// # Panics
     /// When no local port can be bound.
     pub async fn start(script: Vec<Reply>) -> MockUpstream {
+        Self::serve(Shared { script: script.into(), ..Shared::default() }).await
+    }
+
+    /// Starts an upstream answering each request with what `responder` makes of it.
+    ///
+    /// # Panics
+    /// When no local port can be bound.
+    pub async fn respond(responder: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> MockUpstream {
+        Self::serve(Shared { responder: Some(Arc::new(responder)), ..Shared::default() }).await
+    }
+
+    async fn serve(shared: Shared) -> MockUpstream {
         let listener = match TcpListener::bind("127.0.0.1:0").await {
             Ok(listener) => listener,
             Err(err) => panic!("cannot bind the mock upstream: {err}"),
         };
         let url = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
-        let shared = Arc::new(Mutex::new(Shared { script: script.into(), ..Shared::default() }));
+        let shared = Arc::new(Mutex::new(shared));
         let task = tokio::spawn(accept(listener, shared.clone()));
         MockUpstream { url, shared, task }
     }
@@ -125,34 +163,34 @@ impl Drop for MockUpstream {
 }
 
 async fn accept(listener: TcpListener, shared: Arc<Mutex<Shared>>) {
+    let arrivals: Arrivals = Arc::new(tokio::sync::watch::Sender::new(0));
     while let Ok((socket, _)) = listener.accept().await {
-        tokio::spawn(serve(socket, shared.clone()));
+        tokio::spawn(serve(socket, shared.clone(), arrivals.clone()));
     }
 }
 
-async fn serve(mut socket: TcpStream, shared: Arc<Mutex<Shared>>) {
+async fn serve(mut socket: TcpStream, shared: Arc<Mutex<Shared>>, arrivals: Arrivals) {
     let mut buffer = Vec::new();
     while let Some(request) = read_request(&mut socket, &mut buffer).await {
         let reply = {
             let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            let reply = shared.reply_to(&request);
             shared.received.push(request);
-            let next = shared.script.pop_front().or_else(|| shared.last.clone());
-            shared.last.clone_from(&next);
-            next
+            reply
         };
-        let keep_open = match reply {
-            Some(reply) => answer(&mut socket, reply).await,
-            None => answer(&mut socket, Reply::error(500, "no scripted reply", &[])).await,
-        };
-        if !keep_open {
+        if !answer(&mut socket, reply, &arrivals).await {
             return;
         }
     }
 }
 
 /// Writes the reply; `false` when the connection must close.
-async fn answer(socket: &mut TcpStream, reply: Reply) -> bool {
+async fn answer(socket: &mut TcpStream, reply: Reply, arrivals: &Arrivals) -> bool {
     match reply {
+        Reply::Together { peers, reply } => {
+            let reply = together(peers, *reply, arrivals).await;
+            Box::pin(answer(socket, reply, arrivals)).await
+        }
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             false
@@ -165,6 +203,22 @@ async fn answer(socket: &mut TcpStream, reply: Reply) -> bool {
         Reply::Chunks { status, headers, chunks, delay } => {
             write_chunked(socket, status, &headers, &chunks, delay, true).await.is_ok()
         }
+    }
+}
+
+/// `reply` once the batch of `peers` requests this one belongs to (by order of arrival) has arrived; a 504 when it
+/// does not fill.
+async fn together(peers: usize, reply: Reply, arrivals: &Arrivals) -> Reply {
+    let mut me = 0;
+    arrivals.send_modify(|n| {
+        *n += 1;
+        me = *n;
+    });
+    let batch_full = me.div_ceil(peers.max(1)) * peers.max(1);
+    let mut seen = arrivals.subscribe();
+    match tokio::time::timeout(TOGETHER_DEADLINE, seen.wait_for(|n| *n >= batch_full)).await {
+        Ok(Ok(_)) => reply,
+        _ => Reply::error(504, "the other requests did not come while this one waited", &[]),
     }
 }
 

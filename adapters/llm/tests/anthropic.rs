@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use ares_application::ports::{
-    ChatMessage, ChatModel, ChatRequest, FinishReason, ProviderError, Role, StreamEvent, ToolCall, ToolSpec, Usage,
+    ChatMessage, ChatModel, ChatRequest, FinishReason, ProviderError, Role, StreamEvent, ToolCall, ToolChoice,
+    ToolSpec, Usage,
 };
 use ares_domain::{NetworkConfig, ProviderSecret};
 use ares_llm::testing::{MockUpstream, Reply};
@@ -26,6 +27,7 @@ fn request() -> ChatRequest {
         system: Some("You are terse.".into()),
         messages: vec![ChatMessage::text(Role::User, "What is 2+2?")],
         tools: vec![],
+        tool_choice: ToolChoice::Auto,
         max_tokens: None,
         temperature: None,
     }

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use ares_application::ports::{ChatMessage, ChatModel, ChatRequest, FinishReason, Role, StreamEvent, ToolSpec, Usage};
+use ares_application::ports::{
+    ChatMessage, ChatModel, ChatRequest, FinishReason, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
+};
 use ares_domain::NetworkConfig;
 use ares_llm::testing::{MockUpstream, Reply};
 use ares_llm::{Endpoint, Ollama};
@@ -22,6 +24,7 @@ fn request() -> ChatRequest {
         system: None,
         messages: vec![ChatMessage::text(Role::User, "Why is the sky blue?")],
         tools: vec![],
+        tool_choice: ToolChoice::Auto,
         max_tokens: Some(100),
         temperature: Some(0.1),
     }

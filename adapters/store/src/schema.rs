@@ -64,6 +64,7 @@ diesel::table! {
         tokens_out -> BigInt,
         started_at -> Timestamp,
         duration_ms -> Nullable<BigInt>,
+        tool_calls -> Text,
     }
 }
 

@@ -137,6 +137,7 @@ fn run(tenant_id: TenantId, agent: &str, status: RunStatus, tokens: (u64, u64)) 
         tokens_out: tokens.1,
         started_at: at(13),
         duration_ms: Some(12),
+        tool_calls: vec![],
     }
 }
 

@@ -52,6 +52,15 @@ impl ChatMessage {
     }
 }
 
+/// Whether the model may call the tools it is offered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ToolChoice {
+    #[default]
+    Auto,
+    /// The tools stay described (the conversation holds calls of them) but the model must answer in text.
+    None,
+}
+
 /// A chat to complete. `model` is the upstream's own model id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRequest {
@@ -59,6 +68,7 @@ pub struct ChatRequest {
     pub system: Option<String>,
     pub messages: Vec<ChatMessage>,
     pub tools: Vec<ToolSpec>,
+    pub tool_choice: ToolChoice,
     pub max_tokens: Option<u32>,
     pub temperature: Option<f64>,
 }
@@ -76,6 +86,16 @@ impl Usage {
     #[must_use]
     pub fn total(&self) -> u64 {
         self.prompt_tokens.saturating_add(self.completion_tokens)
+    }
+
+    /// The usage of two calls together; estimated when either was.
+    #[must_use]
+    pub fn plus(self, other: Usage) -> Usage {
+        Usage {
+            prompt_tokens: self.prompt_tokens.saturating_add(other.prompt_tokens),
+            completion_tokens: self.completion_tokens.saturating_add(other.completion_tokens),
+            estimated: self.estimated || other.estimated,
+        }
     }
 
     /// A rough count for text a provider did not count: four characters a token.

@@ -1,4 +1,4 @@
-//! Ports: the traits through which use cases reach storage, model providers, time and randomness. Adapters
+//! Ports: the traits through which use cases reach storage, model providers, tools, time and randomness. Adapters
 //! implement them; tests use the mockall mocks (`mocks` feature).
 
 mod agents;
@@ -13,12 +13,14 @@ mod runs;
 mod templates;
 mod tenants;
 mod timer;
+mod tools;
+mod web_search;
 
 pub use agents::{AgentRepository, AgentSummary};
 pub use api_keys::{ApiKeyRepository, KeyGenerator};
 pub use chat_model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role,
-    StreamEvent, ToolCall, ToolSpec, Usage,
+    StreamEvent, ToolCall, ToolChoice, ToolSpec, Usage,
 };
 pub use clock::Clock;
 pub use connector::ProviderConnector;
@@ -29,6 +31,8 @@ pub use runs::RunRepository;
 pub use templates::TemplateRepository;
 pub use tenants::{TenantListing, TenantRepository};
 pub use timer::Timer;
+pub use tools::{Tool, ToolError};
+pub use web_search::{SearchResult, WebSearch};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use agents::MockAgentRepository;
@@ -52,6 +56,10 @@ pub use templates::MockTemplateRepository;
 pub use tenants::MockTenantRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use timer::MockTimer;
+#[cfg(any(test, feature = "mocks"))]
+pub use tools::MockTool;
+#[cfg(any(test, feature = "mocks"))]
+pub use web_search::MockWebSearch;
 
 /// Which uniqueness rule a write broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

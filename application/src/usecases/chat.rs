@@ -8,8 +8,9 @@ use ares_domain::{Agent, AgentStatus, TenantId};
 
 use super::directory::AgentDirectory;
 use super::prompt::{InputMessage, chat_request, prompt_chars};
-use super::router::{ModelRouter, RouteError, Routed};
-use crate::ports::{ChatRequest, ChatResponse, ChatStream, RepoError};
+use super::router::{RouteError, Routed};
+use super::tools::{ToolCoordinator, ToolRun};
+use crate::ports::{ChatRequest, ChatStream, RepoError};
 
 /// Why a chat cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -53,14 +54,14 @@ pub struct PreparedChat {
 /// Chats with models and agents.
 pub struct ChatService {
     directory: Arc<AgentDirectory>,
-    router: Arc<ModelRouter>,
+    coordinator: Arc<ToolCoordinator>,
     default_max_tokens: u32,
 }
 
 impl ChatService {
     #[must_use]
-    pub fn new(directory: Arc<AgentDirectory>, router: Arc<ModelRouter>, default_max_tokens: u32) -> Self {
-        ChatService { directory, router, default_max_tokens }
+    pub fn new(directory: Arc<AgentDirectory>, coordinator: Arc<ToolCoordinator>, default_max_tokens: u32) -> Self {
+        ChatService { directory, coordinator, default_max_tokens }
     }
 
     /// Builds the chat: the agent of type `agent_type` gives the prompt, model and settings; `model` overrides it.
@@ -92,19 +93,29 @@ impl ChatService {
         Ok(PreparedChat { request, agent, reserve })
     }
 
-    /// The whole answer.
+    /// The whole answer, after the agent's tool calls if it has tools.
     ///
     /// # Errors
     /// A `RouteError` when no provider served it.
-    pub async fn complete(&self, chat: &PreparedChat) -> Result<Routed<ChatResponse>, RouteError> {
-        self.router.complete(&chat.request).await
+    pub async fn complete(&self, chat: &PreparedChat) -> Result<Routed<ToolRun>, RouteError> {
+        let (tools, settings) = self.tools_of(chat);
+        self.coordinator.complete(chat.request.clone(), &tools, settings).await
     }
 
-    /// The answer as it is written.
+    /// The answer as it is written: tool rounds first (their text passes on too), then the final answer.
     ///
     /// # Errors
     /// A `RouteError` when no provider started it.
     pub async fn stream(&self, chat: &PreparedChat) -> Result<Routed<ChatStream>, RouteError> {
-        self.router.stream(&chat.request).await
+        let (tools, settings) = self.tools_of(chat);
+        self.coordinator.stream(chat.request.clone(), &tools, settings).await
+    }
+
+    fn tools_of(&self, chat: &PreparedChat) -> (Vec<String>, ares_domain::ToolSettings) {
+        let defaults = self.coordinator.defaults();
+        match &chat.agent {
+            Some(agent) => (agent.config.tools.clone(), defaults.for_agent(&agent.config)),
+            None => (Vec::new(), defaults),
+        }
     }
 }

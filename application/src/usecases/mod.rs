@@ -13,6 +13,7 @@ mod router;
 mod runner;
 mod templates;
 mod tenants;
+mod tools;
 
 pub use agents::{AgentError, AgentPatch, Agents, NewAgent};
 pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey};
@@ -27,3 +28,4 @@ pub use router::{ModelRouter, ModelStatus, ProviderStatus, RouteError, Routed, R
 pub use runner::{AgentRunner, PreparedRun, RunError, RunOutcome, RunPage};
 pub use templates::Templates;
 pub use tenants::{TenantDetails, TenantError, Tenants};
+pub use tools::{ToolCatalog, ToolCoordinator, ToolRun};

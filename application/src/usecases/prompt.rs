@@ -4,7 +4,7 @@
 use ares_domain::Agent;
 use serde_json::{Value, json};
 
-use crate::ports::{ChatMessage, ChatRequest, Role};
+use crate::ports::{ChatMessage, ChatRequest, Role, ToolChoice};
 
 /// A message as a client sends it. System messages join the agent's system prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,7 @@ pub fn chat_request(
         system: (!system.is_empty()).then(|| system.join("\n\n")),
         messages: chat,
         tools: Vec::new(),
+        tool_choice: ToolChoice::Auto,
         max_tokens: max_tokens.or_else(|| config.and_then(|c| c.max_tokens)),
         temperature: temperature.or_else(|| config.and_then(|c| c.temperature)),
     }

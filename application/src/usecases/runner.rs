@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::directory::AgentDirectory;
 use super::prompt::{chat_request, prompt_chars, run_message, run_output};
-use super::router::ModelRouter;
+use super::tools::ToolCoordinator;
 use crate::ports::{ChatRequest, Clock, RepoError, RunRepository, Usage};
 
 /// Why an agent cannot be run.
@@ -49,7 +49,7 @@ pub struct RunOutcome {
 /// Runs agents.
 pub struct AgentRunner {
     directory: Arc<AgentDirectory>,
-    router: Arc<ModelRouter>,
+    coordinator: Arc<ToolCoordinator>,
     runs: Arc<dyn RunRepository>,
     clock: Arc<dyn Clock>,
     default_max_tokens: u32,
@@ -68,12 +68,12 @@ impl AgentRunner {
     #[must_use]
     pub fn new(
         directory: Arc<AgentDirectory>,
-        router: Arc<ModelRouter>,
+        coordinator: Arc<ToolCoordinator>,
         runs: Arc<dyn RunRepository>,
         clock: Arc<dyn Clock>,
         default_max_tokens: u32,
     ) -> Self {
-        AgentRunner { directory, router, runs, clock, default_max_tokens }
+        AgentRunner { directory, coordinator, runs, clock, default_max_tokens }
     }
 
     /// The agent's runs, newest first: page `page` (from 1) of `per_page`.
@@ -107,11 +107,14 @@ impl AgentRunner {
         Ok(PreparedRun { agent, input, request, reserve })
     }
 
-    /// Runs it. Whatever the provider does, the outcome is a run: completed with its output, or failed with why.
+    /// Runs it, tools and all. Whatever the provider does, the outcome is a run: completed with its output, or
+    /// failed with why.
     #[tracing::instrument(skip_all, fields(tenant.id = %prepared.agent.tenant_id, agent.name = %prepared.agent.name))]
     pub async fn execute(&self, prepared: PreparedRun) -> RunOutcome {
         let started_at = self.clock.now();
-        let result = self.router.complete(&prepared.request).await;
+        let settings = self.coordinator.defaults().for_agent(&prepared.agent.config);
+        let tools = prepared.agent.config.tools.clone();
+        let result = self.coordinator.complete(prepared.request.clone(), &tools, settings).await;
         let duration = (self.clock.now() - started_at).num_milliseconds();
         let PreparedRun { agent, input, request, .. } = prepared;
         let mut run = Run {
@@ -128,15 +131,18 @@ impl AgentRunner {
             tokens_out: 0,
             started_at,
             duration_ms: Some(u64::try_from(duration).unwrap_or(0)),
+            tool_calls: vec![],
         };
         let usage = match result {
             Ok(routed) => {
-                run.output = Some(run_output(&routed.value.text));
+                let tool_run = routed.value;
+                run.output = Some(run_output(&tool_run.response.text));
                 run.model = Some(routed.model);
                 run.provider = Some(routed.provider.to_string());
-                run.tokens_in = routed.value.usage.prompt_tokens;
-                run.tokens_out = routed.value.usage.completion_tokens;
-                routed.value.usage
+                run.tokens_in = tool_run.usage.prompt_tokens;
+                run.tokens_out = tool_run.usage.completion_tokens;
+                run.tool_calls = tool_run.calls;
+                tool_run.usage
             }
             Err(err) => {
                 tracing::warn!(error = %err, "agent run failed");

@@ -72,7 +72,26 @@ impl Settings {
             .map_err(|err| StartupError::new(format!("invalid database url: {err}")))?;
         self.configured_providers(Utc::now())?;
         self.agent_templates()?;
+        self.tools.checked(&self.environment.0)?;
+        self.mcp_servers()?;
         Ok(self)
+    }
+
+    /// The configured MCP servers, by name, with how to reach each.
+    ///
+    /// # Errors
+    /// A server named twice, or one that is badly described.
+    pub fn mcp_servers(&self) -> Result<Vec<(String, ares_tools::McpTransport)>, StartupError> {
+        let mut names = HashSet::new();
+        self.mcp_servers
+            .iter()
+            .map(|server| {
+                if !names.insert(server.name.as_str()) {
+                    return Err(StartupError::new(format!("mcp server '{}' is configured twice", server.name)));
+                }
+                Ok((server.name.clone(), server.transport(&self.environment.0)?))
+            })
+            .collect()
     }
 
     fn check_secrets(&self) -> Result<(), StartupError> {

@@ -24,3 +24,5 @@ mod routing;
 mod seed_examples;
 mod templates;
 mod tenants;
+mod tool_calling;
+mod tool_model;

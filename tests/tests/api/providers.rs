@@ -1,6 +1,6 @@
 //! `/api/admin/providers` and `/api/admin/models`: providers managed at runtime, their keys never returned.
 
-use ares_application::ports::{ChatMessage, ChatRequest, Role};
+use ares_application::ports::{ChatMessage, ChatRequest, Role, ToolChoice};
 use ares_llm::testing::{MockUpstream, Reply};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -34,6 +34,7 @@ fn chat(model: &str) -> ChatRequest {
         system: None,
         messages: vec![ChatMessage::text(Role::User, "Hi")],
         tools: vec![],
+        tool_choice: ToolChoice::Auto,
         max_tokens: None,
         temperature: None,
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ares_application::ports::{ChatMessage, ChatRequest, Role, StreamEvent, Usage};
+use ares_application::ports::{ChatMessage, ChatRequest, Role, StreamEvent, ToolChoice, Usage};
 use ares_application::usecases::RouteError;
 use ares_domain::ProviderName;
 use ares_llm::testing::{MockUpstream, Reply};
@@ -130,6 +130,7 @@ fn chat(model: &str) -> ChatRequest {
         system: Some("Be brief.".into()),
         messages: vec![ChatMessage::text(Role::User, "Hello")],
         tools: vec![],
+        tool_choice: ToolChoice::Auto,
         max_tokens: Some(64),
         temperature: None,
     }

@@ -127,6 +127,7 @@ fn run(tenant_id: TenantId, status: RunStatus, (tokens_in, tokens_out): (u64, u6
         tokens_out,
         started_at: Utc::now(),
         duration_ms: Some(10),
+        tool_calls: vec![],
     }
 }
 

@@ -2,7 +2,7 @@
 
 use ares_application::ports::{AgentSummary, FinishReason};
 use ares_application::usecases::UsageReport;
-use ares_domain::{Agent, ApiKey, Run};
+use ares_domain::{Agent, ApiKey, Run, ToolCallRecord};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -44,7 +44,7 @@ impl From<&AgentSummary> for ClientAgentView {
     }
 }
 
-/// One run.
+/// One run, with the tool calls its model made.
 #[derive(Serialize)]
 pub(crate) struct RunView {
     id: String,
@@ -57,6 +57,7 @@ pub(crate) struct RunView {
     finished_at: Option<String>,
     duration_ms: Option<u64>,
     tokens_used: u64,
+    tool_calls: Vec<ToolCallRecord>,
 }
 
 impl RunView {
@@ -74,6 +75,7 @@ impl RunView {
             finished_at: finished.map(timestamp),
             duration_ms: run.duration_ms,
             tokens_used: run.tokens_used(),
+            tool_calls: run.tool_calls.clone(),
         }
     }
 }

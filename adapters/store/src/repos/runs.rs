@@ -28,6 +28,7 @@ pub(super) struct RunRow {
     tokens_out: i64,
     started_at: NaiveDateTime,
     duration_ms: Option<i64>,
+    tool_calls: String,
 }
 
 impl TryFrom<&Run> for RunRow {
@@ -49,6 +50,7 @@ impl TryFrom<&Run> for RunRow {
             tokens_out: stored_count(run.tokens_out),
             started_at: stored_time(run.started_at),
             duration_ms: run.duration_ms.map(stored_count),
+            tool_calls: serde_json::to_string(&run.tool_calls).map_err(|err| corrupt("run tool calls", err))?,
         })
     }
 }
@@ -72,6 +74,7 @@ impl TryFrom<RunRow> for Run {
             tokens_out: count(row.tokens_out),
             started_at: read_time(row.started_at),
             duration_ms: row.duration_ms.map(count),
+            tool_calls: serde_json::from_str(&row.tool_calls).map_err(|err| corrupt("run tool calls", err))?,
         })
     }
 }

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 
 use super::*;
 use crate::ports::{
-    ChatMessage, FinishReason, MockChatModel, MockClock, MockProviderConnector, MockTimer, Role, Usage,
+    ChatMessage, FinishReason, MockChatModel, MockClock, MockProviderConnector, MockTimer, Role, ToolChoice, Usage,
 };
 
 type Script = Vec<Result<ChatResponse, ProviderError>>;
@@ -129,6 +129,7 @@ fn request(model: &str) -> ChatRequest {
         system: None,
         messages: vec![ChatMessage::text(Role::User, "hello")],
         tools: vec![],
+        tool_choice: ToolChoice::Auto,
         max_tokens: None,
         temperature: None,
     }

@@ -38,10 +38,10 @@ pub(crate) async fn handle(
                 (usage.prompt_tokens, usage.completion_tokens, usage.estimated);
             Ok(HttpResponse::Ok().json(json!({
                 "id": uuid::Uuid::new_v4().to_string(),
-                "content": routed.value.text,
+                "content": routed.value.response.text,
                 "model": routed.model,
                 "tokens_used": usage.total(),
-                "finish_reason": finish_reason(&routed.value.finish_reason),
+                "finish_reason": finish_reason(&routed.value.response.finish_reason),
             })))
         }
         Err(err) => Err(err.into()),
