@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use crate::http::Endpoint;
-use crate::openai::vector;
+use crate::openai::{function_tools, vector};
 use crate::stream::{Framing, Parsed, events, prompt_chars};
 
 /// A local or remote Ollama server.
@@ -50,15 +50,7 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
     let mut body = json!({"model": request.model, "messages": messages, "stream": stream});
     // Ollama has no tool_choice: a model that must not call tools is not offered any.
     if !request.tools.is_empty() && request.tool_choice == ToolChoice::Auto {
-        body["tools"] = request
-            .tools
-            .iter()
-            .map(|tool| {
-                json!({"type": "function", "function": {
-                    "name": tool.name, "description": tool.description, "parameters": tool.parameters,
-                }})
-            })
-            .collect();
+        body["tools"] = function_tools(&request.tools);
     }
     let mut options = serde_json::Map::new();
     if let Some(max_tokens) = request.max_tokens {

@@ -3,7 +3,7 @@
 
 use ares_application::ports::{
     ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role, StreamEvent,
-    ToolCall, ToolChoice, Usage,
+    ToolCall, ToolChoice, ToolSpec, Usage,
 };
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -31,6 +31,19 @@ impl OpenAi {
     }
 }
 
+/// Tools as OpenAI functions (`{"type": "function", "function": {name, description, parameters}}`), as Ollama
+/// takes them too.
+pub(crate) fn function_tools(tools: &[ToolSpec]) -> Value {
+    tools
+        .iter()
+        .map(|tool| {
+            json!({"type": "function", "function": {
+                "name": tool.name, "description": tool.description, "parameters": tool.parameters,
+            }})
+        })
+        .collect()
+}
+
 fn body(request: &ChatRequest, stream: bool) -> Value {
     let mut messages: Vec<Value> = Vec::new();
     if let Some(system) = &request.system {
@@ -51,15 +64,7 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
     }));
     let mut body = json!({"model": request.model, "messages": messages, "stream": stream});
     if !request.tools.is_empty() {
-        body["tools"] = request
-            .tools
-            .iter()
-            .map(|tool| {
-                json!({"type": "function", "function": {
-                    "name": tool.name, "description": tool.description, "parameters": tool.parameters,
-                }})
-            })
-            .collect();
+        body["tools"] = function_tools(&request.tools);
         if request.tool_choice == ToolChoice::None {
             body["tool_choice"] = json!("none");
         }
