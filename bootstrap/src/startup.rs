@@ -15,6 +15,7 @@ use ares_application::usecases::{
     AgentDirectory, AgentRunner, Agents, ApiKeys, Authenticator, ChatService, Metering, ModelRouter, Providers,
     Provisioning, Templates, Tenants, ToolCatalog, ToolCoordinator,
 };
+use ares_domain::ToolSettings;
 use ares_http::{AdminSecret, AppState, IpLimiter};
 use ares_llm::Connector;
 use ares_store::{AgentStore, ApiKeyStore, Db, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
@@ -75,8 +76,9 @@ impl Application {
             if settings.metering.durable_commits { db.clone() } else { db.relaxed(&pool).map_err(cannot)? };
         let templates = settings.agent_templates()?;
         let providers = settings.configured_providers(Utc::now())?;
-        let tools = crate::tools::catalog(&settings).await?;
-        let state = web::Data::new(wire(db, ledger_db, &settings, clock, tools)?);
+        let tools = settings.tools.checked(&settings.environment.0)?;
+        let catalog = crate::tools::catalog(&settings, &tools).await?;
+        let state = web::Data::new(wire(db, ledger_db, &settings, clock, catalog, tools.loop_settings));
         state
             .templates
             .seed(&templates)
@@ -187,7 +189,8 @@ fn wire(
     settings: &Settings,
     clock: Arc<dyn Clock>,
     tools: Arc<ToolCatalog>,
-) -> Result<AppState, StartupError> {
+    tool_settings: ToolSettings,
+) -> AppState {
     let keys = Arc::new(RandomKeyGenerator);
     let metering = &settings.metering;
     let agent_store = Arc::new(AgentStore::new(db.clone()));
@@ -198,7 +201,6 @@ fn wire(
     let connector = Arc::new(Connector::new(&settings.environment.0));
     let timer = Arc::new(TokioTimer);
     let router = Arc::new(ModelRouter::new(connector, clock.clone(), timer.clone(), settings.routing.policy()));
-    let tool_settings = settings.tools.checked(&settings.environment.0)?.loop_settings;
     let coordinator = Arc::new(ToolCoordinator::new(router.clone(), tools, timer, clock.clone(), tool_settings));
     let directory = Arc::new(AgentDirectory::new(
         agent_store.clone(),
@@ -206,7 +208,7 @@ fn wire(
         Duration::from_millis(metering.agent_cache_ms),
     ));
     let runs = Arc::new(RunStore::new(db.clone()));
-    Ok(AppState {
+    AppState {
         auth: Arc::new(Authenticator::new(
             key_store.clone(),
             clock.clone(),
@@ -236,7 +238,7 @@ fn wire(
         store: Arc::new(db),
         admin_secret: AdminSecret::new(admin_secret),
         version: env!("CARGO_PKG_VERSION"),
-    })
+    }
 }
 
 fn serve(

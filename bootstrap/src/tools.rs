@@ -7,14 +7,13 @@ use ares_application::ports::WebSearch;
 use ares_application::usecases::ToolCatalog;
 use ares_tools::{Brave, Calculator, McpServer, Searxng, WebSearchTool};
 
-use crate::settings::{CheckedSearch, SearchProvider, Settings, StartupError};
+use crate::settings::{CheckedSearch, CheckedTools, SearchProvider, Settings, StartupError};
 
 /// Every tool this server can grant agents.
 ///
 /// # Errors
 /// When the search client cannot be built. MCP servers that cannot be reached are logged and left out.
-pub async fn catalog(settings: &Settings) -> Result<Arc<ToolCatalog>, StartupError> {
-    let tools = settings.tools.checked(&settings.environment.0)?;
+pub async fn catalog(settings: &Settings, tools: &CheckedTools) -> Result<Arc<ToolCatalog>, StartupError> {
     let catalog = Arc::new(ToolCatalog::new());
     catalog.register(Arc::new(Calculator));
     let (search, max_results) = match &tools.web_search {
