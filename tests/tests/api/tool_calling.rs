@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::fixture::{Client, completion};
-use crate::tool_model::{Behaviour, MORTGAGE, Wire, model};
+use crate::tool_model::{Behaviour, MORTGAGE, Wire, model, offered, tool_results};
 
 with_each_backend!(
     the_guides_mortgage_is_answered_with_the_calculator_in_each_wire_format,
@@ -81,36 +81,11 @@ impl ToolServer {
     }
 }
 
-/// The tool results the model was sent in `request`, as JSON.
-fn results_sent(wire: Wire, request: &Recorded) -> Vec<Value> {
-    let messages = request.body["messages"].as_array().unwrap();
-    let contents: Vec<&Value> = match wire {
-        Wire::OpenAi | Wire::Ollama => messages.iter().filter(|m| m["role"] == "tool").map(|m| &m["content"]).collect(),
-        Wire::Anthropic => messages
-            .iter()
-            .filter_map(|m| m["content"].as_array())
-            .flatten()
-            .filter(|b| b["type"] == "tool_result")
-            .map(|b| &b["content"])
-            .collect(),
-    };
-    contents.iter().map(|c| serde_json::from_str(c.as_str().unwrap()).unwrap()).collect()
-}
-
 /// A calculator result `{"result": x}` in cents.
 fn cents(result: &Value) -> i64 {
     #[expect(clippy::cast_possible_truncation, reason = "a payment in cents fits")]
     let cents = (result["result"].as_f64().unwrap() * 100.0).round() as i64;
     cents
-}
-
-/// The names of the tools offered in `request`.
-fn offered(request: &Recorded) -> Vec<String> {
-    let tools = request.body["tools"].as_array().cloned().unwrap_or_default();
-    tools
-        .iter()
-        .map(|t| t.pointer("/function/name").or_else(|| t.get("name")).unwrap().as_str().unwrap().to_owned())
-        .collect()
 }
 
 async fn the_guides_mortgage_is_answered_with_the_calculator_in_each_wire_format(backend: Backend) {
@@ -124,8 +99,8 @@ async fn the_guides_mortgage_is_answered_with_the_calculator_in_each_wire_format
         assert_eq!((&body["tokens_used"], &body["finish_reason"]), (&json!(220), &json!("stop")), "{wire:?}");
         let sent = server.received(wire);
         assert_eq!(sent.len(), 2, "{wire:?}: a tool round, then the answer");
-        assert_eq!(offered(&sent[0]), ["calculator"], "{wire:?}: exactly the agent's tools");
-        assert_eq!(cents(&results_sent(wire, &sent[1])[0]), 252_827, "{wire:?}");
+        assert_eq!(offered(&sent[0].body), ["calculator"], "{wire:?}: exactly the agent's tools");
+        assert_eq!(cents(&tool_results(wire, &sent[1].body)[0]), 252_827, "{wire:?}");
     }
     let first = &server.received(Wire::OpenAi)[0].body["tools"][0]["function"];
     assert_eq!(first["parameters"]["required"], json!(["expression"]), "JSON-schema parameters");
@@ -151,7 +126,7 @@ async fn two_searches_of_one_turn_run_at_the_same_time(backend: Backend) {
         let (status, body) = server.chat(wire, "Compare the population of Tokyo and New York").await;
         assert_eq!(status, 200, "{wire:?}: {body}");
         assert_eq!(body["content"], "Compared: \"Tokyo population\" vs \"New York population\"", "{wire:?}");
-        let results = results_sent(wire, &server.received(wire)[1]);
+        let results = tool_results(wire, &server.received(wire)[1].body);
         assert_eq!(results[0]["results"][0]["snippet"], "About the people of Tokyo.", "{wire:?}");
     }
     let queries: Vec<String> = search.received().iter().map(|r| r.path.clone()).collect();
@@ -263,7 +238,7 @@ async fn a_streamed_chat_runs_the_tools_then_streams_the_answer(backend: Backend
         let last = events.last().unwrap();
         assert_eq!((&last["finish_reason"], &last["tokens_used"]), (&json!("stop"), &json!(220)), "{wire:?}");
         let sent = server.received(wire);
-        assert_eq!(cents(&results_sent(wire, &sent[1])[0]), 252_827, "{wire:?}");
+        assert_eq!(cents(&tool_results(wire, &sent[1].body)[0]), 252_827, "{wire:?}");
         assert!(sent.iter().all(|r| r.body["stream"] == true), "{wire:?}: every round streamed");
     }
 }
@@ -276,7 +251,7 @@ async fn tools_of_an_mcp_server_can_be_granted_to_agents(backend: Backend) {
         assert_eq!(status, 200, "{wire:?}: {body}");
         assert_eq!(body["content"], "The sum is 5.", "{wire:?}");
         let sent = server.received(wire);
-        assert_eq!(offered(&sent[0]), ["add"], "{wire:?}");
+        assert_eq!(offered(&sent[0].body), ["add"], "{wire:?}");
         assert!(sent[0].body["tools"].to_string().contains("Adds two numbers"), "{wire:?}");
     }
 }

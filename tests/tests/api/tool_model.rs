@@ -135,39 +135,51 @@ fn dollars(amount: f64) -> String {
     format!("{grouped}.{fraction}")
 }
 
-fn seen(wire: Wire, body: &Value) -> Seen {
-    let tools = body["tools"].as_array().cloned().unwrap_or_default();
-    let messages = body["messages"].as_array().cloned().unwrap_or_default();
-    let offered = tools
+/// The names of the tools offered in a request body.
+pub fn offered(body: &Value) -> Vec<String> {
+    let tools = body["tools"].as_array().map(Vec::as_slice).unwrap_or_default();
+    tools
         .iter()
         .filter_map(|t| t.pointer("/function/name").or_else(|| t.get("name")).and_then(Value::as_str))
         .map(str::to_owned)
-        .collect::<Vec<_>>();
-    let (results, rounds): (Vec<&Value>, usize) = match wire {
-        Wire::OpenAi | Wire::Ollama => (
-            messages.iter().filter(|m| m["role"] == "tool").map(|m| &m["content"]).collect(),
-            messages.iter().filter(|m| m.get("tool_calls").is_some()).count(),
-        ),
-        Wire::Anthropic => (
-            messages
-                .iter()
-                .filter_map(|m| m["content"].as_array())
-                .flatten()
-                .filter(|b| b["type"] == "tool_result")
-                .map(|b| &b["content"])
-                .collect(),
-            messages
-                .iter()
-                .filter_map(|m| m["content"].as_array())
-                .filter(|blocks| blocks.iter().any(|b| b["type"] == "tool_use"))
-                .count(),
-        ),
+        .collect()
+}
+
+/// The tool results sent back in a request body, as JSON.
+pub fn tool_results(wire: Wire, body: &Value) -> Vec<Value> {
+    let messages = body["messages"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let contents: Vec<&Value> = match wire {
+        Wire::OpenAi | Wire::Ollama => messages.iter().filter(|m| m["role"] == "tool").map(|m| &m["content"]).collect(),
+        Wire::Anthropic => messages
+            .iter()
+            .filter_map(|m| m["content"].as_array())
+            .flatten()
+            .filter(|b| b["type"] == "tool_result")
+            .map(|b| &b["content"])
+            .collect(),
     };
+    contents.iter().map(|c| serde_json::from_str(c.as_str().unwrap_or("null")).unwrap()).collect()
+}
+
+/// The rounds in which the model called tools so far.
+fn rounds(wire: Wire, body: &Value) -> usize {
+    let messages = body["messages"].as_array().map(Vec::as_slice).unwrap_or_default();
+    match wire {
+        Wire::OpenAi | Wire::Ollama => messages.iter().filter(|m| m.get("tool_calls").is_some()).count(),
+        Wire::Anthropic => messages
+            .iter()
+            .filter_map(|m| m["content"].as_array())
+            .filter(|blocks| blocks.iter().any(|b| b["type"] == "tool_use"))
+            .count(),
+    }
+}
+
+fn seen(wire: Wire, body: &Value) -> Seen {
     let forbidden = body["tool_choice"] == "none" || body["tool_choice"]["type"] == "none";
     Seen {
-        may_call: !offered.is_empty() && !forbidden,
-        results: results.iter().map(|c| serde_json::from_str(c.as_str().unwrap_or("null")).unwrap()).collect(),
-        rounds,
+        may_call: !offered(body).is_empty() && !forbidden,
+        results: tool_results(wire, body),
+        rounds: rounds(wire, body),
         stream: body["stream"] == true,
     }
 }
