@@ -111,6 +111,7 @@ mod tests {
             tool_choice: ToolChoice::Auto,
             max_tokens: None,
             temperature: None,
+            ..ChatRequest::default()
         }
     }
 

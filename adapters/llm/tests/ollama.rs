@@ -27,6 +27,7 @@ fn request() -> ChatRequest {
         tool_choice: ToolChoice::Auto,
         max_tokens: Some(100),
         temperature: Some(0.1),
+        ..ChatRequest::default()
     }
 }
 

@@ -30,6 +30,7 @@ fn request() -> ChatRequest {
         tool_choice: ToolChoice::Auto,
         max_tokens: Some(64),
         temperature: Some(0.5),
+        ..ChatRequest::default()
     }
 }
 

@@ -53,24 +53,49 @@ impl ChatMessage {
 }
 
 /// Whether the model may call the tools it is offered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum ToolChoice {
+    /// The model decides.
     #[default]
     Auto,
     /// The tools stay described (the conversation holds calls of them) but the model must answer in text.
     None,
+    /// The model must call at least one tool.
+    Required,
+    /// The model must call this tool.
+    Function(String),
 }
 
-/// A chat to complete. `model` is the upstream's own model id.
-#[derive(Debug, Clone, PartialEq)]
+/// The shape the model must answer in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ResponseFormat {
+    /// Free text.
+    #[default]
+    Text,
+    /// Any JSON object.
+    JsonObject,
+    /// JSON following a schema: OpenAI's `{"name", "schema", "strict"?}` object, passed on as given.
+    JsonSchema(Value),
+}
+
+/// A chat to complete. `model` is the upstream's own model id. The sampling fields a provider has no way to
+/// express are left out of its call (documented per adapter).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatRequest {
     pub model: String,
     pub system: Option<String>,
     pub messages: Vec<ChatMessage>,
     pub tools: Vec<ToolSpec>,
     pub tool_choice: ToolChoice,
+    /// `Some(false)` asks for at most one tool call per turn.
+    pub parallel_tool_calls: Option<bool>,
     pub max_tokens: Option<u32>,
     pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    /// Sequences that end the answer where they would appear.
+    pub stop: Vec<String>,
+    pub seed: Option<i64>,
+    pub response_format: ResponseFormat,
 }
 
 /// Tokens a call used. `estimated` is true only when the provider reported none and ARES counted.

@@ -42,6 +42,7 @@ pub fn chat_request(
         tool_choice: ToolChoice::Auto,
         max_tokens: max_tokens.or_else(|| config.and_then(|c| c.max_tokens)),
         temperature: temperature.or_else(|| config.and_then(|c| c.temperature)),
+        ..ChatRequest::default()
     }
 }
 

@@ -37,6 +37,7 @@ fn chat(model: &str) -> ChatRequest {
         tool_choice: ToolChoice::Auto,
         max_tokens: None,
         temperature: None,
+        ..ChatRequest::default()
     }
 }
 

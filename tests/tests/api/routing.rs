@@ -133,6 +133,7 @@ fn chat(model: &str) -> ChatRequest {
         tool_choice: ToolChoice::Auto,
         max_tokens: Some(64),
         temperature: None,
+        ..ChatRequest::default()
     }
 }
 

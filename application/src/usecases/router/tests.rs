@@ -132,6 +132,7 @@ fn request(model: &str) -> ChatRequest {
         tool_choice: ToolChoice::Auto,
         max_tokens: None,
         temperature: None,
+        ..ChatRequest::default()
     }
 }
 

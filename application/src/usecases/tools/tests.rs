@@ -186,6 +186,7 @@ fn request() -> ChatRequest {
         tool_choice: ToolChoice::Auto,
         max_tokens: None,
         temperature: None,
+        ..ChatRequest::default()
     }
 }
 
