@@ -222,7 +222,7 @@ impl StreamState {
 impl ChatModel for Anthropic {
     async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let http = self.headers(self.endpoint.post("/messages", false)).json(&body(request, false));
-        response(request, &self.endpoint.json(http).await?)
+        response(request, &self.endpoint.json::<Value>(http).await?)
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<ChatStream, ProviderError> {
@@ -234,7 +234,7 @@ impl ChatModel for Anthropic {
     }
 
     async fn list_models(&self) -> Result<Vec<String>, ProviderError> {
-        let value = self.endpoint.json(self.headers(self.endpoint.get("/models"))).await?;
+        let value: Value = self.endpoint.json(self.headers(self.endpoint.get("/models"))).await?;
         let models = value.get("data").and_then(Value::as_array).ok_or_else(|| protocol("a model list"))?;
         Ok(models.iter().filter_map(|m| m.get("id").and_then(Value::as_str)).map(str::to_owned).collect())
     }

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, Response};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Where a provider lives and how to reach it: one pooled client, shared by every request to it.
@@ -66,12 +67,13 @@ impl Endpoint {
         Err(ProviderError::Status { status, message: error_message(&body), retry_after })
     }
 
-    /// The body of a success, parsed as JSON.
-    pub(crate) async fn json(&self, request: RequestBuilder) -> Result<Value, ProviderError> {
+    /// The body of a success, parsed as `T` (a wire type, or `Value`).
+    pub(crate) async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ProviderError> {
         let response = self.send(request).await?;
-        response.json().await.map_err(|err| {
+        let body = response.bytes().await.map_err(|err| {
             if err.is_timeout() { ProviderError::Timeout } else { ProviderError::Protocol(err.to_string()) }
-        })
+        })?;
+        serde_json::from_slice(&body).map_err(|err| ProviderError::Protocol(format!("unexpected answer: {err}")))
     }
 
     /// The body chunks of a streamed success, each awaited no longer than the request timeout.

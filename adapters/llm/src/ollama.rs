@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use crate::http::Endpoint;
-use crate::openai::{function_tools, vector};
+use crate::openai::function_tools;
 use crate::stream::{Framing, Parsed, events, prompt_chars};
 
 /// A local or remote Ollama server.
@@ -50,7 +50,7 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
     let mut body = json!({"model": request.model, "messages": messages, "stream": stream});
     // Ollama has no tool_choice: a model that must not call tools is not offered any.
     if !request.tools.is_empty() && request.tool_choice == ToolChoice::Auto {
-        body["tools"] = function_tools(&request.tools);
+        body["tools"] = json!(function_tools(&request.tools));
     }
     let mut options = serde_json::Map::new();
     if let Some(max_tokens) = request.max_tokens {
@@ -116,7 +116,8 @@ fn usage(value: &Value, prompt_chars: usize, completion_chars: usize) -> Usage {
 #[async_trait]
 impl ChatModel for Ollama {
     async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
-        let value = self.endpoint.json(self.endpoint.post("/api/chat", false).json(&body(request, false))).await?;
+        let value: Value =
+            self.endpoint.json(self.endpoint.post("/api/chat", false).json(&body(request, false))).await?;
         let message =
             value.get("message").ok_or_else(|| ProviderError::Protocol("chat answer without a message".into()))?;
         let text = message.get("content").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -163,7 +164,7 @@ impl ChatModel for Ollama {
     }
 
     async fn list_models(&self) -> Result<Vec<String>, ProviderError> {
-        let value = self.endpoint.json(self.endpoint.get("/api/tags")).await?;
+        let value: Value = self.endpoint.json(self.endpoint.get("/api/tags")).await?;
         let models = value
             .get("models")
             .and_then(Value::as_array)
@@ -173,7 +174,7 @@ impl ChatModel for Ollama {
 
     async fn embed(&self, model: &str, texts: &[String]) -> Result<Embeddings, ProviderError> {
         let request = self.endpoint.post("/api/embed", false).json(&json!({"model": model, "input": texts}));
-        let value = self.endpoint.json(request).await?;
+        let value: Value = self.endpoint.json(request).await?;
         let vectors = value
             .get("embeddings")
             .and_then(Value::as_array)
@@ -183,4 +184,16 @@ impl ChatModel for Ollama {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Embeddings { vectors, usage: usage(&value, texts.iter().map(String::len).sum(), 0) })
     }
+}
+
+/// A JSON array of numbers as a vector.
+#[expect(clippy::cast_possible_truncation, reason = "embeddings are f32 by nature; providers send f64 text")]
+fn vector(value: Option<&Value>) -> Result<Vec<f32>, ProviderError> {
+    let protocol = |what: &str| ProviderError::Protocol(format!("embeddings without {what}"));
+    value
+        .and_then(Value::as_array)
+        .ok_or_else(|| protocol("a vector"))?
+        .iter()
+        .map(|x| x.as_f64().map(|x| x as f32).ok_or_else(|| protocol("numbers")))
+        .collect()
 }

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use ares_application::ports::{
-    ChatMessage, ChatModel, ChatRequest, FinishReason, ProviderError, Role, StreamEvent, ToolCall, ToolChoice,
-    ToolSpec, Usage,
+    ChatMessage, ChatModel, ChatRequest, FinishReason, ProviderError, ResponseFormat, Role, StreamEvent, ToolCall,
+    ToolChoice, ToolSpec, Usage,
 };
 use ares_domain::{NetworkConfig, ProviderSecret};
 use ares_llm::testing::{MockUpstream, Reply};
@@ -102,6 +102,67 @@ async fn complete_offers_tools_and_reads_the_calls_made() {
     assert_eq!(sent["messages"][2]["tool_calls"][0]["function"]["arguments"], "{}");
     assert_eq!(sent["messages"][2]["content"], Value::Null);
     assert_eq!(sent["messages"][3], json!({"role": "tool", "tool_call_id": "call_0", "content": "{\"result\":4}"}));
+}
+
+fn calculator() -> ToolSpec {
+    ToolSpec { name: "calculator".into(), description: "math".into(), parameters: json!({"type": "object"}) }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sampling_fields_and_the_response_format_reach_the_upstream() {
+    let body = completion(json!({"role": "assistant", "content": "{}"}), None);
+    let upstream = MockUpstream::start(vec![Reply::json(200, &body)]).await;
+    let schema = json!({"name": "answer", "strict": true, "schema": {"type": "object"}});
+    let chat = ChatRequest {
+        top_p: Some(0.9),
+        stop: vec!["END".into(), "\n\n".into()],
+        seed: Some(42),
+        response_format: ResponseFormat::JsonSchema(schema.clone()),
+        // Without tools there is nothing to choose from: neither field is sent.
+        tool_choice: ToolChoice::Required,
+        parallel_tool_calls: Some(false),
+        ..request()
+    };
+    provider(&upstream, Duration::from_secs(5)).complete(&chat).await.unwrap();
+    let sent = &upstream.received()[0].body;
+    assert_eq!(
+        *sent,
+        json!({
+            "model": "llama-3.3-70b-versatile", "stream": false, "max_tokens": 64, "temperature": 0.5,
+            "top_p": 0.9, "stop": ["END", "\n\n"], "seed": 42,
+            "response_format": {"type": "json_schema", "json_schema": schema},
+            "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}]
+        })
+    );
+    let json_object = ChatRequest { response_format: ResponseFormat::JsonObject, ..request() };
+    provider(&upstream, Duration::from_secs(5)).complete(&json_object).await.unwrap();
+    assert_eq!(upstream.received()[1].body["response_format"], json!({"type": "json_object"}));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tool_choice_goes_with_the_tools_in_each_form_and_parallel_calls_can_be_refused() {
+    let body = completion(json!({"role": "assistant", "content": "ok"}), None);
+    let upstream = MockUpstream::start(vec![Reply::json(200, &body)]).await;
+    let provider = provider(&upstream, Duration::from_secs(5));
+    let forms = [
+        (ToolChoice::Auto, json!("auto")),
+        (ToolChoice::None, json!("none")),
+        (ToolChoice::Required, json!("required")),
+        (ToolChoice::Function("calculator".into()), json!({"type": "function", "function": {"name": "calculator"}})),
+    ];
+    for (i, (choice, wire)) in forms.into_iter().enumerate() {
+        let chat = ChatRequest { tools: vec![calculator()], tool_choice: choice, ..request() };
+        provider.complete(&chat).await.unwrap();
+        let sent = &upstream.received()[i].body;
+        assert_eq!(sent["tool_choice"], wire);
+        assert_eq!(sent.get("parallel_tool_calls"), None, "sent only when the agent set it");
+    }
+    let single = ChatRequest { tools: vec![calculator()], parallel_tool_calls: Some(false), ..request() };
+    let stream = provider.stream(&single).await.unwrap();
+    collect(stream).await;
+    let sent = &upstream.received()[4].body;
+    assert_eq!((&sent["parallel_tool_calls"], &sent["tool_choice"]), (&json!(false), &json!("auto")));
+    assert_eq!(sent["stream_options"], json!({"include_usage": true}));
 }
 
 #[tokio::test(flavor = "multi_thread")]
