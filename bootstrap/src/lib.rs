@@ -7,4 +7,4 @@ pub mod telemetry;
 mod tools;
 
 pub use settings::{Settings, Sources, StartupError};
-pub use startup::Application;
+pub use startup::{Application, stop_on_signals};

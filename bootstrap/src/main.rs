@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ares_server::{Application, Settings, Sources, StartupError, telemetry};
+use ares_server::{Application, Settings, Sources, StartupError, stop_on_signals, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -28,13 +28,7 @@ async fn run() -> Result<(), StartupError> {
     }
     let app = Application::build(settings).await?;
     tracing::info!(port = app.port(), version = env!("CARGO_PKG_VERSION"), "ARES listening");
-    let handle = app.handle();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!("shutting down");
-            handle.stop(true).await;
-        }
-    });
+    tokio::spawn(stop_on_signals(app.handle()));
     app.run_until_stopped().await.map_err(|err| StartupError::new(format!("server failed: {err}")))
 }
 

@@ -100,11 +100,19 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// HTTP worker threads; the number of cores when unset.
     pub workers: Option<usize>,
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish (`30` or `"30s"`).
+    pub shutdown_timeout: Seconds,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings { host: "127.0.0.1".into(), port: 3000, max_body_bytes: 1024 * 1024, workers: None }
+        ServerSettings {
+            host: "127.0.0.1".into(),
+            port: 3000,
+            max_body_bytes: 1024 * 1024,
+            workers: None,
+            shutdown_timeout: Seconds::Number(30.0),
+        }
     }
 }
 

@@ -10,17 +10,19 @@ use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use ares_application::keys::RandomKeyGenerator;
-use ares_application::ports::{Clock, Timer};
+use ares_application::ports::{Background, Clock, Timer};
 use ares_application::usecases::{
-    AgentDirectory, AgentRunner, Agents, ApiKeys, Authenticator, ChatService, Metering, ModelRouter, Providers,
-    Provisioning, Templates, Tenants, ToolCatalog, ToolCoordinator,
+    AgentDirectory, AgentRunner, Agents, ApiKeys, Authenticator, ChatService, MeteredPath, Metering, ModelRouter,
+    Providers, Provisioning, Templates, Tenants, ToolCatalog, ToolCoordinator,
 };
 use ares_domain::ToolSettings;
-use ares_http::{AdminSecret, AppState, IpLimiter};
+use ares_http::{AdminApi, AdminSecret, ClientApi, Health, IpLimiter, ProviderApi};
 use ares_llm::Connector;
 use ares_store::{AgentStore, ApiKeyStore, Db, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use tokio_util::task::TaskTracker;
 use tracing_actix_web::TracingLogger;
 
 use crate::settings::{Settings, StartupError};
@@ -44,14 +46,35 @@ impl Timer for TokioTimer {
     }
 }
 
+/// Background work on a `TaskTracker`: shutdown closes it and waits for what it holds.
+struct TrackedTasks(TaskTracker);
+
+impl Background for TrackedTasks {
+    fn spawn(&self, task: BoxFuture<'static, ()>) {
+        self.0.spawn(task);
+    }
+}
+
+/// Every group of use cases handlers reach, as app data.
+#[derive(Clone)]
+struct Groups {
+    admin: web::Data<AdminApi>,
+    providers: web::Data<ProviderApi>,
+    client: web::Data<ClientApi>,
+    health: web::Data<Health>,
+    admin_secret: web::Data<AdminSecret>,
+}
+
 /// A built server, bound to its port, not yet serving.
 pub struct Application {
     port: u16,
     server: Server,
-    state: web::Data<AppState>,
+    groups: Groups,
+    tasks: TaskTracker,
     limiter: Option<web::Data<IpLimiter>>,
     reload_interval: Duration,
     flush_interval: Duration,
+    shutdown_timeout: Duration,
 }
 
 impl Application {
@@ -78,19 +101,23 @@ impl Application {
         let providers = settings.configured_providers(Utc::now())?;
         let tools = settings.tools.checked(&settings.environment.0)?;
         let catalog = crate::tools::catalog(&settings, &tools).await?;
-        let state = web::Data::new(wire(db, ledger_db, &settings, clock, catalog, tools.loop_settings));
-        state
+        let shutdown_timeout = settings.server.shutdown_timeout.duration("server.shutdown_timeout")?;
+        let tasks = TaskTracker::new();
+        let groups = wire(db, ledger_db, &settings, clock, catalog, tools.loop_settings, &tasks);
+        groups
+            .admin
             .templates
             .seed(&templates)
             .await
             .map_err(|err| StartupError::new(format!("cannot seed the agent templates: {err:#}")))?;
-        state
+        groups
+            .providers
             .providers
             .seed(&providers)
             .await
             .map_err(|err| StartupError::new(format!("cannot store the configured providers: {err:#}")))?;
-        report_models(&state.router);
-        tracing::info!(templates.count = templates.len(), database = state.store.backend(), "store ready");
+        report_models(&groups.providers.router);
+        tracing::info!(templates.count = templates.len(), database = groups.health.store.backend(), "store ready");
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener =
             TcpListener::bind(&address).map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?;
@@ -98,11 +125,11 @@ impl Application {
             listener.local_addr().map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?.port();
         let limit = &settings.rate_limit;
         let limiter = IpLimiter::new(limit.per_second, limit.burst, limit.trust_forwarded_for).map(web::Data::new);
-        let server = serve(listener, state.clone(), limiter.clone(), &settings)
+        let server = serve(listener, groups.clone(), limiter.clone(), &settings, shutdown_timeout)
             .map_err(|err| StartupError::new(format!("cannot serve on {address}: {err:#}")))?;
         let reload_interval = Duration::from_secs(settings.routing.reload_interval_seconds.max(1));
         let flush_interval = Duration::from_secs(settings.metering.last_used_flush_seconds.max(1));
-        Ok(Application { port, server, state, limiter, reload_interval, flush_interval })
+        Ok(Application { port, server, groups, tasks, limiter, reload_interval, flush_interval, shutdown_timeout })
     }
 
     /// The port the server listens on (useful when configured as 0).
@@ -114,7 +141,7 @@ impl Application {
     /// The model router, to look at routing from outside the HTTP API (tests, embedding).
     #[must_use]
     pub fn router(&self) -> Arc<ModelRouter> {
-        self.state.router.clone()
+        self.groups.providers.router.clone()
     }
 
     /// A handle to stop the server.
@@ -123,49 +150,79 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped (a signal, or its handle).
+    /// Serves until the server is stopped (its handle, or `stop_on_signals`). Stopping lets requests in flight
+    /// finish (within `[server] shutdown_timeout`), then waits for every background record (abandoned requests,
+    /// stream ends, the ledger's writers) and writes the keys' `last_used` times.
     ///
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let reloading = tokio::spawn(reload_providers(self.state.clone(), self.reload_interval));
-        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), self.limiter, self.flush_interval));
+        let reloading = tokio::spawn(reload_providers(self.groups.providers.clone(), self.reload_interval));
+        let auth = self.groups.client.auth.clone();
+        let housekeeping = tokio::spawn(housekeeping(auth.clone(), self.limiter, self.flush_interval));
         let outcome = self.server.await;
         reloading.abort();
         housekeeping.abort();
-        flush_last_used(&self.state).await;
+        self.tasks.close();
+        if tokio::time::timeout(self.shutdown_timeout, self.tasks.wait()).await.is_err() {
+            tracing::error!(pending = self.tasks.len(), "background records still pending at shutdown");
+        }
+        flush_last_used(&auth).await;
+        tracing::info!("stopped");
         outcome
     }
 }
 
+/// Stops `handle` gracefully on SIGTERM or Ctrl-C (SIGINT).
+pub async fn stop_on_signals(handle: ServerHandle) {
+    let terminate = async {
+        #[cfg(unix)]
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => drop(signal.recv().await),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+    handle.stop(true).await;
+}
+
 /// Writes the keys' `last_used` times and forgets idle IPs of the rate limiter, now and then.
-async fn housekeeping(state: web::Data<AppState>, limiter: Option<web::Data<IpLimiter>>, every: Duration) {
+async fn housekeeping(auth: Arc<Authenticator>, limiter: Option<web::Data<IpLimiter>>, every: Duration) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval.tick().await;
     loop {
         interval.tick().await;
-        flush_last_used(&state).await;
+        flush_last_used(&auth).await;
         if let Some(limiter) = &limiter {
             limiter.prune();
         }
     }
 }
 
-async fn flush_last_used(state: &AppState) {
-    if let Err(err) = state.auth.flush_last_used().await {
+async fn flush_last_used(auth: &Authenticator) {
+    if let Err(err) = auth.flush_last_used().await {
         tracing::warn!(error = %err, "cannot record when API keys were last used; will retry");
     }
 }
 
 /// Rereads the stored providers now and then, so changes made through another instance are routed here too.
-async fn reload_providers(state: web::Data<AppState>, every: Duration) {
+async fn reload_providers(api: web::Data<ProviderApi>, every: Duration) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval.tick().await;
     loop {
         interval.tick().await;
-        if let Err(err) = state.providers.reload().await {
+        if let Err(err) = api.providers.reload().await {
             tracing::warn!(error = %err, "cannot reload the providers; routing with the previous set");
         }
     }
@@ -190,62 +247,113 @@ fn wire(
     clock: Arc<dyn Clock>,
     tools: Arc<ToolCatalog>,
     tool_settings: ToolSettings,
-) -> AppState {
-    let keys = Arc::new(RandomKeyGenerator);
+    tasks: &TaskTracker,
+) -> Groups {
     let metering = &settings.metering;
-    let agent_store = Arc::new(AgentStore::new(db.clone()));
-    let key_store = Arc::new(ApiKeyStore::new(db.clone()));
+    let keys = Arc::new(ApiKeyStore::new(db.clone()));
     let tenants = Arc::new(TenantStore::new(db.clone()));
-    let templates = Arc::new(TemplateStore::new(db.clone()));
-    let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
-    let connector = Arc::new(Connector::new(&settings.environment.0));
-    let timer = Arc::new(TokioTimer);
-    let router = Arc::new(ModelRouter::new(connector, clock.clone(), timer.clone(), settings.routing.policy()));
-    let coordinator = Arc::new(ToolCoordinator::new(router.clone(), tools, timer, clock.clone(), tool_settings));
+    let agent_store = Arc::new(AgentStore::new(db.clone()));
+    let auth = Arc::new(Authenticator::new(keys.clone(), clock.clone(), Duration::from_millis(metering.key_cache_ms)));
     let directory = Arc::new(AgentDirectory::new(
         agent_store.clone(),
         clock.clone(),
         Duration::from_millis(metering.agent_cache_ms),
     ));
-    let runs = Arc::new(RunStore::new(db.clone()));
-    AppState {
-        auth: Arc::new(Authenticator::new(
-            key_store.clone(),
-            clock.clone(),
-            Duration::from_millis(metering.key_cache_ms),
-        )),
-        metering: Metering::new(
-            Arc::new(LedgerStore::new(ledger_db.clone(), ledger_db)),
-            settings.tiers.quotas(),
-            clock.clone(),
-        ),
-        runner: AgentRunner::new(
-            directory.clone(),
-            coordinator.clone(),
-            runs,
-            clock.clone(),
-            metering.default_max_tokens,
-        ),
-        chat: ChatService::new(directory.clone(), coordinator, metering.default_max_tokens),
-        directory,
-        tenants: Tenants::new(tenants.clone(), clock.clone()),
-        provisioning: Provisioning::new(tenants.clone(), templates.clone(), keys.clone(), clock.clone()),
-        api_keys: ApiKeys::new(key_store, tenants.clone(), keys, clock.clone()),
-        agents: Agents::new(agent_store, tenants, clock.clone()),
+    let api_keys = ApiKeys::new(keys, tenants.clone(), Arc::new(RandomKeyGenerator), auth.clone(), clock.clone());
+    let agents = Agents::new(agent_store, tenants.clone(), directory.clone(), clock.clone());
+    let router = Arc::new(ModelRouter::new(
+        Arc::new(Connector::new(&settings.environment.0)),
+        clock.clone(),
+        Arc::new(TokioTimer),
+        settings.routing.policy(),
+    ));
+    let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
+    Groups {
+        admin: web::Data::new(admin_api(&db, &clock, &auth, api_keys.clone(), agents.clone(), tenants)),
+        providers: web::Data::new(ProviderApi {
+            providers: Providers::new(Arc::new(ProviderStore::new(db.clone())), router.clone(), clock.clone()),
+            router: router.clone(),
+        }),
+        client: web::Data::new(client_api(ClientParts {
+            db: &db,
+            ledger_db,
+            settings,
+            clock,
+            tools,
+            tool_settings,
+            tasks,
+            auth,
+            directory,
+            router,
+            api_keys,
+            agents,
+        })),
+        health: web::Data::new(Health { store: Arc::new(db), version: env!("CARGO_PKG_VERSION") }),
+        admin_secret: web::Data::new(AdminSecret::new(admin_secret)),
+    }
+}
+
+fn admin_api(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    auth: &Arc<Authenticator>,
+    api_keys: ApiKeys,
+    agents: Agents,
+    tenants: Arc<TenantStore>,
+) -> AdminApi {
+    let templates = Arc::new(TemplateStore::new(db.clone()));
+    AdminApi {
+        tenants: Tenants::new(tenants.clone(), auth.clone(), clock.clone()),
+        provisioning: Provisioning::new(tenants, templates.clone(), Arc::new(RandomKeyGenerator), clock.clone()),
+        api_keys,
+        agents,
         templates: Templates::new(templates),
-        providers: Providers::new(Arc::new(ProviderStore::new(db.clone())), router.clone(), clock),
+    }
+}
+
+/// What the client API is built from.
+struct ClientParts<'a> {
+    db: &'a Db,
+    ledger_db: Db,
+    settings: &'a Settings,
+    clock: Arc<dyn Clock>,
+    tools: Arc<ToolCatalog>,
+    tool_settings: ToolSettings,
+    tasks: &'a TaskTracker,
+    auth: Arc<Authenticator>,
+    directory: Arc<AgentDirectory>,
+    router: Arc<ModelRouter>,
+    api_keys: ApiKeys,
+    agents: Agents,
+}
+
+fn client_api(parts: ClientParts<'_>) -> ClientApi {
+    let ClientParts { db, ledger_db, settings, clock, tools, tool_settings, tasks, auth, directory, router, .. } =
+        parts;
+    let max_tokens = settings.metering.default_max_tokens;
+    let ledger = LedgerStore::new(ledger_db.clone(), ledger_db, tasks.clone());
+    let metering = Arc::new(Metering::new(Arc::new(ledger), settings.tiers.quotas(), clock.clone()));
+    let timer = Arc::new(TokioTimer);
+    let coordinator = Arc::new(ToolCoordinator::new(router.clone(), tools, timer, clock.clone(), tool_settings));
+    let runs = Arc::new(RunStore::new(db.clone()));
+    ClientApi {
+        meter: MeteredPath::new(metering.clone(), Arc::new(TrackedTasks(tasks.clone()))),
+        metering,
+        runner: AgentRunner::new(directory.clone(), coordinator.clone(), runs, clock, max_tokens),
+        chat: ChatService::new(directory, coordinator, router.clone(), max_tokens),
+        auth,
+        agents: parts.agents,
+        api_keys: parts.api_keys,
         router,
-        store: Arc::new(db),
-        admin_secret: AdminSecret::new(admin_secret),
-        version: env!("CARGO_PKG_VERSION"),
     }
 }
 
 fn serve(
     listener: TcpListener,
-    state: web::Data<AppState>,
+    groups: Groups,
     limiter: Option<web::Data<IpLimiter>>,
     settings: &Settings,
+    shutdown_timeout: Duration,
 ) -> anyhow::Result<Server> {
     let limit = settings.server.max_body_bytes;
     let server = HttpServer::new(move || {
@@ -257,13 +365,19 @@ fn serve(
             Some(limiter) => app.app_data(limiter.clone()),
             None => app,
         };
-        app.app_data(state.clone())
+        app.app_data(groups.admin.clone())
+            .app_data(groups.providers.clone())
+            .app_data(groups.client.clone())
+            .app_data(groups.health.clone())
+            .app_data(groups.admin_secret.clone())
             .app_data(ares_http::json_config(limit))
             .app_data(ares_http::payload_config(limit))
             .app_data(ares_http::query_config())
             .configure(ares_http::configure)
             .default_service(web::to(ares_http::not_found))
     })
+    .on_connect(no_delay)
+    .shutdown_timeout(shutdown_timeout.as_secs().max(1))
     .listen(listener)
     .context("cannot listen")?;
     let server = match settings.server.workers {
@@ -271,6 +385,16 @@ fn serve(
         None => server,
     };
     Ok(server.disable_signals().run())
+}
+
+/// Sends every write of an accepted connection at once (`TCP_NODELAY`): a streamed answer's small writes would
+/// otherwise wait for the client's delayed ACK of the previous one (Nagle), about 40 ms each.
+fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Err(err) = stream.set_nodelay(true)
+    {
+        tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+    }
 }
 
 /// The URL with any password replaced, for messages.

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod product;
 pub mod provider;
 pub mod quota;
+pub mod request;
 pub mod routing;
 pub mod run;
 pub mod tenant;
@@ -24,6 +25,7 @@ pub use provider::{
     ProviderLimits, ProviderName, ProviderSecret, ProviderSource,
 };
 pub use quota::{Counters, Period, QuotaExceeded};
+pub use request::{InvalidValue, KeyLabel, KeyLifetime, MaxTokens, Page, Temperature, TopP};
 pub use run::{Run, RunStatus};
 pub use tenant::{InvalidTenantName, Tenant, TenantName, TenantStats};
 pub use tier::{InvalidTier, Quota, Tier, TierQuotas};

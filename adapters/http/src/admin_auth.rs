@@ -8,7 +8,7 @@ use actix_web::web;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::{ApiError, AppState};
+use crate::ApiError;
 
 /// The header operators authenticate with.
 pub const HEADER: &str = "X-Admin-Secret";
@@ -45,8 +45,8 @@ pub async fn require_admin(
     let Some(given) = request.headers().get(HEADER) else {
         return Err(ApiError::Unauthorized("Missing X-Admin-Secret header").into());
     };
-    let state = request.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("no app state"))?;
-    if !state.admin_secret.matches(given.as_bytes()) {
+    let secret = request.app_data::<web::Data<AdminSecret>>().ok_or_else(|| ApiError::internal("no admin secret"))?;
+    if !secret.matches(given.as_bytes()) {
         tracing::warn!("admin request with an invalid secret");
         return Err(ApiError::Unauthorized("Invalid admin secret").into());
     }

@@ -1,35 +1,53 @@
-//! The client API's credentials: `Authorization: Bearer ares_...`, resolved to the key's tenant before anything
-//! else of the request is read.
+//! The client API's caller: `Authorization: Bearer ares_...`, resolved to the key's tenant before anything else of
+//! the request is read, with the endpoint label of the route that took the request (`"POST /v1/chat"`, from the
+//! route pattern) for the metered path.
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
-use ares_application::usecases::Principal;
+use ares_application::usecases::Caller;
+use ares_domain::TenantId;
 use futures_util::future::LocalBoxFuture;
 
-use crate::{ApiError, AppState};
+use crate::ApiError;
+use crate::state::ClientApi;
 
 /// The authenticated caller of a `/v1/*` request.
-pub(crate) struct Client(pub Principal);
+pub(crate) struct Client {
+    /// The tenant whose data the request may see.
+    pub tenant_id: TenantId,
+    pub caller: Caller,
+    pub(crate) endpoint: String,
+    pub(crate) api: web::Data<ClientApi>,
+}
 
 impl FromRequest for Client {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let api = request.app_data::<web::Data<ClientApi>>().cloned();
         let header = request.headers().get(AUTHORIZATION).map(|value| value.to_str().map(str::to_owned));
+        let endpoint = endpoint(request);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("no app state"))?;
+            let api = api.ok_or_else(|| ApiError::internal("no client API state"))?;
             let value = match header {
                 None => return Err(ApiError::Unauthorized("Missing authorization header")),
                 Some(Err(_)) => return Err(ApiError::Unauthorized("Invalid API key")),
                 Some(Ok(value)) => value,
             };
             let key = bearer(&value).ok_or(ApiError::Unauthorized("Invalid API key"))?;
-            Ok(Client(state.auth.authenticate(key).await?))
+            let caller = api.auth.authenticate(key).await?;
+            Ok(Client { tenant_id: caller.tenant_id(), caller, endpoint, api })
         })
     }
+}
+
+/// `METHOD /route/{pattern}`: the label usage is recorded under, one per route whatever the path's values.
+fn endpoint(request: &HttpRequest) -> String {
+    let pattern = request.match_pattern();
+    let path = pattern.as_deref().unwrap_or_else(|| request.path());
+    format!("{} {path}", request.method())
 }
 
 /// The credentials of a `Bearer` authorization value (the scheme is case-insensitive).
@@ -40,7 +58,10 @@ fn bearer(value: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::bearer;
+    use actix_web::test::{TestRequest, call_and_read_body, init_service};
+    use actix_web::{App, HttpResponse, web};
+
+    use super::{bearer, endpoint};
 
     #[test]
     fn only_bearer_credentials_are_read() {
@@ -49,5 +70,22 @@ mod tests {
         assert_eq!(bearer("Basic dXNlcjpwYXNz"), None);
         assert_eq!(bearer("Bearer "), None);
         assert_eq!(bearer("ares_abc"), None);
+    }
+
+    #[actix_web::test]
+    async fn the_endpoint_label_is_the_route_pattern_not_the_path() {
+        let app =
+            init_service(App::new().service(
+                web::scope("/v1").route(
+                    "/agents/{name}/run",
+                    web::post().to(|request: actix_web::HttpRequest| async move {
+                        HttpResponse::Ok().body(endpoint(&request))
+                    }),
+                ),
+            ))
+            .await;
+        let request = TestRequest::post().uri("/v1/agents/risk-assessor/run").to_request();
+        let body = call_and_read_body(&app, request).await;
+        assert_eq!(body, "POST /v1/agents/{name}/run");
     }
 }

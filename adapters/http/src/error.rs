@@ -10,7 +10,7 @@ use ares_application::usecases::{
     AgentError, ApiKeyError, AuthError, ChatError, MeteringError, ProvidersError, ProvisionError, RouteError, RunError,
     TenantError,
 };
-use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier};
+use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier, InvalidValue};
 use serde_json::json;
 
 /// An error answered to the client.
@@ -113,6 +113,12 @@ impl ResponseError for ApiError {
 impl From<RepoError> for ApiError {
     fn from(err: RepoError) -> Self {
         Self::Internal(err.into())
+    }
+}
+
+impl From<InvalidValue> for ApiError {
+    fn from(err: InvalidValue) -> Self {
+        Self::Unprocessable(err.to_string())
     }
 }
 

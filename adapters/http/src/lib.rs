@@ -18,4 +18,4 @@ pub use error::ApiError;
 pub use extract::{json_config, not_found, payload_config, query_config, rewrite_empty_errors};
 pub use ip_limit::{IpLimiter, limit_by_ip};
 pub use routes::configure;
-pub use state::AppState;
+pub use state::{AdminApi, ClientApi, Health, ProviderApi};

@@ -1,75 +1,136 @@
-//! Metering around a client request: admission before the work (429 with the documented message when a tier limit
-//! is reached), settlement after it, whatever its outcome (the usage event is written before the answer leaves,
-//! and the token reservation is always released), and the quota headers on the answer.
+//! The HTTP side of the application's metered path: a client handler hands its work to `Client::respond` (or its
+//! stream to `Client::stream`) and gets back the response with the quota headers. Admission, settlement and the
+//! record of an abandoned request happen in the application; here the response's status is what is recorded.
+
+use std::convert::Infallible;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{HttpResponse, ResponseError, web};
-use ares_application::usecases::{Outcome, Principal, Ticket};
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, ResponseError};
+use ares_application::usecases::{Budget, Call, Finished, Metered, PreparedChat, Record, Streamed, prompt_chars};
 use ares_domain::quota::QuotaHeaders;
+use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt};
+use serde::Serialize;
 
+use crate::ApiError;
+use crate::client_auth::Client;
 use crate::views::timestamp;
-use crate::{ApiError, AppState};
 
-/// The status an abandoned request is recorded with (the client closed the connection first).
-const CLIENT_CLOSED: u16 = 499;
-
-/// An admitted request not yet recorded. Dropped unrecorded (the client went away and actix dropped the handler),
-/// it records itself in the background as abandoned, with no tokens, so its token reservation is released.
-pub(crate) struct Admitted {
-    state: web::Data<AppState>,
-    ticket: Option<Ticket>,
-    endpoint: &'static str,
+/// A handler's answer, and what to record of the request with it.
+pub(crate) struct Reply {
+    response: HttpResponse,
+    record: Option<Record>,
 }
 
-impl Admitted {
-    /// The admission, for those who must record the request themselves (a stream's relay).
-    pub(crate) fn into_ticket(mut self) -> Option<Ticket> {
-        self.ticket.take()
+impl Reply {
+    /// `200 OK` with `view` as JSON.
+    pub(crate) fn ok(view: &impl Serialize) -> Self {
+        Reply::new(HttpResponse::Ok().json(view))
+    }
+
+    pub(crate) fn new(response: HttpResponse) -> Self {
+        Reply { response, record: None }
+    }
+
+    /// Records `record` with the request (instead of what was asked for).
+    pub(crate) fn recording(mut self, record: Record) -> Self {
+        self.record = Some(record);
+        self
     }
 }
 
-impl Drop for Admitted {
-    fn drop(&mut self) {
-        let Some(ticket) = self.ticket.take() else { return };
-        let (state, endpoint) = (self.state.clone(), self.endpoint);
-        actix_web::rt::spawn(async move {
-            let outcome = Outcome { endpoint, status: CLIENT_CLOSED, ..Outcome::default() };
-            if let Err(err) = state.metering.settle(&ticket, outcome).await {
-                tracing::warn!(error = %err, "cannot record an abandoned request");
+/// A metered stream as it starts: the model that answers, and the pieces (the first one already read, so the
+/// headers and the first event leave together).
+pub(crate) struct Started {
+    pub model: String,
+    pub events: BoxStream<'static, Streamed>,
+}
+
+impl Client {
+    fn call(&self) -> Call {
+        Call { caller: self.caller, endpoint: self.endpoint.clone() }
+    }
+
+    /// Runs `work` as one metered request reserving `reserve` tokens: `asked` is recorded when it fails, what its
+    /// reply says when it succeeds. Answers with the quota headers.
+    pub(crate) async fn respond<W, F>(&self, reserve: u64, asked: Record, work: W) -> Result<HttpResponse, ApiError>
+    where
+        W: FnOnce(Budget) -> F,
+        F: Future<Output = Result<Reply, ApiError>>,
+    {
+        let metered = self
+            .api
+            .meter
+            .run(self.call(), reserve, |budget| async move {
+                let (value, record) = match work(budget).await {
+                    Ok(reply) => (reply.response, reply.record.unwrap_or(asked)),
+                    Err(err) => (err.error_response(), asked),
+                };
+                Finished { status: value.status().as_u16(), value, record }
+            })
+            .await?;
+        Ok(with_quota(metered))
+    }
+
+    /// Starts `chat` streamed as one metered request, and answers what `render` makes of it, with the quota
+    /// headers. A stream that cannot start answers its error as JSON.
+    pub(crate) async fn stream(
+        &self,
+        chat: &PreparedChat,
+        render: impl FnOnce(Started) -> HttpResponse,
+    ) -> Result<HttpResponse, ApiError> {
+        let start = |budget| self.api.chat.stream(chat, budget);
+        let status_of = |err: &_| ApiError::from(Clone::clone(err)).status_code().as_u16();
+        let metered = self.api.meter.stream(
+            self.call(),
+            chat.reserve,
+            chat.record(),
+            prompt_chars(&chat.request),
+            start,
+            status_of,
+        );
+        let Metered { value, quota } = metered.await?;
+        let response = match value {
+            Err(err) => ApiError::from(err).error_response(),
+            Ok(mut stream) => {
+                let first = stream.next().await;
+                let model = std::mem::take(&mut stream.model);
+                render(Started { model, events: futures_util::stream::iter(first).chain(stream).boxed() })
             }
-        });
+        };
+        Ok(with_quota(Metered { value: response, quota }))
     }
 }
 
-/// Admits one request to `endpoint` that may use `reserve` tokens.
-pub(crate) async fn admit(
-    state: &web::Data<AppState>,
-    principal: &Principal,
-    endpoint: &'static str,
-    reserve: u64,
-) -> Result<Admitted, ApiError> {
-    let ticket = state.metering.admit(principal, reserve).await?;
-    Ok(Admitted { state: state.clone(), ticket: Some(ticket), endpoint })
+/// A `text/event-stream` response of `frames`.
+pub(crate) fn event_stream(frames: impl Stream<Item = Bytes> + 'static) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(frames.map(Ok::<_, Infallible>))
 }
 
-/// Records the request (with the status it is answered with) and answers `result` with the quota headers.
-pub(crate) async fn answer(
-    mut admitted: Admitted,
-    outcome: Outcome,
-    result: Result<HttpResponse, ApiError>,
-) -> Result<HttpResponse, ApiError> {
-    let Some(ticket) = admitted.ticket.take() else { return result };
-    let mut response = result.unwrap_or_else(|err| err.error_response());
-    let status = response.status().as_u16();
-    let outcome = Outcome { status, endpoint: admitted.endpoint, ..outcome };
-    let headers = admitted.state.metering.settle(&ticket, outcome).await?;
-    apply(&mut response, &headers);
-    Ok(response)
+/// One server-sent event carrying `data` as JSON.
+pub(crate) fn sse_frame(data: &impl Serialize) -> Bytes {
+    let mut frame = b"data: ".to_vec();
+    if serde_json::to_writer(&mut frame, data).is_err() {
+        frame.extend_from_slice(b"{}");
+    }
+    frame.extend_from_slice(b"\n\n");
+    Bytes::from(frame)
+}
+
+fn with_quota(metered: Metered<HttpResponse>) -> HttpResponse {
+    let Metered { value: mut response, quota } = metered;
+    apply(&mut response, &quota);
+    response
 }
 
 /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` and `X-Quota-Tokens-Remaining`; a limit the
 /// tier does not have is not sent.
-pub(crate) fn apply(response: &mut HttpResponse, quota: &QuotaHeaders) {
+fn apply(response: &mut HttpResponse, quota: &QuotaHeaders) {
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {

@@ -1,31 +1,43 @@
-//! What every handler can reach: the use cases, the model router, the caches to drop after a change, the store
-//! probe and the admin secret.
+//! What handlers reach, grouped per feature: each handler takes the one group it belongs to. Bootstrap builds
+//! every group once and registers each as app data; the next feature adds a group, not fields to a list.
 
 use std::sync::Arc;
 
 use ares_application::ports::StoreProbe;
 use ares_application::usecases::{
-    AgentDirectory, AgentRunner, Agents, ApiKeys, Authenticator, ChatService, Metering, ModelRouter, Providers,
+    AgentRunner, Agents, ApiKeys, Authenticator, ChatService, MeteredPath, Metering, ModelRouter, Providers,
     Provisioning, Templates, Tenants,
 };
 
-use crate::AdminSecret;
-
-/// Shared, read-only application state, built once by bootstrap.
-pub struct AppState {
+/// The operators' tenant administration (`/api/admin/tenants`, provisioning, keys, agents, templates).
+pub struct AdminApi {
     pub tenants: Tenants,
     pub provisioning: Provisioning,
     pub api_keys: ApiKeys,
     pub agents: Agents,
     pub templates: Templates,
+}
+
+/// The operators' provider and model administration (`/api/admin/providers`, `/api/admin/models`).
+pub struct ProviderApi {
     pub providers: Providers,
     pub router: Arc<ModelRouter>,
+}
+
+/// The client API (`/v1/*`): authentication, the metered path, and what clients call through it.
+pub struct ClientApi {
     pub auth: Arc<Authenticator>,
-    pub metering: Metering,
-    pub directory: Arc<AgentDirectory>,
+    pub meter: MeteredPath,
+    pub metering: Arc<Metering>,
+    pub agents: Agents,
+    pub api_keys: ApiKeys,
     pub runner: AgentRunner,
     pub chat: ChatService,
+    pub router: Arc<ModelRouter>,
+}
+
+/// What `GET /health` reports.
+pub struct Health {
     pub store: Arc<dyn StoreProbe>,
-    pub admin_secret: AdminSecret,
     pub version: &'static str,
 }

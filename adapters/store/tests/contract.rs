@@ -17,6 +17,7 @@ use ares_store::testing::TestDb;
 use ares_store::{AgentStore, ApiKeyStore, Backend, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
+use tokio_util::task::TaskTracker;
 
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -58,6 +59,7 @@ contract!(
     syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_alone,
     concurrent_admissions_never_pass_the_daily_limit,
     token_reservations_must_fit_and_settlement_releases_them,
+    further_reservations_count_no_request_and_settlement_releases_them_all,
     a_new_day_and_a_new_month_start_from_zero,
     settlement_records_the_event_the_run_and_the_day,
     keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_in_batches,
@@ -91,7 +93,7 @@ async fn stores(backend: Backend) -> Stores {
         templates: TemplateStore::new(db.clone()),
         runs: RunStore::new(db.clone()),
         providers: ProviderStore::new(db.clone()),
-        ledger: LedgerStore::new(db.clone(), db.relaxed(&test_db.settings()).unwrap()),
+        ledger: LedgerStore::new(db.clone(), db.relaxed(&test_db.settings()).unwrap(), TaskTracker::new()),
         _db: test_db,
     }
 }
@@ -494,6 +496,20 @@ async fn token_reservations_must_fit_and_settlement_releases_them(backend: Backe
     assert_eq!((after.month_tokens, after.month_reserved), (10, 60));
     let counters = admitted(s.ledger.admit(acme.id, &period, &limits, 30).await.unwrap()).unwrap();
     assert_eq!((counters.month_tokens, counters.month_reserved, counters.month_requests), (10, 90, 3));
+}
+
+async fn further_reservations_count_no_request_and_settlement_releases_them_all(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    let (period, limits) = (Period::at(at(13)), quota(1, 100));
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 40).await.unwrap()).is_some());
+    let more = admitted(s.ledger.reserve(acme.id, &period, &limits, 60).await.unwrap()).unwrap();
+    assert_eq!((more.day_requests, more.month_reserved), (1, 100), "the daily request limit of 1 still holds");
+    assert!(admitted(s.ledger.reserve(acme.id, &period, &limits, 1).await.unwrap()).is_none(), "past the tokens");
+    s.ledger.settle(&settlement(acme.id, 70, 100, period, None)).await.unwrap();
+    let after = s.ledger.month(acme.id, &period).await.unwrap().counters;
+    assert_eq!((after.month_tokens, after.month_reserved, after.month_requests), (70, 0, 1));
 }
 
 async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {

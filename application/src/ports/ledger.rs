@@ -64,6 +64,19 @@ pub trait UsageLedger: Send + Sync + 'static {
         reserve: u64,
     ) -> Result<Admission, RepoError>;
 
+    /// Reserves `tokens` more for a request already admitted in `period` (a further round of its tool loop), when
+    /// the month's token quota still holds with them; counts no request. Atomic like `admit`.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails; nothing is reserved then.
+    async fn reserve(
+        &self,
+        tenant_id: TenantId,
+        period: &Period,
+        quota: &Quota,
+        tokens: u64,
+    ) -> Result<Admission, RepoError>;
+
     /// Records a finished request in one transaction: its usage event, its run, the day's figures, and the token
     /// reconciliation (the reservation released, the tokens used counted). Returns once that is committed.
     ///

@@ -3,6 +3,7 @@
 
 mod agents;
 mod api_keys;
+mod background;
 mod chat_model;
 mod clock;
 mod connector;
@@ -18,9 +19,10 @@ mod web_search;
 
 pub use agents::{AgentRepository, AgentSummary};
 pub use api_keys::{ApiKeyRepository, KeyGenerator};
+pub use background::Background;
 pub use chat_model::{
-    ChatMessage, ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role,
-    StreamEvent, ToolCall, ToolChoice, ToolSpec, Usage,
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError,
+    ResponseFormat, Role, StreamEvent, ToolCall, ToolChoice, ToolSpec, Usage,
 };
 pub use clock::Clock;
 pub use connector::ProviderConnector;
@@ -38,6 +40,8 @@ pub use web_search::{SearchResult, WebSearch};
 pub use agents::MockAgentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use api_keys::{MockApiKeyRepository, MockKeyGenerator};
+#[cfg(any(test, feature = "mocks"))]
+pub use background::MockBackground;
 #[cfg(any(test, feature = "mocks"))]
 pub use chat_model::MockChatModel;
 #[cfg(any(test, feature = "mocks"))]

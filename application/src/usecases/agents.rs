@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ares_domain::{Agent, AgentConfig, AgentName, AgentStatus, AgentType, InvalidAgent, TenantId};
 use serde_json::{Map, Value};
 
+use super::directory::AgentDirectory;
 use crate::ports::{AgentRepository, AgentSummary, Clock, Conflict, RepoError, TenantRepository};
 
 /// What an agent operation can fail with.
@@ -53,13 +54,20 @@ pub struct AgentPatch {
 pub struct Agents {
     agents: Arc<dyn AgentRepository>,
     tenants: Arc<dyn TenantRepository>,
+    directory: Arc<AgentDirectory>,
     clock: Arc<dyn Clock>,
 }
 
 impl Agents {
+    /// Every change drops the tenant's agents from `directory`, the cache clients' requests read.
     #[must_use]
-    pub fn new(agents: Arc<dyn AgentRepository>, tenants: Arc<dyn TenantRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { agents, tenants, clock }
+    pub fn new(
+        agents: Arc<dyn AgentRepository>,
+        tenants: Arc<dyn TenantRepository>,
+        directory: Arc<AgentDirectory>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { agents, tenants, directory, clock }
     }
 
     async fn ensure_tenant(&self, tenant_id: TenantId) -> Result<(), AgentError> {
@@ -84,7 +92,9 @@ impl Agents {
     pub async fn create(&self, tenant_id: TenantId, new: NewAgent) -> Result<Agent, AgentError> {
         self.ensure_tenant(tenant_id).await?;
         let agent = Agent::new(tenant_id, new.name, new.agent_type, new.config, self.clock.now());
-        match self.agents.insert(&agent).await {
+        let inserted = self.agents.insert(&agent).await;
+        self.directory.forget(tenant_id);
+        match inserted {
             Ok(()) => Ok(agent),
             Err(RepoError::Conflict(Conflict::AgentName)) => Err(AgentError::Duplicate(agent.name)),
             Err(err) => Err(err.into()),
@@ -101,7 +111,9 @@ impl Agents {
         self.ensure_tenant(tenant_id).await?;
         let current = self.agents.find(tenant_id, &name).await?.ok_or_else(|| AgentError::NotFound(name))?;
         let updated = apply(current, patch, self.clock.now())?;
-        match self.agents.update(&updated).await {
+        let written = self.agents.update(&updated).await;
+        self.directory.forget(tenant_id);
+        match written {
             Ok(true) => Ok(updated),
             Ok(false) => Err(AgentError::NotFound(updated.name)),
             Err(RepoError::Conflict(Conflict::AgentName)) => Err(AgentError::Duplicate(updated.name)),
@@ -116,7 +128,9 @@ impl Agents {
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, agent.name = %name))]
     pub async fn delete(&self, tenant_id: TenantId, name: AgentName) -> Result<(), AgentError> {
         self.ensure_tenant(tenant_id).await?;
-        if self.agents.delete(tenant_id, &name).await? { Ok(()) } else { Err(AgentError::NotFound(name)) }
+        let deleted = self.agents.delete(tenant_id, &name).await;
+        self.directory.forget(tenant_id);
+        if deleted? { Ok(()) } else { Err(AgentError::NotFound(name)) }
     }
 }
 
@@ -133,6 +147,8 @@ fn apply(mut agent: Agent, patch: AgentPatch, now: chrono::DateTime<chrono::Utc>
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use ares_domain::{Tenant, TenantName, Tier};
     use chrono::Utc;
     use serde_json::json;
@@ -152,6 +168,11 @@ mod tests {
         let mut clock = MockClock::new();
         clock.expect_now().returning(Utc::now);
         Arc::new(clock)
+    }
+
+    fn service(agents: MockAgentRepository, tenants: Arc<MockTenantRepository>) -> Agents {
+        let directory = AgentDirectory::new(Arc::new(MockAgentRepository::new()), clock(), Duration::from_secs(1));
+        Agents::new(Arc::new(agents), tenants, Arc::new(directory), clock())
     }
 
     fn config(value: Value) -> AgentConfig {
@@ -177,7 +198,7 @@ mod tests {
             agent_type: AgentType::parse("analyzer").unwrap(),
             config: config(json!({"model": "fast"})),
         };
-        let err = Agents::new(Arc::new(agents), tenants(true), clock()).create(TenantId::new(), new).await.unwrap_err();
+        let err = service(agents, tenants(true)).create(TenantId::new(), new).await.unwrap_err();
         assert_eq!(err.to_string(), "Agent with name 'risk' already exists for this tenant");
     }
 
@@ -197,10 +218,8 @@ mod tests {
             .returning(|_| Ok(true));
         let patch =
             AgentPatch { config: json!({"system_prompt": "new"}).as_object().cloned(), ..AgentPatch::default() };
-        let agent = Agents::new(Arc::new(agents), tenants(true), clock())
-            .update(tenant_id, AgentName::parse("risk").unwrap(), patch)
-            .await
-            .unwrap();
+        let agent =
+            service(agents, tenants(true)).update(tenant_id, AgentName::parse("risk").unwrap(), patch).await.unwrap();
         assert_eq!(agent.agent_type.as_ref(), "analyzer");
     }
 
@@ -211,7 +230,7 @@ mod tests {
         agents.expect_find().returning(move |_, _| Ok(Some(stored(tenant_id))));
         agents.expect_update().never();
         let patch = AgentPatch { config: json!({"temperature": 9}).as_object().cloned(), ..AgentPatch::default() };
-        let err = Agents::new(Arc::new(agents), tenants(true), clock())
+        let err = service(agents, tenants(true))
             .update(tenant_id, AgentName::parse("risk").unwrap(), patch)
             .await
             .unwrap_err();
@@ -222,7 +241,7 @@ mod tests {
     async fn delete_of_a_missing_agent_is_not_found() {
         let mut agents = MockAgentRepository::new();
         agents.expect_delete().returning(|_, _| Ok(false));
-        let err = Agents::new(Arc::new(agents), tenants(true), clock())
+        let err = service(agents, tenants(true))
             .delete(TenantId::new(), AgentName::parse("ghost").unwrap())
             .await
             .unwrap_err();
@@ -234,7 +253,7 @@ mod tests {
         let mut agents = MockAgentRepository::new();
         agents.expect_list().never();
         agents.expect_delete().never();
-        let service = Agents::new(Arc::new(agents), tenants(false), clock());
+        let service = service(agents, tenants(false));
         assert!(matches!(service.list(TenantId::new()).await, Err(AgentError::TenantNotFound)));
         let name = AgentName::parse("x").unwrap();
         assert!(matches!(service.delete(TenantId::new(), name).await, Err(AgentError::TenantNotFound)));

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use ares_domain::{ApiKey, ApiKeyId, RawApiKey, TenantId};
+use ares_domain::{ApiKey, ApiKeyId, KeyLabel, KeyLifetime, RawApiKey, TenantId};
 use chrono::Duration;
 
+use super::auth::Authenticator;
 use crate::ports::{ApiKeyRepository, Clock, KeyGenerator, RepoError, TenantRepository};
 
 /// What a key operation can fail with.
@@ -40,21 +41,24 @@ pub struct ApiKeys {
     keys: Arc<dyn ApiKeyRepository>,
     tenants: Arc<dyn TenantRepository>,
     generator: Arc<dyn KeyGenerator>,
+    auth: Arc<Authenticator>,
     clock: Arc<dyn Clock>,
 }
 
 impl ApiKeys {
+    /// A revoked key is dropped from `auth`'s cache at once.
     #[must_use]
     pub fn new(
         keys: Arc<dyn ApiKeyRepository>,
         tenants: Arc<dyn TenantRepository>,
         generator: Arc<dyn KeyGenerator>,
+        auth: Arc<Authenticator>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { keys, tenants, generator, clock }
+        Self { keys, tenants, generator, auth, clock }
     }
 
-    /// Issues a new key to the tenant, valid for `expires_in_days` when given, forever otherwise.
+    /// Issues a new key to the tenant, valid for `lifetime` when given, forever otherwise.
     ///
     /// # Errors
     /// `TenantNotFound` when there is no such tenant.
@@ -62,14 +66,14 @@ impl ApiKeys {
     pub async fn issue(
         &self,
         tenant_id: TenantId,
-        name: String,
-        expires_in_days: Option<u32>,
+        name: KeyLabel,
+        lifetime: Option<KeyLifetime>,
     ) -> Result<IssuedKey, ApiKeyError> {
         self.tenants.find(tenant_id).await?.ok_or(ApiKeyError::TenantNotFound)?;
         let now = self.clock.now();
-        let expires_at = expires_in_days.map(|days| now + Duration::days(i64::from(days)));
+        let expires_at = lifetime.map(|lifetime| now + Duration::days(i64::from(lifetime.days())));
         let raw_key = self.generator.generate();
-        let key = ApiKey::issue(tenant_id, name, &raw_key, now, expires_at);
+        let key = ApiKey::issue(tenant_id, name.to_string(), &raw_key, now, expires_at);
         self.keys.insert(&key).await?;
         Ok(IssuedKey { key, raw_key })
     }
@@ -86,14 +90,16 @@ impl ApiKeys {
 }
 
 impl ApiKeys {
-    /// Revokes the tenant's live key `id`: it stops working at once on this instance (the caller drops it from
-    /// the authenticator's cache) and within the cache's lifetime everywhere else.
+    /// Revokes the tenant's live key `id`: it stops working at once on this instance (it leaves the
+    /// authenticator's cache) and within the cache's lifetime everywhere else.
     ///
     /// # Errors
     /// `NotFound` when the tenant has no such live key (another tenant's key included).
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, api_key.id = %id))]
     pub async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId) -> Result<(), ApiKeyError> {
-        if self.keys.revoke(tenant_id, id).await? { Ok(()) } else { Err(ApiKeyError::NotFound) }
+        let revoked = self.keys.revoke(tenant_id, id).await?;
+        self.auth.forget_key(id);
+        if revoked { Ok(()) } else { Err(ApiKeyError::NotFound) }
     }
 }
 
@@ -118,7 +124,13 @@ mod tests {
         generator.expect_generate().returning(|| RawApiKey::from_random("x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3").unwrap());
         let mut clock = MockClock::new();
         clock.expect_now().return_const(Utc.with_ymd_and_hms(2026, 3, 13, 0, 0, 0).unwrap());
-        ApiKeys::new(Arc::new(keys), Arc::new(tenants(exists)), Arc::new(generator), Arc::new(clock))
+        let clock: Arc<MockClock> = Arc::new(clock);
+        let auth = Arc::new(Authenticator::new(
+            Arc::new(MockApiKeyRepository::new()),
+            clock.clone(),
+            Duration::seconds(1).to_std().unwrap(),
+        ));
+        ApiKeys::new(Arc::new(keys), Arc::new(tenants(exists)), Arc::new(generator), auth, clock)
     }
 
     #[tokio::test]
@@ -128,7 +140,10 @@ mod tests {
             .withf(|key| key.hash.as_ref() != "ares_x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3" && key.prefix == "ares_x7k9")
             .times(1)
             .returning(|_| Ok(()));
-        let issued = service(keys, true).issue(TenantId::new(), "staging".into(), Some(30)).await.unwrap();
+        let issued = service(keys, true)
+            .issue(TenantId::new(), KeyLabel::parse("staging").unwrap(), Some(KeyLifetime::parse(30).unwrap()))
+            .await
+            .unwrap();
         assert_eq!(issued.key.expires_at, Some(Utc.with_ymd_and_hms(2026, 4, 12, 0, 0, 0).unwrap()));
         assert_eq!(issued.raw_key.hash(), issued.key.hash);
     }
@@ -137,7 +152,7 @@ mod tests {
     async fn issue_for_an_unknown_tenant_writes_nothing() {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_insert().never();
-        let err = service(keys, false).issue(TenantId::new(), "k".into(), None).await.unwrap_err();
+        let err = service(keys, false).issue(TenantId::new(), KeyLabel::parse("k").unwrap(), None).await.unwrap_err();
         assert!(matches!(err, ApiKeyError::TenantNotFound));
     }
 

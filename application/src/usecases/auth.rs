@@ -11,18 +11,11 @@ use ares_domain::api_key::KEY_PREFIX;
 use ares_domain::{ApiKey, ApiKeyId, KeyHash, TenantId, Tier};
 use chrono::{DateTime, Utc};
 
+use super::caller::Caller;
 use crate::ports::{ApiKeyRepository, Clock, RepoError};
 
 /// Beyond this many cached keys, stale entries are dropped (and all of them, if that is not enough).
 const MAX_CACHED: usize = 10_000;
-
-/// Who a request comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Principal {
-    pub key_id: ApiKeyId,
-    pub tenant_id: TenantId,
-    pub tier: Tier,
-}
 
 /// Why a key was refused.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +40,7 @@ struct Cached {
     fetched_at: DateTime<Utc>,
 }
 
-/// Resolves bearer keys to principals.
+/// Resolves bearer keys to callers.
 pub struct Authenticator {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
@@ -72,11 +65,11 @@ impl Authenticator {
         }
     }
 
-    /// The principal of the key `raw` (without `Bearer `).
+    /// The caller of the key `raw` (without `Bearer `).
     ///
     /// # Errors
     /// `Invalid` for a malformed, unknown or revoked key, `Expired` for one past its expiry.
-    pub async fn authenticate(&self, raw: &str) -> Result<Principal, AuthError> {
+    pub async fn authenticate(&self, raw: &str) -> Result<Caller, AuthError> {
         if !raw.starts_with(KEY_PREFIX) {
             return Err(AuthError::Invalid);
         }
@@ -98,7 +91,7 @@ impl Authenticator {
             return Err(AuthError::Expired);
         }
         locked(&self.last_used).insert(key.id, now);
-        Ok(Principal { key_id: key.id, tenant_id: key.tenant_id, tier })
+        Ok(Caller::api_key(key.tenant_id, key.id, tier))
     }
 
     fn cached(&self, hash: &KeyHash, now: DateTime<Utc>) -> Option<Option<(ApiKey, Tier)>> {
@@ -183,8 +176,8 @@ mod tests {
         let now = Arc::new(Mutex::new(at(0)));
         let auth = Authenticator::new(Arc::new(keys), clock(now.clone()), Duration::from_secs(1));
         for _ in 0..3 {
-            let principal = auth.authenticate(raw.expose()).await.unwrap();
-            assert_eq!((principal.tenant_id, principal.tier), (stored.tenant_id, Tier::Pro));
+            let caller = auth.authenticate(raw.expose()).await.unwrap();
+            assert_eq!((caller.tenant_id(), caller.tier), (stored.tenant_id, Tier::Pro));
         }
         *now.lock().unwrap() = at(2);
         auth.authenticate(raw.expose()).await.unwrap();
@@ -219,8 +212,8 @@ mod tests {
             Ok(Some((if calls == 1 { stored.clone() } else { revoked.clone() }, Tier::Dev)))
         });
         let auth = Authenticator::new(Arc::new(keys), clock(Arc::new(Mutex::new(at(0)))), Duration::from_secs(60));
-        let principal = auth.authenticate(raw.expose()).await.unwrap();
-        auth.forget_key(principal.key_id);
+        let caller = auth.authenticate(raw.expose()).await.unwrap();
+        auth.forget_key(caller.key_id().unwrap());
         assert!(matches!(auth.authenticate(raw.expose()).await, Err(AuthError::Invalid)));
     }
 

@@ -1,16 +1,19 @@
-//! Chat for clients: messages to a model, or to one of the tenant's agents (by `agent_type`), completed or
-//! streamed through the router.
+//! Chat for clients: messages to a model, or to one of the tenant's agents (by `agent_type`, or by name as
+//! `agent/<name>`), completed or streamed through the router. An agent answers with its prompt, its model and its
+//! server-side tool loop. Without an agent, the client may offer tools of its own (client-side function calling):
+//! the model's calls then go back to the client, and nothing runs here.
 
 use std::sync::Arc;
 
 use ares_domain::quota::reservation;
-use ares_domain::{Agent, AgentStatus, TenantId};
+use ares_domain::{Agent, AgentName, AgentStatus, TenantId, ToolSettings};
 
 use super::directory::AgentDirectory;
-use super::prompt::{InputMessage, chat_request, prompt_chars};
-use super::router::{RouteError, Routed};
+use super::metering::{Budget, Record};
+use super::prompt::{InputMessage, Sampling, chat_request, prompt_chars};
+use super::router::{ModelRouter, RouteError, Routed};
 use super::tools::{ToolCoordinator, ToolRun};
-use crate::ports::{ChatRequest, ChatStream, RepoError};
+use crate::ports::{ChatRequest, ChatStream, RepoError, ToolChoice, ToolSpec};
 
 /// Why a chat cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -33,14 +36,32 @@ impl From<RepoError> for ChatError {
     }
 }
 
+/// Which agent speaks, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentChoice {
+    /// The tenant's agent of this type (the first by name), else the one named so.
+    Type(String),
+    /// The tenant's agent of this name.
+    Name(AgentName),
+}
+
+/// Tools the client offers the model itself; their calls go back to the client.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientTools {
+    pub tools: Vec<ToolSpec>,
+    pub choice: ToolChoice,
+    pub parallel_calls: Option<bool>,
+}
+
 /// What a client asks for.
 #[derive(Debug, Clone, Default)]
 pub struct ChatInput {
     pub messages: Vec<InputMessage>,
     pub model: Option<String>,
-    pub agent_type: Option<String>,
-    pub max_tokens: Option<u32>,
-    pub temperature: Option<f64>,
+    pub agent: Option<AgentChoice>,
+    pub sampling: Sampling,
+    /// Ignored when an agent speaks: it has tools of its own.
+    pub client_tools: ClientTools,
 }
 
 /// A chat ready to route, with the agent it talks to and the tokens to reserve.
@@ -51,34 +72,60 @@ pub struct PreparedChat {
     pub reserve: u64,
 }
 
+impl PreparedChat {
+    /// What to record of the chat before it is answered: the agent and the model asked for.
+    #[must_use]
+    pub fn record(&self) -> Record {
+        Record {
+            agent: self.agent.as_ref().map(|a| a.name.to_string()),
+            model: Some(self.request.model.clone()),
+            ..Record::default()
+        }
+    }
+
+    /// What to record of the chat once `routed` answered it.
+    #[must_use]
+    pub fn answered(&self, routed: &Routed<ToolRun>) -> Record {
+        Record {
+            model: Some(routed.model.clone()),
+            provider: Some(routed.provider.to_string()),
+            usage: routed.value.usage,
+            ..self.record()
+        }
+    }
+}
+
 /// Chats with models and agents.
 pub struct ChatService {
     directory: Arc<AgentDirectory>,
     coordinator: Arc<ToolCoordinator>,
+    router: Arc<ModelRouter>,
     default_max_tokens: u32,
 }
 
 impl ChatService {
+    /// `default_max_tokens` bounds answers that set no `max_tokens` (it is what their admission reserves).
     #[must_use]
-    pub fn new(directory: Arc<AgentDirectory>, coordinator: Arc<ToolCoordinator>, default_max_tokens: u32) -> Self {
-        ChatService { directory, coordinator, default_max_tokens }
+    pub fn new(
+        directory: Arc<AgentDirectory>,
+        coordinator: Arc<ToolCoordinator>,
+        router: Arc<ModelRouter>,
+        default_max_tokens: u32,
+    ) -> Self {
+        ChatService { directory, coordinator, router, default_max_tokens }
     }
 
-    /// Builds the chat: the agent of type `agent_type` gives the prompt, model and settings; `model` overrides it.
+    /// Builds the chat: the agent gives the prompt, model and settings; `model` overrides its model.
     ///
     /// # Errors
     /// `AgentNotFound`, `AgentDisabled`, `NoModel` when neither is given, `NoMessages`.
     pub async fn prepare(&self, tenant_id: TenantId, input: ChatInput) -> Result<PreparedChat, ChatError> {
-        if !input.messages.iter().any(|m| matches!(m, InputMessage::User(_))) {
+        let has_user = input.messages.iter().any(|m| matches!(m, InputMessage::User(_)));
+        if !has_user {
             return Err(ChatError::NoMessages);
         }
-        let agent = match &input.agent_type {
-            Some(agent_type) => Some(
-                self.directory
-                    .by_type(tenant_id, agent_type)
-                    .await?
-                    .ok_or_else(|| ChatError::AgentNotFound(agent_type.clone()))?,
-            ),
+        let agent = match &input.agent {
+            Some(choice) => Some(self.agent(tenant_id, choice).await?),
             None => None,
         };
         if let Some(agent) = agent.as_ref().filter(|a| a.status == AgentStatus::Disabled) {
@@ -87,35 +134,64 @@ impl ChatService {
         if agent.is_none() && input.model.is_none() {
             return Err(ChatError::NoModel);
         }
-        let request =
-            chat_request(agent.as_ref(), input.model.as_deref(), input.messages, input.max_tokens, input.temperature);
-        let reserve = reservation(prompt_chars(&request), request.max_tokens.unwrap_or(self.default_max_tokens));
+        let mut request = chat_request(agent.as_ref(), input.model.as_deref(), input.messages, input.sampling);
+        let max_tokens = *request.max_tokens.get_or_insert(self.default_max_tokens);
+        if agent.is_none() {
+            let ClientTools { tools, choice, parallel_calls } = input.client_tools;
+            (request.tools, request.tool_choice, request.parallel_tool_calls) = (tools, choice, parallel_calls);
+        }
+        let reserve = reservation(prompt_chars(&request), max_tokens);
         Ok(PreparedChat { request, agent, reserve })
     }
 
-    /// The whole answer, after the agent's tool calls if it has tools.
+    async fn agent(&self, tenant_id: TenantId, choice: &AgentChoice) -> Result<Agent, ChatError> {
+        let found = match choice {
+            AgentChoice::Type(agent_type) => self.directory.by_type(tenant_id, agent_type).await?,
+            AgentChoice::Name(name) => self.directory.by_name(tenant_id, name).await?,
+        };
+        found.ok_or_else(|| {
+            ChatError::AgentNotFound(match choice {
+                AgentChoice::Type(agent_type) => agent_type.clone(),
+                AgentChoice::Name(name) => name.to_string(),
+            })
+        })
+    }
+
+    /// The whole answer: after the agent's tool loop (each further round within `budget`), or the model's own
+    /// answer, tool calls for the client included.
     ///
     /// # Errors
     /// A `RouteError` when no provider served it.
-    pub async fn complete(&self, chat: &PreparedChat) -> Result<Routed<ToolRun>, RouteError> {
-        let (tools, settings) = self.tools_of(chat);
-        self.coordinator.complete(chat.request.clone(), &tools, settings).await
+    pub async fn complete(&self, chat: &PreparedChat, budget: &Budget) -> Result<Routed<ToolRun>, RouteError> {
+        match &chat.agent {
+            Some(agent) => {
+                let (tools, settings) = self.tools_of(agent);
+                self.coordinator.complete(chat.request.clone(), &tools, settings, budget).await
+            }
+            None => {
+                let routed = self.router.complete(&chat.request).await?;
+                let usage = routed.value.usage;
+                Ok(routed.map(|response| ToolRun { response, usage, calls: Vec::new() }))
+            }
+        }
     }
 
-    /// The answer as it is written: tool rounds first (their text passes on too), then the final answer.
+    /// The answer as it is written: an agent's tool rounds first (their text passes on too), then the final
+    /// answer; without an agent, the model's stream, tool-call fragments for the client included.
     ///
     /// # Errors
     /// A `RouteError` when no provider started it.
-    pub async fn stream(&self, chat: &PreparedChat) -> Result<Routed<ChatStream>, RouteError> {
-        let (tools, settings) = self.tools_of(chat);
-        self.coordinator.stream(chat.request.clone(), &tools, settings).await
+    pub async fn stream(&self, chat: &PreparedChat, budget: Budget) -> Result<Routed<ChatStream>, RouteError> {
+        match &chat.agent {
+            Some(agent) => {
+                let (tools, settings) = self.tools_of(agent);
+                self.coordinator.stream(chat.request.clone(), &tools, settings, budget).await
+            }
+            None => self.router.stream(&chat.request).await,
+        }
     }
 
-    fn tools_of(&self, chat: &PreparedChat) -> (Vec<String>, ares_domain::ToolSettings) {
-        let defaults = self.coordinator.defaults();
-        match &chat.agent {
-            Some(agent) => (agent.config.tools.clone(), defaults.for_agent(&agent.config)),
-            None => (Vec::new(), defaults),
-        }
+    fn tools_of(&self, agent: &Agent) -> (Vec<String>, ToolSettings) {
+        (agent.config.tools.clone(), self.coordinator.defaults().for_agent(&agent.config))
     }
 }

@@ -1,15 +1,18 @@
-//! Metering: every metered request is admitted against its tenant's tier quota before any work (one atomic
+//! Metering: every metered request is admitted against its payer's tier quota before any work (one atomic
 //! statement in the ledger), and recorded when it ends (its usage event, its run, its real tokens) before it is
-//! answered, so nothing acknowledged is ever lost. Periods come from the clock: UTC days, calendar months.
+//! answered, so nothing acknowledged is ever lost. A request that needs more tokens than it reserved (a further
+//! round of a tool loop) reserves them first, through its `Budget`. Periods come from the clock: UTC days,
+//! calendar months.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ares_domain::quota::{QuotaHeaders, headers, refusal};
 use ares_domain::{Counters, Period, Quota, QuotaExceeded, Run, TierQuotas, UsageEvent, UsageEventId};
 use chrono::{DateTime, Utc};
 
-use super::auth::Principal;
-use crate::ports::{Admission, Clock, MonthlyUsage, RepoError, Settlement, UsageLedger};
+use super::caller::Caller;
+use crate::ports::{Admission, Clock, MonthlyUsage, RepoError, Settlement, Usage, UsageLedger};
 
 /// How often a refusal that no limit explains (the counters moved in between) is retried.
 const ADMISSION_ATTEMPTS: usize = 3;
@@ -30,28 +33,34 @@ impl From<RepoError> for MeteringError {
     }
 }
 
-/// An admitted request: who, when, and what it reserved.
+/// An admitted request: who, when, and the tokens it holds reserved (its admission's, and every further
+/// reservation of its budget).
 #[derive(Debug, Clone)]
 pub struct Ticket {
-    pub principal: Principal,
+    pub caller: Caller,
     pub period: Period,
-    pub reserved: u64,
     pub started: DateTime<Utc>,
     pub counters: Counters,
+    reserved: Arc<AtomicU64>,
 }
 
-/// What an admitted request did, to record.
+impl Ticket {
+    /// The tokens reserved so far.
+    #[must_use]
+    pub fn reserved(&self) -> u64 {
+        self.reserved.load(Ordering::Acquire)
+    }
+}
+
+/// What a finished request did, to record with it.
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub endpoint: &'static str,
+pub struct Record {
     pub agent: Option<String>,
+    /// The model asked for, then the one that answered.
     pub model: Option<String>,
     pub provider: Option<String>,
-    pub tokens_in: u64,
-    pub tokens_out: u64,
-    pub estimated: bool,
-    /// The HTTP status of the answer.
-    pub status: u16,
+    pub usage: Usage,
+    /// The run, when the request ran an agent.
     pub run: Option<Run>,
 }
 
@@ -61,6 +70,38 @@ pub struct UsageReport {
     pub period: Period,
     pub quota: Quota,
     pub usage: MonthlyUsage,
+}
+
+/// The tokens an admitted request may still use: a further round runs only once its worst case is reserved.
+#[derive(Clone)]
+pub struct Budget {
+    limited: Option<(Arc<Metering>, Ticket)>,
+}
+
+impl Budget {
+    /// A budget nothing limits (a tier without a token quota, or work that is not metered).
+    #[must_use]
+    pub fn unlimited() -> Self {
+        Budget { limited: None }
+    }
+
+    /// Whether a round that may use `next` tokens can run after `used` tokens: reserves what the request's
+    /// reservation does not cover yet. `false` when the payer's token quota cannot take it (nothing is reserved).
+    pub async fn cover(&self, used: u64, next: u64) -> bool {
+        let Some((metering, ticket)) = &self.limited else { return true };
+        let needed = used.saturating_add(next);
+        let reserved = ticket.reserved();
+        if needed <= reserved {
+            return true;
+        }
+        match metering.reserve_more(ticket, needed - reserved).await {
+            Ok(granted) => granted,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot reserve tokens for a further round; the loop ends");
+                false
+            }
+        }
+    }
 }
 
 /// The quota gate and the usage records.
@@ -76,23 +117,24 @@ impl Metering {
         Metering { ledger, quotas, clock }
     }
 
-    /// Admits one request reserving `reserve` tokens, counting it against the tenant's daily and monthly quotas.
+    /// Admits one request reserving `reserve` tokens, counting it against the payer's daily and monthly quotas.
     ///
     /// # Errors
     /// `Exceeded` naming the limit that refused it; `Unexpected` when the store fails.
-    #[tracing::instrument(skip_all, fields(tenant.id = %principal.tenant_id, reserve))]
-    pub async fn admit(&self, principal: &Principal, reserve: u64) -> Result<Ticket, MeteringError> {
-        let quota = self.quotas.of(principal.tier);
+    #[tracing::instrument(skip_all, fields(tenant.id = %caller.tenant_id(), reserve))]
+    pub async fn admit(&self, caller: &Caller, reserve: u64) -> Result<Ticket, MeteringError> {
+        let quota = self.quotas.of(caller.tier);
         for _ in 0..ADMISSION_ATTEMPTS {
             let started = self.clock.now();
             let period = Period::at(started);
-            match self.ledger.admit(principal.tenant_id, &period, &quota, reserve).await? {
+            match self.ledger.admit(caller.tenant_id(), &period, &quota, reserve).await? {
                 Admission::Admitted(counters) => {
-                    return Ok(Ticket { principal: *principal, period, reserved: reserve, started, counters });
+                    let reserved = Arc::new(AtomicU64::new(reserve));
+                    return Ok(Ticket { caller: *caller, period, started, counters, reserved });
                 }
                 Admission::Refused(before) => {
                     if let Some(limit) = refusal(&quota, &before, reserve) {
-                        tracing::info!(%limit, "request refused by the tenant's quota");
+                        tracing::info!(%limit, "request refused by the payer's quota");
                         let wait = (limit.resets_at(&period) - started).to_std().unwrap_or_default();
                         return Err(MeteringError::Exceeded { limit, retry_after: wait });
                     }
@@ -102,53 +144,90 @@ impl Metering {
         Err(MeteringError::Unexpected(anyhow::anyhow!("admission kept failing without a limit to blame")))
     }
 
-    /// Records what an admitted request did, releasing its reservation; returns the quota headers to answer with:
-    /// the counters as of its admission, with its own reservation replaced by the tokens it used.
+    /// The budget of an admitted request: limited when its tier has a monthly token quota.
+    #[must_use]
+    pub fn budget(self: &Arc<Self>, ticket: &Ticket) -> Budget {
+        match self.quotas.of(ticket.caller.tier).monthly_tokens {
+            Some(_) => Budget { limited: Some((self.clone(), ticket.clone())) },
+            None => Budget::unlimited(),
+        }
+    }
+
+    /// Reserves `tokens` more for an admitted request, when the month's token quota takes them. A request that
+    /// crossed into another month reserves nothing more (its reservation belongs to the month it was admitted in).
+    async fn reserve_more(&self, ticket: &Ticket, tokens: u64) -> Result<bool, MeteringError> {
+        let now = Period::at(self.clock.now());
+        if now.month_key() != ticket.period.month_key() {
+            return Ok(false);
+        }
+        let quota = self.quotas.of(ticket.caller.tier);
+        match self.ledger.reserve(ticket.caller.tenant_id(), &now, &quota, tokens).await? {
+            Admission::Admitted(_) => {
+                ticket.reserved.fetch_add(tokens, Ordering::AcqRel);
+                Ok(true)
+            }
+            Admission::Refused(_) => {
+                tracing::info!(tokens, "no further round: the payer's token quota cannot take it");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Records what an admitted request did (answered to `endpoint` with `status`), releasing its reservation;
+    /// returns the quota headers to answer with: the counters as of its admission, with its own reservation
+    /// replaced by the tokens it used.
     ///
     /// # Errors
     /// `Unexpected` when the store fails: the request must then not be acknowledged.
-    #[tracing::instrument(skip_all, fields(tenant.id = %ticket.principal.tenant_id, endpoint = outcome.endpoint))]
-    pub async fn settle(&self, ticket: &Ticket, outcome: Outcome) -> Result<QuotaHeaders, MeteringError> {
+    #[tracing::instrument(skip_all, fields(tenant.id = %ticket.caller.tenant_id(), endpoint, status))]
+    pub async fn settle(
+        &self,
+        ticket: &Ticket,
+        endpoint: &str,
+        status: u16,
+        record: Record,
+    ) -> Result<QuotaHeaders, MeteringError> {
         let now = self.clock.now();
         let latency = (now - ticket.started).num_milliseconds();
         let event = UsageEvent {
             id: UsageEventId::new(),
-            tenant_id: ticket.principal.tenant_id,
-            api_key_id: Some(ticket.principal.key_id),
-            endpoint: outcome.endpoint.to_owned(),
-            agent: outcome.agent,
-            model: outcome.model,
-            provider: outcome.provider,
-            tokens_in: outcome.tokens_in,
-            tokens_out: outcome.tokens_out,
-            estimated: outcome.estimated,
+            tenant_id: ticket.caller.tenant_id(),
+            api_key_id: ticket.caller.key_id(),
+            endpoint: endpoint.to_owned(),
+            agent: record.agent,
+            model: record.model,
+            provider: record.provider,
+            tokens_in: record.usage.prompt_tokens,
+            tokens_out: record.usage.completion_tokens,
+            estimated: record.usage.estimated,
             latency_ms: u64::try_from(latency).unwrap_or(0),
-            status: outcome.status,
+            status,
             at: now,
         };
         let tokens = event.tokens();
-        let settlement = Settlement { event, reserved: ticket.reserved, admitted_in: ticket.period, run: outcome.run };
+        let reserved = ticket.reserved();
+        let settlement = Settlement { event, reserved, admitted_in: ticket.period, run: record.run };
         self.ledger.settle(&settlement).await?;
         let mut counters = ticket.counters;
         counters.month_tokens = counters.month_tokens.saturating_add(tokens);
-        counters.month_reserved = counters.month_reserved.saturating_sub(ticket.reserved);
-        Ok(headers(&self.quotas.of(ticket.principal.tier), &counters, &ticket.period))
+        counters.month_reserved = counters.month_reserved.saturating_sub(reserved);
+        Ok(headers(&self.quotas.of(ticket.caller.tier), &counters, &ticket.period))
     }
 
     /// The quota headers as of admission, for answers whose headers leave before the request is recorded (streams).
     #[must_use]
     pub fn headers(&self, ticket: &Ticket) -> QuotaHeaders {
-        headers(&self.quotas.of(ticket.principal.tier), &ticket.counters, &ticket.period)
+        headers(&self.quotas.of(ticket.caller.tier), &ticket.counters, &ticket.period)
     }
 
-    /// The tenant's usage this month.
+    /// The payer's usage this month.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    pub async fn report(&self, principal: &Principal) -> Result<UsageReport, MeteringError> {
+    pub async fn report(&self, caller: &Caller) -> Result<UsageReport, MeteringError> {
         let period = Period::at(self.clock.now());
-        let usage = self.ledger.month(principal.tenant_id, &period).await?;
-        Ok(UsageReport { period, quota: self.quotas.of(principal.tier), usage })
+        let usage = self.ledger.month(caller.tenant_id(), &period).await?;
+        Ok(UsageReport { period, quota: self.quotas.of(caller.tier), usage })
     }
 }
 
@@ -160,8 +239,8 @@ mod tests {
     use super::*;
     use crate::ports::{MockClock, MockUsageLedger};
 
-    fn principal(tier: Tier) -> Principal {
-        Principal { key_id: ApiKeyId::new(), tenant_id: TenantId::new(), tier }
+    fn caller(tier: Tier) -> Caller {
+        Caller::api_key(TenantId::new(), ApiKeyId::new(), tier)
     }
 
     fn metering(ledger: MockUsageLedger) -> Metering {
@@ -179,7 +258,7 @@ mod tests {
                 period.day_key() == "2026-03-13" && quota.daily_requests == Some(100) && *reserve == 7
             })
             .returning(|_, _, _, _| Ok(Admission::Refused(Counters { day_requests: 100, ..Counters::default() })));
-        let err = metering(ledger).admit(&principal(Tier::Free), 7).await.unwrap_err();
+        let err = metering(ledger).admit(&caller(Tier::Free), 7).await.unwrap_err();
         let MeteringError::Exceeded { limit, retry_after } = err else { panic!("{err:?}") };
         assert_eq!(limit.to_string(), "Daily request limit reached for your tier");
         assert_eq!(retry_after, std::time::Duration::from_secs(6 * 3600), "until midnight UTC");
@@ -197,7 +276,7 @@ mod tests {
                 Admission::Admitted(Counters::default())
             })
         });
-        assert!(metering(ledger).admit(&principal(Tier::Pro), 0).await.is_ok());
+        assert!(metering(ledger).admit(&caller(Tier::Pro), 0).await.is_ok());
     }
 
     #[tokio::test]
@@ -217,10 +296,10 @@ mod tests {
             .times(1)
             .returning(|_| Ok(()));
         let metering = metering(ledger);
-        let ticket = metering.admit(&principal(Tier::Pro), 500).await.unwrap();
-        let outcome =
-            Outcome { endpoint: "POST /v1/chat", tokens_in: 30, tokens_out: 12, status: 200, ..Outcome::default() };
-        let headers = metering.settle(&ticket, outcome).await.unwrap();
+        let ticket = metering.admit(&caller(Tier::Pro), 500).await.unwrap();
+        let usage = Usage { prompt_tokens: 30, completion_tokens: 12, estimated: false };
+        let headers =
+            metering.settle(&ticket, "POST /v1/chat", 200, Record { usage, ..Record::default() }).await.unwrap();
         assert_eq!(headers.requests.map(|(limit, remaining, _)| (limit, remaining)), Some((10_000, 9_997)));
         assert_eq!(headers.tokens_remaining, Some(10_000_000 - 42));
     }

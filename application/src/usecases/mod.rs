@@ -3,8 +3,10 @@
 mod agents;
 mod api_keys;
 mod auth;
+mod caller;
 mod chat;
 mod directory;
+mod metered;
 mod metering;
 mod prompt;
 mod providers;
@@ -17,11 +19,13 @@ mod tools;
 
 pub use agents::{AgentError, AgentPatch, Agents, NewAgent};
 pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey};
-pub use auth::{AuthError, Authenticator, Principal};
-pub use chat::{ChatError, ChatInput, ChatService, PreparedChat};
+pub use auth::{AuthError, Authenticator};
+pub use caller::{Caller, Payer, Via};
+pub use chat::{AgentChoice, ChatError, ChatInput, ChatService, ClientTools, PreparedChat};
 pub use directory::AgentDirectory;
-pub use metering::{Metering, MeteringError, Outcome, Ticket, UsageReport};
-pub use prompt::{InputMessage, prompt_chars};
+pub use metered::{CLIENT_CLOSED, Call, Finished, Metered, MeteredPath, MeteredStream, StreamEnd, Streamed};
+pub use metering::{Budget, Metering, MeteringError, Record, Ticket, UsageReport};
+pub use prompt::{InputMessage, Sampling, prompt_chars};
 pub use providers::{NewProvider, ProviderDetails, ProviderPatch, Providers, ProvidersError};
 pub use provisioning::{ProvisionError, ProvisionRequest, ProvisionedClient, Provisioning};
 pub use router::{ModelRouter, ModelStatus, ProviderStatus, RouteError, Routed, RoutingPolicy};

@@ -1,10 +1,10 @@
 //! How client input becomes a chat for a model: an agent's system prompt and settings, a run's input as the user's
 //! message, and a model's reply as a run's output.
 
-use ares_domain::Agent;
+use ares_domain::{Agent, MaxTokens, Temperature, TopP};
 use serde_json::{Value, json};
 
-use crate::ports::{ChatMessage, ChatRequest, Role, ToolChoice};
+use crate::ports::{ChatMessage, ChatRequest, ResponseFormat, Role, ToolCall};
 
 /// A message as a client sends it. System messages join the agent's system prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,17 +12,37 @@ pub enum InputMessage {
     System(String),
     User(String),
     Assistant(String),
+    /// An assistant turn that called the client's tools (client-side function calling), with any text it wrote.
+    ToolCalls {
+        text: String,
+        calls: Vec<ToolCall>,
+    },
+    /// The client's result for one of those calls.
+    ToolResult {
+        call_id: String,
+        content: String,
+    },
+}
+
+/// How the model samples its answer, as the client asked; the agent's settings fill in what it did not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sampling {
+    pub max_tokens: Option<MaxTokens>,
+    pub temperature: Option<Temperature>,
+    pub top_p: Option<TopP>,
+    pub stop: Vec<String>,
+    pub seed: Option<i64>,
+    pub response_format: ResponseFormat,
 }
 
 /// The chat for `messages`, sent to `model` (else the agent's model) with the agent's prompt and settings; the
-/// client's `max_tokens` and `temperature` win over the agent's.
+/// client's sampling wins over the agent's.
 #[must_use]
 pub fn chat_request(
     agent: Option<&Agent>,
     model: Option<&str>,
     messages: Vec<InputMessage>,
-    max_tokens: Option<u32>,
-    temperature: Option<f64>,
+    sampling: Sampling,
 ) -> ChatRequest {
     let config = agent.map(|a| &a.config);
     let mut system: Vec<String> = config.and_then(|c| c.system_prompt.clone()).into_iter().collect();
@@ -32,16 +52,24 @@ pub fn chat_request(
             InputMessage::System(text) => system.push(text),
             InputMessage::User(text) => chat.push(ChatMessage::text(Role::User, text)),
             InputMessage::Assistant(text) => chat.push(ChatMessage::text(Role::Assistant, text)),
+            InputMessage::ToolCalls { text, calls } => {
+                chat.push(ChatMessage { tool_calls: calls, ..ChatMessage::text(Role::Assistant, text) });
+            }
+            InputMessage::ToolResult { call_id, content } => {
+                chat.push(ChatMessage { tool_call_id: Some(call_id), ..ChatMessage::text(Role::Tool, content) });
+            }
         }
     }
     ChatRequest {
         model: model.map(str::to_owned).or_else(|| config.map(|c| c.model.clone())).unwrap_or_default(),
         system: (!system.is_empty()).then(|| system.join("\n\n")),
         messages: chat,
-        tools: Vec::new(),
-        tool_choice: ToolChoice::Auto,
-        max_tokens: max_tokens.or_else(|| config.and_then(|c| c.max_tokens)),
-        temperature: temperature.or_else(|| config.and_then(|c| c.temperature)),
+        max_tokens: sampling.max_tokens.map(MaxTokens::get).or_else(|| config.and_then(|c| c.max_tokens)),
+        temperature: sampling.temperature.map(Temperature::get).or_else(|| config.and_then(|c| c.temperature)),
+        top_p: sampling.top_p.map(TopP::get),
+        stop: sampling.stop,
+        seed: sampling.seed,
+        response_format: sampling.response_format,
         ..ChatRequest::default()
     }
 }
@@ -115,12 +143,17 @@ mod tests {
     #[test]
     fn the_agent_gives_model_prompt_and_settings_and_the_client_may_override_them() {
         let messages = vec![InputMessage::System("Be brief.".into()), InputMessage::User("Hi".into())];
-        let request = chat_request(Some(&agent()), None, messages.clone(), None, None);
+        let request = chat_request(Some(&agent()), None, messages.clone(), Sampling::default());
         assert_eq!(request.model, "fast");
         assert_eq!(request.system.as_deref(), Some("You classify.\n\nBe brief."));
         assert_eq!((request.max_tokens, request.temperature), (Some(256), Some(0.2)));
         assert_eq!(request.messages, [ChatMessage::text(Role::User, "Hi")]);
-        let overridden = chat_request(Some(&agent()), Some("powerful"), messages, Some(16), Some(1.0));
+        let sampling = Sampling {
+            max_tokens: Some(MaxTokens::parse(16).unwrap()),
+            temperature: Some(Temperature::parse(1.0).unwrap()),
+            ..Sampling::default()
+        };
+        let overridden = chat_request(Some(&agent()), Some("powerful"), messages, sampling);
         assert_eq!(
             (overridden.model.as_str(), overridden.max_tokens, overridden.temperature),
             ("powerful", Some(16), Some(1.0))

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ares_domain::{Agent, ApiKey, ProductType, RawApiKey, Tenant, TenantName, Tier};
+use ares_domain::{Agent, ApiKey, KeyLabel, ProductType, RawApiKey, Tenant, TenantName, Tier};
 
 use crate::ports::{Clock, Conflict, KeyGenerator, RepoError, TemplateRepository, TenantRepository};
 
@@ -12,7 +12,7 @@ pub struct ProvisionRequest {
     pub name: TenantName,
     pub tier: Tier,
     pub product_type: ProductType,
-    pub api_key_name: String,
+    pub api_key_name: KeyLabel,
 }
 
 /// What was created. `raw_key` is the only copy of the key in clear.
@@ -77,7 +77,7 @@ impl Provisioning {
         let tenant = Tenant::new(request.name, request.tier, Some(request.product_type), now);
         let agents: Vec<Agent> = templates.iter().map(|t| t.instantiate(tenant.id, now)).collect();
         let raw_key = self.keys.generate();
-        let key = ApiKey::issue(tenant.id, request.api_key_name, &raw_key, now, None);
+        let key = ApiKey::issue(tenant.id, request.api_key_name.to_string(), &raw_key, now, None);
         match self.tenants.provision(&tenant, &agents, &key).await {
             Ok(()) => Ok(ProvisionedClient { tenant, agents, key, raw_key }),
             Err(RepoError::Conflict(Conflict::TenantName)) => Err(ProvisionError::Duplicate(tenant.name)),
@@ -125,7 +125,7 @@ mod tests {
             name: TenantName::parse("acme-corp").unwrap(),
             tier: Tier::Pro,
             product_type: ProductType::Kasino,
-            api_key_name: "production".into(),
+            api_key_name: KeyLabel::parse("production").unwrap(),
         }
     }
 

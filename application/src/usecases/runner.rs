@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use ares_domain::quota::reservation;
-use ares_domain::{Agent, AgentName, AgentStatus, Run, RunId, RunStatus, TenantId};
+use ares_domain::{Agent, AgentName, AgentStatus, Page, Run, RunId, RunStatus, TenantId};
 use serde_json::Value;
 
 use super::directory::AgentDirectory;
-use super::prompt::{chat_request, prompt_chars, run_message, run_output};
+use super::metering::{Budget, Record};
+use super::prompt::{Sampling, chat_request, prompt_chars, run_message, run_output};
 use super::tools::ToolCoordinator;
 use crate::ports::{ChatRequest, Clock, RepoError, RunRepository, Usage};
 
@@ -38,12 +39,38 @@ pub struct PreparedRun {
     pub reserve: u64,
 }
 
+impl PreparedRun {
+    /// What to record of the run before it is answered: the agent and its model.
+    #[must_use]
+    pub fn record(&self) -> Record {
+        Record {
+            agent: Some(self.agent.name.to_string()),
+            model: Some(self.request.model.clone()),
+            ..Record::default()
+        }
+    }
+}
+
 /// A finished run and what it used.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
     pub run: Run,
     pub agent: Agent,
     pub usage: Usage,
+}
+
+impl RunOutcome {
+    /// What to record of the request: the run itself, with its agent, model, provider and usage.
+    #[must_use]
+    pub fn record(&self) -> Record {
+        Record {
+            agent: Some(self.agent.name.to_string()),
+            model: self.run.model.clone(),
+            provider: self.run.provider.clone(),
+            usage: self.usage,
+            run: Some(self.run.clone()),
+        }
+    }
 }
 
 /// Runs agents.
@@ -76,20 +103,13 @@ impl AgentRunner {
         AgentRunner { directory, coordinator, runs, clock, default_max_tokens }
     }
 
-    /// The agent's runs, newest first: page `page` (from 1) of `per_page`.
+    /// The agent's runs, newest first: one page of them.
     ///
     /// # Errors
     /// `NotFound` when the tenant has no such agent.
-    pub async fn history(
-        &self,
-        tenant_id: TenantId,
-        name: &AgentName,
-        page: u64,
-        per_page: u64,
-    ) -> Result<RunPage, RunError> {
+    pub async fn history(&self, tenant_id: TenantId, name: &AgentName, page: Page) -> Result<RunPage, RunError> {
         let agent = self.directory.by_name(tenant_id, name).await?.ok_or_else(|| RunError::NotFound(name.clone()))?;
-        let offset = page.saturating_sub(1).saturating_mul(per_page);
-        let (runs, total) = self.runs.page(tenant_id, name, offset, per_page).await?;
+        let (runs, total) = self.runs.page(tenant_id, name, page.offset(), page.size()).await?;
         Ok(RunPage { agent, runs, total })
     }
 
@@ -102,19 +122,20 @@ impl AgentRunner {
         if agent.status == AgentStatus::Disabled {
             return Err(RunError::Disabled(agent.name));
         }
-        let request = chat_request(Some(&agent), None, vec![run_message(&input)], None, None);
-        let reserve = reservation(prompt_chars(&request), request.max_tokens.unwrap_or(self.default_max_tokens));
+        let mut request = chat_request(Some(&agent), None, vec![run_message(&input)], Sampling::default());
+        let max_tokens = *request.max_tokens.get_or_insert(self.default_max_tokens);
+        let reserve = reservation(prompt_chars(&request), max_tokens);
         Ok(PreparedRun { agent, input, request, reserve })
     }
 
-    /// Runs it, tools and all. Whatever the provider does, the outcome is a run: completed with its output, or
-    /// failed with why.
+    /// Runs it, tools and all, each further tool round within `budget`. Whatever the provider does, the outcome
+    /// is a run: completed with its output, or failed with why.
     #[tracing::instrument(skip_all, fields(tenant.id = %prepared.agent.tenant_id, agent.name = %prepared.agent.name))]
-    pub async fn execute(&self, prepared: PreparedRun) -> RunOutcome {
+    pub async fn execute(&self, prepared: PreparedRun, budget: &Budget) -> RunOutcome {
         let started_at = self.clock.now();
         let settings = self.coordinator.defaults().for_agent(&prepared.agent.config);
         let tools = prepared.agent.config.tools.clone();
-        let result = self.coordinator.complete(prepared.request.clone(), &tools, settings).await;
+        let result = self.coordinator.complete(prepared.request.clone(), &tools, settings, budget).await;
         let duration = (self.clock.now() - started_at).num_milliseconds();
         let PreparedRun { agent, input, request, .. } = prepared;
         let mut run = Run {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use ares_domain::{Tenant, TenantId, TenantName, TenantStats, Tier};
 
+use super::auth::Authenticator;
 use crate::ports::{Clock, Conflict, RepoError, TenantListing, TenantRepository};
 
 /// What a tenant operation can fail with.
@@ -37,13 +38,15 @@ pub struct TenantDetails {
 #[derive(Clone)]
 pub struct Tenants {
     tenants: Arc<dyn TenantRepository>,
+    auth: Arc<Authenticator>,
     clock: Arc<dyn Clock>,
 }
 
 impl Tenants {
+    /// A tier change drops the tenant's keys from `auth`'s cache, so its next request reads the new tier.
     #[must_use]
-    pub fn new(tenants: Arc<dyn TenantRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { tenants, clock }
+    pub fn new(tenants: Arc<dyn TenantRepository>, auth: Arc<Authenticator>, clock: Arc<dyn Clock>) -> Self {
+        Self { tenants, auth, clock }
     }
 
     /// Creates a bare tenant (no agents, no keys).
@@ -86,6 +89,7 @@ impl Tenants {
     #[tracing::instrument(skip_all, fields(tenant.id = %id, tenant.tier = %tier))]
     pub async fn change_tier(&self, id: TenantId, tier: Tier) -> Result<TenantDetails, TenantError> {
         let tenant = self.tenants.set_tier(id, tier, self.clock.now()).await?.ok_or(TenantError::NotFound)?;
+        self.auth.forget_tenant(id);
         let stats = self.tenants.stats(id).await?;
         Ok(TenantDetails { tenant, stats })
     }
@@ -96,12 +100,18 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::ports::{MockClock, MockTenantRepository};
+    use crate::ports::{MockApiKeyRepository, MockClock, MockTenantRepository};
 
     fn clock() -> Arc<MockClock> {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(Utc.with_ymd_and_hms(2026, 3, 13, 0, 0, 0).unwrap());
         Arc::new(clock)
+    }
+
+    fn service(repo: MockTenantRepository) -> Tenants {
+        let auth =
+            Authenticator::new(Arc::new(MockApiKeyRepository::new()), clock(), std::time::Duration::from_secs(1));
+        Tenants::new(Arc::new(repo), Arc::new(auth), clock())
     }
 
     fn name(raw: &str) -> TenantName {
@@ -115,7 +125,7 @@ mod tests {
             .withf(|t| t.name.as_ref() == "acme-corp" && t.tier == Tier::Pro && t.product_type.is_none())
             .times(1)
             .returning(|_| Ok(()));
-        let tenant = Tenants::new(Arc::new(repo), clock()).create(name("acme-corp"), Tier::Pro).await.unwrap();
+        let tenant = service(repo).create(name("acme-corp"), Tier::Pro).await.unwrap();
         assert_eq!(tenant.created_at, Utc.with_ymd_and_hms(2026, 3, 13, 0, 0, 0).unwrap());
     }
 
@@ -123,7 +133,7 @@ mod tests {
     async fn create_reports_a_taken_name_as_duplicate() {
         let mut repo = MockTenantRepository::new();
         repo.expect_insert().returning(|_| Err(RepoError::Conflict(Conflict::TenantName)));
-        let err = Tenants::new(Arc::new(repo), clock()).create(name("acme-corp"), Tier::Pro).await.unwrap_err();
+        let err = service(repo).create(name("acme-corp"), Tier::Pro).await.unwrap_err();
         assert_eq!(err.to_string(), "Tenant with name 'acme-corp' already exists");
     }
 
@@ -132,7 +142,7 @@ mod tests {
         let mut repo = MockTenantRepository::new();
         repo.expect_find().returning(|_| Ok(None));
         repo.expect_stats().never();
-        let err = Tenants::new(Arc::new(repo), clock()).details(TenantId::new()).await.unwrap_err();
+        let err = service(repo).details(TenantId::new()).await.unwrap_err();
         assert!(matches!(err, TenantError::NotFound));
     }
 
@@ -140,8 +150,7 @@ mod tests {
     async fn change_tier_of_an_unknown_tenant_is_not_found() {
         let mut repo = MockTenantRepository::new();
         repo.expect_set_tier().returning(|_, _, _| Ok(None));
-        let err =
-            Tenants::new(Arc::new(repo), clock()).change_tier(TenantId::new(), Tier::Enterprise).await.unwrap_err();
+        let err = service(repo).change_tier(TenantId::new(), Tier::Enterprise).await.unwrap_err();
         assert!(matches!(err, TenantError::NotFound));
     }
 }

@@ -46,7 +46,7 @@ pub enum Seconds {
 }
 
 impl Seconds {
-    fn duration(&self, key: &str) -> Result<Duration, StartupError> {
+    pub(crate) fn duration(&self, key: &str) -> Result<Duration, StartupError> {
         let seconds = match self {
             Seconds::Number(n) => Some(*n),
             Seconds::Text(text) => parse_seconds(text.trim()),

@@ -3,21 +3,21 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::AppState;
+use crate::state::Health;
 
-pub(crate) async fn get(state: web::Data<AppState>) -> HttpResponse {
-    let database = state.store.backend();
-    match state.store.ping().await {
+pub(crate) async fn get(health: web::Data<Health>) -> HttpResponse {
+    let database = health.store.backend();
+    match health.store.ping().await {
         Ok(()) => HttpResponse::Ok().json(json!({
             "status": "ok",
-            "version": state.version,
+            "version": health.version,
             "database": database,
         })),
         Err(err) => {
             tracing::error!(error.cause_chain = ?err, "health check: the database does not answer");
             HttpResponse::ServiceUnavailable().json(json!({
                 "status": "unavailable",
-                "version": state.version,
+                "version": health.version,
                 "database": database,
                 "error": "Database unavailable",
             }))

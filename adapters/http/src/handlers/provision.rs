@@ -7,8 +7,9 @@ use ares_domain::{ProductType, TenantName, Tier};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api_keys::key_name;
-use crate::{ApiError, AppState};
+use crate::ApiError;
+use crate::state::AdminApi;
+use ares_domain::KeyLabel;
 
 #[derive(Deserialize)]
 pub(crate) struct Body {
@@ -18,15 +19,15 @@ pub(crate) struct Body {
     api_key_name: String,
 }
 
-pub(crate) async fn handle(state: web::Data<AppState>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = ProvisionRequest {
         name: TenantName::parse(&body.name)?,
         tier: body.tier.parse::<Tier>()?,
         product_type: body.product_type.parse::<ProductType>()?,
-        api_key_name: key_name(body.api_key_name)?,
+        api_key_name: KeyLabel::parse(&body.api_key_name)?,
     };
-    let client = state.provisioning.provision(request).await?;
+    let client = api.provisioning.provision(request).await?;
     tracing::info!(tenant.id = %client.tenant.id, agents.count = client.agents.len(), "client provisioned");
     let agents: Vec<String> = client.agents.iter().map(|a| a.name.to_string()).collect();
     Ok(HttpResponse::Created().json(json!({

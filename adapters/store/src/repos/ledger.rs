@@ -24,6 +24,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use tokio::sync::oneshot;
+use tokio_util::task::TaskTracker;
 
 use self::queries::{AdmitQuery, CounterRow, CurrentQuery};
 use super::runs::RunRow;
@@ -171,6 +172,8 @@ impl<T> Queue<T> {
 
 struct Inner {
     db: Db,
+    /// Where the group writers run: shutdown waits for them.
+    tasks: TaskTracker,
     /// Where admissions are written: commits that need not wait for the disk (see `Db::relaxed`).
     admissions_db: Db,
     admissions: Mutex<HashMap<TenantId, Queue<PendingAdmission>>>,
@@ -184,10 +187,11 @@ pub struct LedgerStore {
 }
 
 impl LedgerStore {
-    /// Settlements and reports go to `db`; admissions to `admissions_db` (`db.relaxed(...)`, or `db` itself).
+    /// Settlements and reports go to `db`; admissions to `admissions_db` (`db.relaxed(...)`, or `db` itself). The
+    /// writers run on `tasks`, so a shutdown that waits for them loses no settlement already handed over.
     #[must_use]
-    pub fn new(db: Db, admissions_db: Db) -> Self {
-        let inner = Inner { db, admissions_db, admissions: Mutex::default(), settlements: Mutex::default() };
+    pub fn new(db: Db, admissions_db: Db, tasks: TaskTracker) -> Self {
+        let inner = Inner { db, tasks, admissions_db, admissions: Mutex::default(), settlements: Mutex::default() };
         Self { inner: Arc::new(inner) }
     }
 }
@@ -406,9 +410,26 @@ impl UsageLedger for LedgerStore {
         let (reply, answer) = oneshot::channel();
         let pending = PendingAdmission { period: *period, quota: *quota, reserve, reply };
         if locked(&self.inner.admissions).entry(tenant_id).or_default().push(pending) {
-            tokio::spawn(self.inner.clone().admit_all(tenant_id));
+            self.inner.tasks.spawn(self.inner.clone().admit_all(tenant_id));
         }
         from_shared(answer.await)
+    }
+
+    async fn reserve(
+        &self,
+        tenant_id: TenantId,
+        period: &Period,
+        quota: &Quota,
+        tokens: u64,
+    ) -> Result<Admission, RepoError> {
+        let query = AdmitQuery::new(tenant_id, period, quota, 0, tokens);
+        let row: Option<CounterRow> = with_conn!(&self.inner.admissions_db, |conn| {
+            query.get_result(conn).await.optional().map_err(query_error)?
+        });
+        match row {
+            Some(row) => Ok(Admission::Admitted(Counters::from(row))),
+            None => Ok(Admission::Refused(self.inner.current(tenant_id, period).await?)),
+        }
     }
 
     async fn settle(&self, settlement: &Settlement) -> Result<(), RepoError> {
@@ -416,7 +437,7 @@ impl UsageLedger for LedgerStore {
         let (reply, answer) = oneshot::channel();
         let pending = PendingSettlement { event: EventRow::from(settlement), run, reply };
         if locked(&self.inner.settlements).push(pending) {
-            tokio::spawn(self.inner.clone().settle_all());
+            self.inner.tasks.spawn(self.inner.clone().settle_all());
         }
         from_shared(answer.await)
     }

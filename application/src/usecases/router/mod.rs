@@ -50,6 +50,13 @@ pub struct Routed<T> {
     pub provider: ProviderName,
 }
 
+impl<T> Routed<T> {
+    /// The same route, with its value turned into another.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Routed<U> {
+        Routed { value: f(self.value), model: self.model, provider: self.provider }
+    }
+}
+
 /// Why a request could not be served.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RouteError {

@@ -1,11 +1,14 @@
 //! The ToolCoordinator: the tool-calling loop. The model is offered the agent's tools; when it answers with calls,
 //! they run (at the same time when `parallel_execution` is on, each within `tool_timeout`) and their results go
 //! back to it, until it answers in text or `max_iterations` rounds have called tools, after which it is asked for a
-//! final answer from what it has. A call that fails, times out, names a tool the agent does not have or comes with
+//! final answer from what it has. Before every round after the first, the round's worst case (its prompt and
+//! `max_tokens`) must fit the request's token budget; when it does not, the loop ends with what it has (the text
+//! so far, `finish_reason` `length`), so a tool loop never takes the payer past its token quota. A call that fails, times out, names a tool the agent does not have or comes with
 //! bad arguments is answered with `{"error": "..."}`: the model decides what to do, the request goes on.
 
 use std::sync::Arc;
 
+use ares_domain::quota::reservation;
 use ares_domain::{ToolCallRecord, ToolSettings};
 use futures_util::future::{Either, join_all, select};
 use serde_json::{Value, json};
@@ -14,6 +17,8 @@ use super::catalog::{Granted, ToolCatalog, specs};
 use crate::ports::{
     ChatMessage, ChatRequest, ChatResponse, Clock, FinishReason, Role, Timer, ToolCall, ToolChoice, ToolError, Usage,
 };
+use crate::usecases::metering::Budget;
+use crate::usecases::prompt::prompt_chars;
 use crate::usecases::router::{ModelRouter, RouteError, Routed};
 
 /// Told to the model when it has used up its tool rounds.
@@ -63,7 +68,7 @@ impl ToolCoordinator {
         granted
     }
 
-    /// Runs the loop to a final answer.
+    /// Runs the loop to a final answer, each further round only once `budget` covers it.
     ///
     /// # Errors
     /// A `RouteError` when a round cannot be served; tool failures never end the loop.
@@ -73,20 +78,26 @@ impl ToolCoordinator {
         mut request: ChatRequest,
         tools: &[String],
         settings: ToolSettings,
+        budget: &Budget,
     ) -> Result<Routed<ToolRun>, RouteError> {
         let granted = self.offer(&mut request, tools);
         let (mut usage, mut calls) = (Usage::default(), Vec::new());
-        for _ in 0..settings.max_iterations.max(1) {
-            let routed = self.router.complete(&request).await?;
+        let mut routed = self.router.complete(&request).await?;
+        for round in 1..=settings.max_iterations.max(1) {
             usage = usage.plus(routed.value.usage);
             if routed.value.tool_calls.is_empty() || request.tools.is_empty() {
                 return Ok(finished(routed, usage, calls));
             }
             self.answer_calls(&mut request, &routed.value, &granted, &settings, &mut calls).await;
+            if round == settings.max_iterations.max(1) {
+                tracing::info!(rounds = round, "tool-call limit reached: asking for a final answer");
+                stop_calling_tools(&mut request);
+            }
+            if !budget.cover(usage.total(), next_round(&request, routed.value.usage)).await {
+                return Ok(out_of_budget(routed, usage, calls));
+            }
+            routed = self.router.complete(&request).await?;
         }
-        tracing::info!(rounds = settings.max_iterations, "tool-call limit reached: asking for a final answer");
-        stop_calling_tools(&mut request);
-        let mut routed = self.router.complete(&request).await?;
         usage = usage.plus(routed.value.usage);
         if !routed.value.tool_calls.is_empty() {
             tracing::info!("the model called tools after the limit; the calls are ignored");
@@ -171,6 +182,24 @@ impl ToolCoordinator {
 fn finished(routed: Routed<ChatResponse>, usage: Usage, calls: Vec<ToolCallRecord>) -> Routed<ToolRun> {
     let Routed { value: response, model, provider } = routed;
     Routed { value: ToolRun { response, usage, calls }, model, provider }
+}
+
+/// The loop ran out of budget before its next round: the text so far is the answer, cut short.
+fn out_of_budget(mut routed: Routed<ChatResponse>, usage: Usage, calls: Vec<ToolCallRecord>) -> Routed<ToolRun> {
+    tracing::info!("the token budget cannot cover another round: the loop ends with what it has");
+    routed.value.tool_calls.clear();
+    routed.value.finish_reason = FinishReason::Length;
+    finished(routed, usage, calls)
+}
+
+/// The most tokens the next round of `request` can use: its prompt (at least what the last round's prompt and
+/// answer counted, plus the tool results since, at four characters a token) and its `max_tokens`.
+pub(super) fn next_round(request: &ChatRequest, last: Usage) -> u64 {
+    let results: usize =
+        request.messages.iter().rev().take_while(|m| m.role == Role::Tool).map(|m| m.content.len()).sum();
+    let grown = last.total().saturating_add(u64::try_from(results.div_ceil(4)).unwrap_or(u64::MAX));
+    let estimated = reservation(prompt_chars(request), 0);
+    grown.max(estimated).saturating_add(u64::from(request.max_tokens.unwrap_or(0)))
 }
 
 /// The last round: the tools stay described (the conversation holds calls of them), but may not be called.

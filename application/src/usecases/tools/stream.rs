@@ -9,8 +9,9 @@ use ares_domain::{ToolCallRecord, ToolSettings};
 use futures_util::StreamExt;
 
 use super::catalog::Granted;
-use super::coordinator::{ToolCoordinator, stop_calling_tools};
+use super::coordinator::{ToolCoordinator, next_round, stop_calling_tools};
 use crate::ports::{ChatRequest, ChatResponse, ChatStream, FinishReason, ProviderError, StreamEvent, ToolCall, Usage};
+use crate::usecases::metering::Budget;
 use crate::usecases::router::{RouteError, Routed};
 
 /// A tool call assembled from its streamed fragments.
@@ -26,6 +27,7 @@ struct Loop {
     request: ChatRequest,
     granted: Granted,
     settings: ToolSettings,
+    budget: Budget,
     round: u32,
     last_round: bool,
     current: Option<ChatStream>,
@@ -33,6 +35,8 @@ struct Loop {
     calls: Vec<Fragments>,
     finish: Option<FinishReason>,
     usage: Usage,
+    /// What the current round reported.
+    round_usage: Usage,
     records: Vec<ToolCallRecord>,
     ready: VecDeque<Result<StreamEvent, ProviderError>>,
     done: bool,
@@ -40,7 +44,7 @@ struct Loop {
 
 impl ToolCoordinator {
     /// Starts the loop, streamed. The first round fails over like any stream; a later round that cannot be served
-    /// ends the stream with an error.
+    /// ends the stream with an error, and one `budget` cannot cover ends it with `finish_reason` `length`.
     ///
     /// # Errors
     /// A `RouteError` when the first round cannot start.
@@ -49,6 +53,7 @@ impl ToolCoordinator {
         mut request: ChatRequest,
         tools: &[String],
         settings: ToolSettings,
+        budget: Budget,
     ) -> Result<Routed<ChatStream>, RouteError> {
         let granted = self.offer(&mut request, tools);
         let Routed { value: first, model, provider } = self.router.stream(&request).await?;
@@ -57,6 +62,7 @@ impl ToolCoordinator {
             request,
             granted,
             settings,
+            budget,
             round: 1,
             last_round: false,
             current: Some(first),
@@ -64,6 +70,7 @@ impl ToolCoordinator {
             calls: Vec::new(),
             finish: None,
             usage: Usage::default(),
+            round_usage: Usage::default(),
             records: Vec::new(),
             ready: VecDeque::new(),
             done: false,
@@ -104,7 +111,10 @@ impl Loop {
                     call.arguments.push_str(&arguments);
                 }
                 Some(Ok(StreamEvent::Finish(reason))) => self.finish = Some(reason),
-                Some(Ok(StreamEvent::Usage(usage))) => self.usage = self.usage.plus(usage),
+                Some(Ok(StreamEvent::Usage(usage))) => {
+                    self.usage = self.usage.plus(usage);
+                    self.round_usage = usage;
+                }
                 Some(Err(error)) => {
                     self.done = true;
                     return Some(Err(error));
@@ -132,9 +142,7 @@ impl Loop {
                 Some(FinishReason::ToolCalls) if self.last_round => FinishReason::Stop,
                 finish => finish.unwrap_or(FinishReason::Stop),
             };
-            self.ready.push_back(Ok(StreamEvent::Finish(finish)));
-            self.ready.push_back(Ok(StreamEvent::Usage(self.usage)));
-            self.done = true;
+            self.end(finish);
             return;
         }
         let response = ChatResponse {
@@ -151,6 +159,11 @@ impl Loop {
         }
         self.round += 1;
         self.finish = None;
+        if !self.budget.cover(self.usage.total(), next_round(&self.request, self.round_usage)).await {
+            tracing::info!("the token budget cannot cover another round: the stream ends with what it has");
+            self.end(FinishReason::Length);
+            return;
+        }
         match coordinator.router.stream(&self.request).await {
             Ok(routed) => self.current = Some(routed.value),
             Err(err) => {
@@ -161,5 +174,12 @@ impl Loop {
                 self.done = true;
             }
         }
+    }
+
+    /// Ends the stream: why, and the usage of every round.
+    fn end(&mut self, finish: FinishReason) {
+        self.ready.push_back(Ok(StreamEvent::Finish(finish)));
+        self.ready.push_back(Ok(StreamEvent::Usage(self.usage)));
+        self.done = true;
     }
 }

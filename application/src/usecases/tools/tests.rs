@@ -19,6 +19,7 @@ use crate::ports::{
     MockProviderConnector, ProviderError, Role, StreamEvent, Timer, Tool, ToolCall, ToolChoice, ToolError, ToolSpec,
     Usage,
 };
+use crate::usecases::Budget;
 use crate::usecases::{ModelRouter, RoutingPolicy};
 
 struct TokioTimer;
@@ -216,7 +217,11 @@ async fn a_tool_call_is_run_and_its_result_sent_back_until_the_model_answers() {
         Some(result) => answer(&format!("The answer is {}.", result["result"])),
     });
     let h = harness(script, vec![calculator()]);
-    let routed = h.coordinator.complete(request(), &names(&["calculator"]), settings(true, 5_000)).await.unwrap();
+    let routed = h
+        .coordinator
+        .complete(request(), &names(&["calculator"]), settings(true, 5_000), &Budget::unlimited())
+        .await
+        .unwrap();
     let run = routed.value;
     assert_eq!(run.response.text, "The answer is 4.");
     assert_eq!(run.usage, Usage { prompt_tokens: 30, completion_tokens: 8, estimated: false }, "every round counts");
@@ -242,7 +247,12 @@ async fn an_unknown_tool_and_bad_arguments_are_error_results_not_failed_requests
         results => answer(&serde_json::to_string(results).unwrap()),
     });
     let h = harness(script, vec![calculator()]);
-    let run = h.coordinator.complete(request(), &names(&["calculator"]), settings(true, 5_000)).await.unwrap().value;
+    let run = h
+        .coordinator
+        .complete(request(), &names(&["calculator"]), settings(true, 5_000), &Budget::unlimited())
+        .await
+        .unwrap()
+        .value;
     let results: Vec<Value> = serde_json::from_str(&run.response.text).unwrap();
     assert_eq!(results[0], json!({"error": "Unknown tool: 'web_search'. Available tools: calculator"}));
     assert!(results[1]["error"].as_str().unwrap().starts_with("Invalid arguments: not JSON"), "{}", results[1]);
@@ -260,7 +270,12 @@ async fn calls_of_one_round_run_at_the_same_time_when_parallel_execution_is_on()
     });
     let tool = || -> Arc<dyn Tool> { Arc::new(BarrierTool(Arc::new(tokio::sync::Barrier::new(2)))) };
     let h = harness(script, vec![tool()]);
-    let run = h.coordinator.complete(request(), &names(&["web_search"]), settings(true, 10_000)).await.unwrap().value;
+    let run = h
+        .coordinator
+        .complete(request(), &names(&["web_search"]), settings(true, 10_000), &Budget::unlimited())
+        .await
+        .unwrap()
+        .value;
     assert!(run.calls.iter().all(|c| c.result.is_some()), "both calls met at the barrier: {:?}", run.calls);
 
     let script: Script = Box::new(move |request| match tool_results(request).as_slice() {
@@ -268,7 +283,12 @@ async fn calls_of_one_round_run_at_the_same_time_when_parallel_execution_is_on()
         results => answer(&serde_json::to_string(results).unwrap()),
     });
     let h = harness(script, vec![tool()]);
-    let run = h.coordinator.complete(request(), &names(&["web_search"]), settings(false, 200)).await.unwrap().value;
+    let run = h
+        .coordinator
+        .complete(request(), &names(&["web_search"]), settings(false, 200), &Budget::unlimited())
+        .await
+        .unwrap()
+        .value;
     assert_eq!(
         run.calls[0].error.as_deref(),
         Some("web_search timed out after 0.2 seconds"),
@@ -287,7 +307,8 @@ async fn a_model_that_keeps_calling_is_stopped_at_the_limit_and_asked_for_an_ans
     });
     let h = harness(script, vec![calculator()]);
     let limited = ToolSettings { max_iterations: 3, ..settings(true, 5_000) };
-    let run = h.coordinator.complete(request(), &names(&["calculator"]), limited).await.unwrap().value;
+    let run =
+        h.coordinator.complete(request(), &names(&["calculator"]), limited, &Budget::unlimited()).await.unwrap().value;
     assert_eq!((run.response.text.as_str(), run.calls.len()), ("Here is what I have.", 3));
     let sent = h.sent.lock().unwrap();
     assert_eq!(sent.len(), 4, "three rounds with tools, one to answer");
@@ -299,7 +320,7 @@ async fn a_model_that_keeps_calling_is_stopped_at_the_limit_and_asked_for_an_ans
 #[tokio::test]
 async fn an_agent_without_tools_is_one_plain_round() {
     let h = harness(Box::new(|_| answer("Hi.")), vec![calculator()]);
-    let run = h.coordinator.complete(request(), &[], settings(true, 5_000)).await.unwrap().value;
+    let run = h.coordinator.complete(request(), &[], settings(true, 5_000), &Budget::unlimited()).await.unwrap().value;
     assert_eq!((run.response.text.as_str(), run.calls.len()), ("Hi.", 0));
     assert!(h.sent.lock().unwrap()[0].tools.is_empty());
 }
@@ -311,7 +332,11 @@ async fn streamed_tool_rounds_run_first_then_the_final_answer_streams_with_all_t
         Some(result) => answer(&format!("The answer is {}.", result["result"])),
     });
     let h = harness(script, vec![calculator()]);
-    let routed = h.coordinator.stream(request(), &names(&["calculator"]), settings(true, 5_000)).await.unwrap();
+    let routed = h
+        .coordinator
+        .stream(request(), &names(&["calculator"]), settings(true, 5_000), Budget::unlimited())
+        .await
+        .unwrap();
     let events: Vec<StreamEvent> = routed.value.map(Result::unwrap).collect().await;
     let text: String = events
         .iter()

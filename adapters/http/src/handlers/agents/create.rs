@@ -6,9 +6,10 @@ use ares_domain::{AgentConfig, AgentName, AgentType};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::ApiError;
 use crate::extract::tenant_id;
+use crate::state::AdminApi;
 use crate::views::AgentView;
-use crate::{ApiError, AppState};
 
 /// The agent type of an agent created without one.
 const DEFAULT_AGENT_TYPE: &str = "general";
@@ -21,7 +22,7 @@ pub(crate) struct Body {
 }
 
 pub(crate) async fn handle(
-    state: web::Data<AppState>,
+    api: web::Data<AdminApi>,
     path: web::Path<String>,
     body: web::Json<Body>,
 ) -> Result<HttpResponse, ApiError> {
@@ -35,8 +36,7 @@ pub(crate) async fn handle(
         agent_type: AgentType::parse(body.agent_type.as_deref().unwrap_or(DEFAULT_AGENT_TYPE))?,
         config: AgentConfig::from_json(body.config)?,
     };
-    let agent = state.agents.create(id, new).await?;
-    state.directory.forget(id);
+    let agent = api.agents.create(id, new).await?;
     tracing::info!(tenant.id = %id, agent.name = %agent.name, "agent created");
     Ok(HttpResponse::Created().json(AgentView::from(&agent)))
 }

@@ -3,12 +3,13 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+use crate::ApiError;
 use crate::extract::tenant_id;
+use crate::state::AdminApi;
 use crate::views::AgentListItem;
-use crate::{ApiError, AppState};
 
-pub(crate) async fn handle(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let agents = state.agents.list(tenant_id(&path)?).await?;
+pub(crate) async fn handle(api: web::Data<AdminApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let agents = api.agents.list(tenant_id(&path)?).await?;
     let agents: Vec<AgentListItem> = agents.iter().map(AgentListItem::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "agents": agents })))
 }

@@ -7,9 +7,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::agent_name;
+use crate::ApiError;
 use crate::extract::tenant_id;
+use crate::state::AdminApi;
 use crate::views::AgentView;
-use crate::{ApiError, AppState};
 
 #[derive(Deserialize)]
 pub(crate) struct Body {
@@ -20,14 +21,13 @@ pub(crate) struct Body {
 }
 
 pub(crate) async fn handle(
-    state: web::Data<AppState>,
+    api: web::Data<AdminApi>,
     path: web::Path<(String, String)>,
     body: web::Json<Body>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, name) = path.into_inner();
     let (id, name) = (tenant_id(&id)?, agent_name(&name)?);
-    let agent = state.agents.update(id, name, patch(body.into_inner())?).await?;
-    state.directory.forget(id);
+    let agent = api.agents.update(id, name, patch(body.into_inner())?).await?;
     tracing::info!(tenant.id = %id, agent.name = %agent.name, "agent updated");
     Ok(HttpResponse::Ok().json(AgentView::from(&agent)))
 }

@@ -3,12 +3,13 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+use crate::ApiError;
 use crate::extract::tenant_id;
+use crate::state::AdminApi;
 use crate::views::ApiKeyView;
-use crate::{ApiError, AppState};
 
-pub(crate) async fn handle(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let keys = state.api_keys.list(tenant_id(&path)?).await?;
+pub(crate) async fn handle(api: web::Data<AdminApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let keys = api.api_keys.list(tenant_id(&path)?).await?;
     let keys: Vec<ApiKeyView> = keys.iter().map(ApiKeyView::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "keys": keys })))
 }

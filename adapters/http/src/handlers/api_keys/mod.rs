@@ -3,26 +3,21 @@
 pub(crate) mod create;
 pub(crate) mod list;
 
+use ares_domain::{KeyLabel, KeyLifetime};
+use serde::Deserialize;
+
 use crate::ApiError;
 
-const MAX_KEY_NAME_LEN: usize = 100;
-const MAX_EXPIRY_DAYS: u32 = 3650;
-
-/// A key's lifetime in days, when it has one: 1 to 3650.
-pub(crate) fn expiry_days(days: Option<u32>) -> Result<Option<u32>, ApiError> {
-    match days.filter(|d| !(1..=MAX_EXPIRY_DAYS).contains(d)) {
-        Some(days) => Err(ApiError::Unprocessable(format!("Invalid expires_in_days: {days}. Use 1-{MAX_EXPIRY_DAYS}"))),
-        None => Ok(days),
-    }
+/// `{"name", "expires_in_days"?}`: a new key, as operators and clients ask for one.
+#[derive(Deserialize)]
+pub(crate) struct KeyBody {
+    name: String,
+    expires_in_days: Option<u32>,
 }
 
-/// A key label: 1 to 100 characters, not blank.
-pub(crate) fn key_name(raw: String) -> Result<String, ApiError> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > MAX_KEY_NAME_LEN {
-        return Err(ApiError::Unprocessable(format!(
-            "Invalid API key name: '{raw}'. Use 1-{MAX_KEY_NAME_LEN} characters"
-        )));
+impl KeyBody {
+    /// The key's label and lifetime, checked.
+    pub(crate) fn checked(&self) -> Result<(KeyLabel, Option<KeyLifetime>), ApiError> {
+        Ok((KeyLabel::parse(&self.name)?, self.expires_in_days.map(KeyLifetime::parse).transpose()?))
     }
-    Ok(trimmed.to_owned())
 }

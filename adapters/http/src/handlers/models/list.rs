@@ -4,10 +4,11 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+use crate::ApiError;
+use crate::state::ProviderApi;
 use crate::views::ModelListItem;
-use crate::{ApiError, AppState};
 
-pub(crate) async fn handle(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let models: Vec<ModelListItem> = state.router.models().iter().map(ModelListItem::from).collect();
+pub(crate) async fn handle(api: web::Data<ProviderApi>) -> Result<HttpResponse, ApiError> {
+    let models: Vec<ModelListItem> = api.router.models().iter().map(ModelListItem::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "models": models })))
 }

@@ -5,15 +5,16 @@ use ares_application::usecases::NewProvider;
 use ares_domain::{Credential, NetworkConfig, ProviderKind, ProviderLimits, ProviderName};
 
 use super::{ProviderBody, missing};
+use crate::ApiError;
+use crate::state::ProviderApi;
 use crate::views::ProviderView;
-use crate::{ApiError, AppState};
 
 pub(crate) async fn handle(
-    state: web::Data<AppState>,
+    api: web::Data<ProviderApi>,
     body: web::Json<ProviderBody>,
 ) -> Result<HttpResponse, ApiError> {
     let new = new_provider(body.into_inner())?;
-    let details = state.providers.create(new).await?;
+    let details = api.providers.create(new).await?;
     tracing::info!(provider = %details.provider.name, "provider created");
     Ok(HttpResponse::Created().json(ProviderView::from(&details)))
 }

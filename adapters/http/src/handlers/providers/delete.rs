@@ -2,10 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::{ApiError, AppState};
+use crate::ApiError;
+use crate::state::ProviderApi;
 
-pub(crate) async fn handle(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    state.providers.delete(&path).await?;
+pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    api.providers.delete(&path).await?;
     tracing::info!(provider = %path, "provider deleted");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,10 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 
+use crate::ApiError;
+use crate::state::ProviderApi;
 use crate::views::ProviderView;
-use crate::{ApiError, AppState};
 
-pub(crate) async fn handle(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let details = state.providers.get(&path).await?;
+pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let details = api.providers.get(&path).await?;
     Ok(HttpResponse::Ok().json(ProviderView::from(&details)))
 }

@@ -3,11 +3,12 @@
 
 use actix_web::{HttpResponse, web};
 
+use crate::ApiError;
+use crate::state::ProviderApi;
 use crate::views::ProviderView;
-use crate::{ApiError, AppState};
 
-pub(crate) async fn handle(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let details = state.providers.refresh_models(&path).await?;
+pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let details = api.providers.refresh_models(&path).await?;
     tracing::info!(provider = %path, models = details.provider.discovered_models.len(), "provider models refreshed");
     Ok(HttpResponse::Ok().json(ProviderView::from(&details)))
 }

@@ -5,11 +5,12 @@ use actix_web::{HttpResponse, web};
 use ares_application::usecases::ProviderPatch;
 
 use super::ProviderBody;
+use crate::ApiError;
+use crate::state::ProviderApi;
 use crate::views::ProviderView;
-use crate::{ApiError, AppState};
 
 pub(crate) async fn handle(
-    state: web::Data<AppState>,
+    api: web::Data<ProviderApi>,
     path: web::Path<String>,
     body: web::Json<ProviderBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -28,7 +29,7 @@ pub(crate) async fn handle(
         network: body.network,
         enabled: body.enabled,
     };
-    let details = state.providers.update(&path, patch).await?;
+    let details = api.providers.update(&path, patch).await?;
     tracing::info!(provider = %details.provider.name, "provider updated");
     Ok(HttpResponse::Ok().json(ProviderView::from(&details)))
 }

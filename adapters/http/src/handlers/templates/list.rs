@@ -5,17 +5,18 @@ use ares_domain::ProductType;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::ApiError;
+use crate::state::AdminApi;
 use crate::views::TemplateView;
-use crate::{ApiError, AppState};
 
 #[derive(Deserialize)]
 pub(crate) struct Query {
     product_type: Option<String>,
 }
 
-pub(crate) async fn handle(state: web::Data<AppState>, query: web::Query<Query>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn handle(api: web::Data<AdminApi>, query: web::Query<Query>) -> Result<HttpResponse, ApiError> {
     let product_type = query.product_type.as_deref().map(str::parse::<ProductType>).transpose()?;
-    let templates = state.templates.list(product_type).await?;
+    let templates = api.templates.list(product_type).await?;
     let templates: Vec<TemplateView> = templates.iter().map(TemplateView::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "templates": templates })))
 }

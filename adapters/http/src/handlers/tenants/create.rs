@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, web};
 use ares_domain::{TenantName, Tier};
 use serde::Deserialize;
 
+use crate::ApiError;
+use crate::state::AdminApi;
 use crate::views::TenantView;
-use crate::{ApiError, AppState};
 
 #[derive(Deserialize)]
 pub(crate) struct Body {
@@ -13,10 +14,10 @@ pub(crate) struct Body {
     tier: String,
 }
 
-pub(crate) async fn handle(state: web::Data<AppState>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
     let name = TenantName::parse(&body.name)?;
     let tier: Tier = body.tier.parse()?;
-    let tenant = state.tenants.create(name, tier).await?;
+    let tenant = api.tenants.create(name, tier).await?;
     tracing::info!(tenant.id = %tenant.id, tenant.name = %tenant.name, "tenant created");
     Ok(HttpResponse::Created().json(TenantView::from(&tenant)))
 }

@@ -2,12 +2,13 @@
 
 use actix_web::{HttpResponse, web};
 
+use crate::ApiError;
 use crate::extract::tenant_id;
+use crate::state::AdminApi;
 use crate::views::TenantDetailsView;
-use crate::{ApiError, AppState};
 
-pub(crate) async fn handle(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn handle(api: web::Data<AdminApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&path)?;
-    let details = state.tenants.details(id).await?;
+    let details = api.tenants.details(id).await?;
     Ok(HttpResponse::Ok().json(TenantDetailsView::from(&details)))
 }

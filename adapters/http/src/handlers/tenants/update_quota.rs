@@ -4,9 +4,10 @@ use actix_web::{HttpResponse, web};
 use ares_domain::Tier;
 use serde::Deserialize;
 
+use crate::ApiError;
 use crate::extract::tenant_id;
+use crate::state::AdminApi;
 use crate::views::TenantDetailsView;
-use crate::{ApiError, AppState};
 
 #[derive(Deserialize)]
 pub(crate) struct Body {
@@ -14,14 +15,13 @@ pub(crate) struct Body {
 }
 
 pub(crate) async fn handle(
-    state: web::Data<AppState>,
+    api: web::Data<AdminApi>,
     path: web::Path<String>,
     body: web::Json<Body>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&path)?;
     let tier: Tier = body.tier.parse()?;
-    let details = state.tenants.change_tier(id, tier).await?;
-    state.auth.forget_tenant(id);
+    let details = api.tenants.change_tier(id, tier).await?;
     tracing::info!(tenant.id = %id, tenant.tier = %tier, "tenant tier changed");
     Ok(HttpResponse::Ok().json(TenantDetailsView::from(&details)))
 }

@@ -1,19 +1,18 @@
 //! `GET /v1/usage`: the caller's usage in the current billing period (the calendar month, UTC), day by day.
 
-use actix_web::{HttpResponse, web};
-use ares_application::usecases::Outcome;
+use actix_web::HttpResponse;
+use ares_application::usecases::Record;
 
+use crate::ApiError;
 use crate::client_auth::Client;
-use crate::metered::{admit, answer};
+use crate::metered::Reply;
 use crate::views::UsageView;
-use crate::{ApiError, AppState};
 
-pub(crate) async fn handle(state: web::Data<AppState>, Client(client): Client) -> Result<HttpResponse, ApiError> {
-    let admitted = admit(&state, &client, "GET /v1/usage", 0).await?;
-    let result = async {
-        let report = state.metering.report(&client).await?;
-        Ok(HttpResponse::Ok().json(UsageView::from(&report)))
-    }
-    .await;
-    answer(admitted, Outcome::default(), result).await
+pub(crate) async fn handle(client: Client) -> Result<HttpResponse, ApiError> {
+    client
+        .respond(0, Record::default(), |_| async {
+            let report = client.api.metering.report(&client.caller).await?;
+            Ok(Reply::ok(&UsageView::from(&report)))
+        })
+        .await
 }

@@ -4,7 +4,8 @@
 pub(crate) mod complete;
 pub(crate) mod stream;
 
-use ares_application::usecases::{ChatInput, InputMessage};
+use ares_application::usecases::{AgentChoice, ChatInput, InputMessage, Sampling};
+use ares_domain::{MaxTokens, Temperature};
 use serde::Deserialize;
 
 use crate::ApiError;
@@ -48,18 +49,17 @@ impl ChatBody {
         if messages.is_empty() {
             return Err(ApiError::BadRequest("Missing required field: messages".into()));
         }
-        if let Some(t) = self.temperature.filter(|t| !(0.0..=2.0).contains(t)) {
-            return Err(ApiError::Unprocessable(format!("Invalid temperature: {t}. Use 0-2")));
-        }
-        if self.max_tokens == Some(0) {
-            return Err(ApiError::Unprocessable("Invalid max_tokens: 0. Use at least 1".into()));
-        }
+        let sampling = Sampling {
+            temperature: self.temperature.map(Temperature::parse).transpose()?,
+            max_tokens: self.max_tokens.map(MaxTokens::parse).transpose()?,
+            ..Sampling::default()
+        };
         Ok(ChatInput {
             messages,
             model: self.model,
-            agent_type: self.agent_type,
-            max_tokens: self.max_tokens,
-            temperature: self.temperature,
+            agent: self.agent_type.map(AgentChoice::Type),
+            sampling,
+            ..ChatInput::default()
         })
     }
 }

@@ -1,0 +1,263 @@
+//! The metered path every client request takes: admit the caller with the request's token reservation, run the
+//! work, settle it whatever the outcome, and hand back the value with its quota headers. A stream settles itself
+//! when it ends, or, when the client goes away first, in the background. An admitted request whose work is
+//! dropped (the client closed the connection) is recorded in the background as abandoned, with status 499, so
+//! its reservation is always released. Background records are tracked: shutdown waits for them.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use ares_domain::ProviderName;
+use ares_domain::quota::QuotaHeaders;
+use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt};
+
+use super::caller::Caller;
+use super::metering::{Budget, Metering, MeteringError, Record, Ticket};
+use super::router::{RouteError, Routed};
+use crate::ports::{Background, ChatStream, FinishReason, StreamEvent, Usage};
+
+/// The status an abandoned request is recorded with (the client closed the connection first).
+pub const CLIENT_CLOSED: u16 = 499;
+/// The status of a stream that failed after it started.
+const STREAM_FAILED: u16 = 502;
+
+/// One metered request: who makes it, to which endpoint (`"POST /v1/chat"`, from the route that took it).
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub caller: Caller,
+    pub endpoint: String,
+}
+
+/// A value with the quota headers to answer it with.
+#[derive(Debug)]
+pub struct Metered<T> {
+    pub value: T,
+    pub quota: QuotaHeaders,
+}
+
+/// What the work of a metered request ended with: its value, the status it is answered with, what to record.
+#[derive(Debug)]
+pub struct Finished<T> {
+    pub value: T,
+    pub status: u16,
+    pub record: Record,
+}
+
+/// Admission, work, settlement.
+pub struct MeteredPath {
+    metering: Arc<Metering>,
+    background: Arc<dyn Background>,
+}
+
+impl MeteredPath {
+    #[must_use]
+    pub fn new(metering: Arc<Metering>, background: Arc<dyn Background>) -> Self {
+        MeteredPath { metering, background }
+    }
+
+    /// Admits `call` reserving `reserve` tokens, runs `work` with the request's budget, records what it did, and
+    /// returns its value with the quota headers.
+    ///
+    /// # Errors
+    /// `Exceeded` when a tier limit refuses the request (no work is done); `Unexpected` when the store cannot
+    /// admit or record it (the value must then not be acknowledged).
+    pub async fn run<T, F, W>(&self, call: Call, reserve: u64, work: W) -> Result<Metered<T>, MeteringError>
+    where
+        W: FnOnce(Budget) -> F,
+        F: Future<Output = Finished<T>>,
+    {
+        let admission = self.admit(call, reserve).await?;
+        let finished = work(admission.budget()).await;
+        let quota = admission.settle(finished.status, finished.record).await?;
+        Ok(Metered { value: finished.value, quota })
+    }
+
+    /// Admits `call`, starts the stream `start` returns, and hands it back metered: it records itself when it
+    /// ends, or in the background when it is dropped first. A stream that cannot start is recorded at once with
+    /// the status `status_of` gives its error, and the error is handed back. `record` says what was asked for;
+    /// `prompt_chars` sizes the estimate when no usage comes.
+    ///
+    /// # Errors
+    /// As `run`.
+    pub async fn stream<F, W>(
+        &self,
+        call: Call,
+        reserve: u64,
+        record: Record,
+        prompt_chars: usize,
+        start: W,
+        status_of: impl FnOnce(&RouteError) -> u16,
+    ) -> Result<Metered<Result<MeteredStream, RouteError>>, MeteringError>
+    where
+        W: FnOnce(Budget) -> F,
+        F: Future<Output = Result<Routed<ChatStream>, RouteError>>,
+    {
+        let admission = self.admit(call, reserve).await?;
+        match start(admission.budget()).await {
+            Err(err) => {
+                let quota = admission.settle(status_of(&err), record).await?;
+                Ok(Metered { value: Err(err), quota })
+            }
+            Ok(routed) => {
+                let quota = self.metering.headers(admission.ticket());
+                let stream = MeteredStream::new(admission, routed, record, prompt_chars);
+                Ok(Metered { value: Ok(stream), quota })
+            }
+        }
+    }
+
+    async fn admit(&self, call: Call, reserve: u64) -> Result<Admission, MeteringError> {
+        let ticket = self.metering.admit(&call.caller, reserve).await?;
+        Ok(Admission {
+            ticket: Some(ticket),
+            endpoint: call.endpoint,
+            metering: self.metering.clone(),
+            background: self.background.clone(),
+        })
+    }
+}
+
+/// An admitted request not yet recorded. Dropped unrecorded, it records itself in the background as abandoned.
+struct Admission {
+    ticket: Option<Ticket>,
+    endpoint: String,
+    metering: Arc<Metering>,
+    background: Arc<dyn Background>,
+}
+
+impl Admission {
+    fn ticket(&self) -> &Ticket {
+        self.ticket.as_ref().unwrap_or_else(|| unreachable!("an admission holds its ticket until it settles"))
+    }
+
+    fn budget(&self) -> Budget {
+        self.metering.budget(self.ticket())
+    }
+
+    async fn settle(mut self, status: u16, record: Record) -> Result<QuotaHeaders, MeteringError> {
+        let ticket = self.ticket.take().unwrap_or_else(|| unreachable!("an admission settles once"));
+        self.metering.settle(&ticket, &self.endpoint, status, record).await
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let Some(ticket) = self.ticket.take() else { return };
+        let (metering, endpoint) = (self.metering.clone(), std::mem::take(&mut self.endpoint));
+        self.background.spawn(Box::pin(async move {
+            if let Err(err) = metering.settle(&ticket, &endpoint, CLIENT_CLOSED, Record::default()).await {
+                tracing::warn!(error = %err, "cannot record an abandoned request");
+            }
+        }));
+    }
+}
+
+/// A piece of a metered stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Streamed {
+    /// Answer text, or a fragment of a tool call the model made (`StreamEvent::Text` / `ToolCall`).
+    Event(StreamEvent),
+    /// The last item, sent once the request is recorded.
+    End(StreamEnd),
+}
+
+/// How a stream ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamEnd {
+    pub finish: FinishReason,
+    pub usage: Usage,
+    /// Why it failed: the provider's failure, or `Internal server error` when it could not be recorded.
+    pub error: Option<String>,
+}
+
+/// A routed stream that records itself when it ends.
+pub struct MeteredStream {
+    /// The model that answers, and its provider.
+    pub model: String,
+    pub provider: String,
+    events: BoxStream<'static, Streamed>,
+}
+
+/// What a metered stream has seen so far.
+struct Tally {
+    admission: Admission,
+    record: Record,
+    prompt_chars: usize,
+    completion_chars: usize,
+    finish: FinishReason,
+    usage: Option<Usage>,
+}
+
+impl MeteredStream {
+    fn new(admission: Admission, routed: Routed<ChatStream>, mut record: Record, prompt_chars: usize) -> Self {
+        let Routed { value: inner, model, provider } = routed;
+        record.model = Some(model.clone());
+        record.provider = Some(provider.to_string());
+        let tally =
+            Tally { admission, record, prompt_chars, completion_chars: 0, finish: FinishReason::Stop, usage: None };
+        let name = provider.to_string();
+        let events = futures_util::stream::unfold(Some((inner, tally)), move |state| {
+            let provider = provider.clone();
+            async move { next(state?, provider).await }
+        });
+        MeteredStream { model, provider: name, events: events.boxed() }
+    }
+}
+
+type Relay = (ChatStream, Tally);
+
+/// The next item of a metered stream, and what is left of it.
+async fn next(relay: Relay, provider: ProviderName) -> Option<(Streamed, Option<Relay>)> {
+    let (mut inner, mut tally) = relay;
+    loop {
+        match inner.next().await {
+            Some(Ok(StreamEvent::Finish(reason))) => tally.finish = reason,
+            Some(Ok(StreamEvent::Usage(usage))) => tally.usage = Some(usage),
+            Some(Ok(event)) => {
+                tally.count(&event);
+                return Some((Streamed::Event(event), Some((inner, tally))));
+            }
+            Some(Err(error)) => {
+                let error = RouteError::Failed { provider: provider.clone(), error }.to_string();
+                return Some((Streamed::End(tally.end(Some(error)).await), None));
+            }
+            None => return Some((Streamed::End(tally.end(None).await), None)),
+        }
+    }
+}
+
+impl Stream for MeteredStream {
+    type Item = Streamed;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Streamed>> {
+        self.events.poll_next_unpin(cx)
+    }
+}
+
+impl Tally {
+    fn count(&mut self, event: &StreamEvent) {
+        self.completion_chars += match event {
+            StreamEvent::Text(text) => text.len(),
+            StreamEvent::ToolCall { arguments, .. } => arguments.len(),
+            StreamEvent::Finish(_) | StreamEvent::Usage(_) => 0,
+        };
+    }
+
+    /// Records the stream, then says how it ended.
+    async fn end(self, error: Option<String>) -> StreamEnd {
+        let usage = self.usage.unwrap_or_else(|| Usage::estimate(self.prompt_chars, self.completion_chars));
+        let status = if error.is_some() { STREAM_FAILED } else { 200 };
+        let record = Record { usage, ..self.record };
+        let error = match self.admission.settle(status, record).await {
+            Ok(_) => error,
+            Err(err) => {
+                tracing::error!(error.cause_chain = ?err, "cannot record a streamed answer");
+                Some("Internal server error".to_owned())
+            }
+        };
+        let finish = if error.is_some() { FinishReason::Other("error".to_owned()) } else { self.finish };
+        StreamEnd { finish, usage, error }
+    }
+}
