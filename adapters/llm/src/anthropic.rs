@@ -1,6 +1,9 @@
 //! The Anthropic Messages API: `system` as a top-level field, `tool_use` / `tool_result` content blocks, the
 //! `x-api-key` and `anthropic-version` headers, and its event stream (`message_start`, `content_block_*`,
-//! `message_delta` with the output usage, `message_stop`).
+//! `message_delta` with the output usage, `message_stop`). `stop` goes as `stop_sequences`, `tool_choice` as
+//! `none`/`any`/`tool` (auto is the default and is left out) with `disable_parallel_tool_use` when the agent asked
+//! for one call at a time; `top_p` is sent as given (some newer models refuse it together with `temperature`). The
+//! Messages API has no `seed` and no `response_format`: both are left out.
 
 use ares_application::ports::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role,
@@ -53,17 +56,40 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
             .iter()
             .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
             .collect();
-        if request.tool_choice == ToolChoice::None {
-            body["tool_choice"] = json!({"type": "none"});
+        if let Some(choice) = tool_choice(request) {
+            body["tool_choice"] = choice;
         }
     }
     if let Some(temperature) = request.temperature {
         body["temperature"] = json!(temperature);
     }
+    if let Some(top_p) = request.top_p {
+        body["top_p"] = json!(top_p);
+    }
+    if !request.stop.is_empty() {
+        body["stop_sequences"] = json!(request.stop);
+    }
     if stream {
         body["stream"] = json!(true);
     }
     body
+}
+
+/// The `tool_choice` of a request that offers tools; none when Anthropic's default (auto, calls in parallel) is
+/// asked for. `none` takes no `disable_parallel_tool_use`: no call is made at all.
+fn tool_choice(request: &ChatRequest) -> Option<Value> {
+    let one_call = request.parallel_tool_calls == Some(false);
+    let mut choice = match &request.tool_choice {
+        ToolChoice::None => return Some(json!({"type": "none"})),
+        ToolChoice::Auto if !one_call => return None,
+        ToolChoice::Auto => json!({"type": "auto"}),
+        ToolChoice::Required => json!({"type": "any"}),
+        ToolChoice::Function(name) => json!({"type": "tool", "name": name}),
+    };
+    if one_call {
+        choice["disable_parallel_tool_use"] = json!(true);
+    }
+    Some(choice)
 }
 
 /// Anthropic alternates user and assistant turns: consecutive tool results go back in one user turn.

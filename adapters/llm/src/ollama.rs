@@ -1,9 +1,12 @@
 //! Ollama's native API: `/api/chat` (NDJSON when streamed; usage in `prompt_eval_count` and `eval_count`),
-//! `/api/tags`, `/api/embed`.
+//! `/api/tags`, `/api/embed`. Sampling goes in `options` (`num_predict`, `temperature`, `top_p`, `stop`, `seed`) and
+//! a JSON answer is asked with `format` (`"json"`, or the schema itself). Ollama has no `tool_choice` and no
+//! `parallel_tool_calls`: a model that must not call tools is offered none, one that must call a given tool is
+//! offered only that one, and `required` cannot be enforced (the tools are offered as for `auto`).
 
 use ares_application::ports::{
-    ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, Role, StreamEvent,
-    ToolCall, ToolChoice, Usage,
+    ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError, ResponseFormat, Role,
+    StreamEvent, ToolCall, ToolChoice, ToolSpec, Usage,
 };
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -48,10 +51,29 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
         }
     }));
     let mut body = json!({"model": request.model, "messages": messages, "stream": stream});
-    // Ollama has no tool_choice: a model that must not call tools is not offered any.
-    if !request.tools.is_empty() && request.tool_choice == ToolChoice::Auto {
-        body["tools"] = json!(function_tools(&request.tools));
+    let tools = function_tools(offered_tools(request));
+    if !tools.is_empty() {
+        body["tools"] = json!(tools);
     }
+    if let Some(options) = options(request) {
+        body["options"] = options;
+    }
+    if let Some(format) = format(&request.response_format) {
+        body["format"] = format;
+    }
+    body
+}
+
+/// The tools the model may call, as far as Ollama can be told (see the module doc).
+fn offered_tools(request: &ChatRequest) -> impl Iterator<Item = &ToolSpec> {
+    request.tools.iter().filter(|tool| match &request.tool_choice {
+        ToolChoice::Auto | ToolChoice::Required => true,
+        ToolChoice::None => false,
+        ToolChoice::Function(name) => tool.name == *name,
+    })
+}
+
+fn options(request: &ChatRequest) -> Option<Value> {
     let mut options = serde_json::Map::new();
     if let Some(max_tokens) = request.max_tokens {
         options.insert("num_predict".into(), json!(max_tokens));
@@ -59,10 +81,26 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
     if let Some(temperature) = request.temperature {
         options.insert("temperature".into(), json!(temperature));
     }
-    if !options.is_empty() {
-        body["options"] = Value::Object(options);
+    if let Some(top_p) = request.top_p {
+        options.insert("top_p".into(), json!(top_p));
     }
-    body
+    if !request.stop.is_empty() {
+        options.insert("stop".into(), json!(request.stop));
+    }
+    if let Some(seed) = request.seed {
+        options.insert("seed".into(), json!(seed));
+    }
+    (!options.is_empty()).then_some(Value::Object(options))
+}
+
+/// Ollama's `format`: `"json"` for any object, the schema itself for OpenAI's `{"name", "schema"}` (any object
+/// when it names no schema).
+fn format(format: &ResponseFormat) -> Option<Value> {
+    match format {
+        ResponseFormat::Text => None,
+        ResponseFormat::JsonObject => Some(json!("json")),
+        ResponseFormat::JsonSchema(spec) => Some(spec.get("schema").cloned().unwrap_or_else(|| json!("json"))),
+    }
 }
 
 /// Ollama wants tool arguments as an object; ARES carries the model's JSON text.

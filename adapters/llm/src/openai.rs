@@ -41,8 +41,8 @@ impl OpenAi {
 
 /// Tools as OpenAI functions (`{"type": "function", "function": {name, description, parameters}}`), as Ollama
 /// takes them too.
-pub(crate) fn function_tools(tools: &[ToolSpec]) -> Vec<FunctionTool> {
-    tools.iter().map(FunctionTool::from).collect()
+pub(crate) fn function_tools<'a>(tools: impl IntoIterator<Item = &'a ToolSpec>) -> Vec<FunctionTool> {
+    tools.into_iter().map(FunctionTool::from).collect()
 }
 
 fn chat_request(request: &ChatRequest, stream: bool) -> ChatCompletionRequest {

@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use ares_application::ports::{
-    ChatMessage, ChatModel, ChatRequest, FinishReason, ProviderError, Role, StreamEvent, ToolCall, ToolChoice,
-    ToolSpec, Usage,
+    ChatMessage, ChatModel, ChatRequest, FinishReason, ProviderError, ResponseFormat, Role, StreamEvent, ToolCall,
+    ToolChoice, ToolSpec, Usage,
 };
 use ares_domain::{NetworkConfig, ProviderSecret};
 use ares_llm::testing::{MockUpstream, Reply};
 use ares_llm::{Anthropic, Endpoint};
 use futures_util::StreamExt;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn provider(upstream: &MockUpstream) -> Anthropic {
     let network = NetworkConfig { request_timeout: Duration::from_secs(5), ..NetworkConfig::default() };
@@ -174,4 +174,62 @@ async fn an_overloaded_answer_is_a_retryable_status() {
     let err = provider(&upstream).complete(&request()).await.unwrap_err();
     assert_eq!(err, ProviderError::Status { status: 529, message: "Overloaded".into(), retry_after: None });
     assert!(err.is_retryable());
+}
+
+fn text_message() -> Value {
+    json!({"content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+           "usage": {"input_tokens": 1, "output_tokens": 1}})
+}
+
+fn calculator() -> ToolSpec {
+    ToolSpec { name: "calculator".into(), description: "math".into(), parameters: json!({"type": "object"}) }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn top_p_and_stop_sequences_are_sent_and_seed_and_response_format_are_left_out() {
+    let upstream = MockUpstream::start(vec![Reply::json(200, &text_message())]).await;
+    let chat = ChatRequest {
+        temperature: Some(0.3),
+        top_p: Some(0.8),
+        stop: vec!["END".into()],
+        seed: Some(7),
+        response_format: ResponseFormat::JsonObject,
+        ..request()
+    };
+    provider(&upstream).complete(&chat).await.unwrap();
+    assert_eq!(
+        upstream.received()[0].body,
+        json!({"model": "claude-sonnet-4-6", "max_tokens": 4096, "system": "You are terse.",
+               "temperature": 0.3, "top_p": 0.8, "stop_sequences": ["END"],
+               "messages": [{"role": "user", "content": "What is 2+2?"}]})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tool_choice_takes_anthropics_forms_and_can_refuse_parallel_calls() {
+    let upstream = MockUpstream::start(vec![Reply::json(200, &text_message())]).await;
+    let provider = provider(&upstream);
+    let forms = [
+        (ToolChoice::Auto, None, Value::Null),
+        (ToolChoice::None, None, json!({"type": "none"})),
+        (ToolChoice::Required, None, json!({"type": "any"})),
+        (ToolChoice::Function("calculator".into()), None, json!({"type": "tool", "name": "calculator"})),
+        (ToolChoice::Auto, Some(true), Value::Null),
+        (ToolChoice::Auto, Some(false), json!({"type": "auto", "disable_parallel_tool_use": true})),
+        (ToolChoice::Required, Some(false), json!({"type": "any", "disable_parallel_tool_use": true})),
+        (
+            ToolChoice::Function("calculator".into()),
+            Some(false),
+            json!({"type": "tool", "name": "calculator", "disable_parallel_tool_use": true}),
+        ),
+        (ToolChoice::None, Some(false), json!({"type": "none"})),
+    ];
+    for (i, (tool_choice, parallel_tool_calls, wire)) in forms.into_iter().enumerate() {
+        let chat = ChatRequest { tools: vec![calculator()], tool_choice, parallel_tool_calls, ..request() };
+        provider.complete(&chat).await.unwrap();
+        assert_eq!(upstream.received()[i].body["tool_choice"], wire, "case {i}");
+    }
+    let toolless = ChatRequest { tool_choice: ToolChoice::Required, parallel_tool_calls: Some(false), ..request() };
+    provider.complete(&toolless).await.unwrap();
+    assert_eq!(upstream.received()[9].body.get("tool_choice"), None, "no tools, nothing to choose");
 }

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use ares_application::ports::{
-    ChatMessage, ChatModel, ChatRequest, FinishReason, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
+    ChatMessage, ChatModel, ChatRequest, FinishReason, ResponseFormat, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
 };
 use ares_domain::NetworkConfig;
 use ares_llm::testing::{MockUpstream, Reply};
 use ares_llm::{Endpoint, Ollama};
 use futures_util::StreamExt;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn provider(upstream: &MockUpstream) -> Ollama {
     let network = NetworkConfig { request_timeout: Duration::from_secs(5), ..NetworkConfig::default() };
@@ -112,4 +112,65 @@ async fn tags_and_embeddings_are_read() {
     assert_eq!(result.vectors, [vec![0.1, 0.2], vec![0.3, 0.4]]);
     assert_eq!(result.usage.prompt_tokens, 4);
     assert_eq!(upstream.received()[1].path, "/api/embed");
+}
+
+fn answer() -> Value {
+    json!({"message": {"role": "assistant", "content": "{}"}, "done": true, "prompt_eval_count": 1, "eval_count": 1})
+}
+
+fn tool(name: &str) -> ToolSpec {
+    ToolSpec { name: name.into(), description: "a tool".into(), parameters: json!({"type": "object"}) }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sampling_goes_in_options_and_a_json_answer_in_format() {
+    let upstream = MockUpstream::start(vec![Reply::json(200, &answer())]).await;
+    let provider = provider(&upstream);
+    let schema = json!({"type": "object", "properties": {"color": {"type": "string"}}});
+    let chat = ChatRequest {
+        top_p: Some(0.9),
+        stop: vec!["END".into()],
+        seed: Some(42),
+        response_format: ResponseFormat::JsonSchema(json!({"name": "sky", "strict": true, "schema": schema})),
+        ..request()
+    };
+    provider.complete(&chat).await.unwrap();
+    assert_eq!(
+        upstream.received()[0].body,
+        json!({"model": "ministral-3:3b", "stream": false, "format": schema,
+               "options": {"num_predict": 100, "temperature": 0.1, "top_p": 0.9, "stop": ["END"], "seed": 42},
+               "messages": [{"role": "user", "content": "Why is the sky blue?"}]})
+    );
+    provider.complete(&ChatRequest { response_format: ResponseFormat::JsonObject, ..request() }).await.unwrap();
+    assert_eq!(upstream.received()[1].body["format"], "json");
+    provider.complete(&request()).await.unwrap();
+    assert_eq!(upstream.received()[2].body.get("format"), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tools_are_offered_as_far_as_the_tool_choice_allows() {
+    let upstream = MockUpstream::start(vec![Reply::json(200, &answer())]).await;
+    let provider = provider(&upstream);
+    let cases = [
+        (ToolChoice::Auto, vec!["calculator", "web_search"]),
+        (ToolChoice::Required, vec!["calculator", "web_search"]),
+        (ToolChoice::Function("web_search".into()), vec!["web_search"]),
+        (ToolChoice::None, vec![]),
+    ];
+    for (i, (tool_choice, offered)) in cases.into_iter().enumerate() {
+        let chat = ChatRequest {
+            tools: vec![tool("calculator"), tool("web_search")],
+            tool_choice,
+            parallel_tool_calls: Some(false),
+            ..request()
+        };
+        provider.complete(&chat).await.unwrap();
+        let sent = &upstream.received()[i].body;
+        let names: Vec<&str> = sent["tools"]
+            .as_array()
+            .map(|tools| tools.iter().filter_map(|t| t["function"]["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, offered, "case {i}");
+        assert_eq!((sent.get("tool_choice"), sent.get("parallel_tool_calls")), (None, None));
+    }
 }
