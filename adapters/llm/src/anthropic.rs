@@ -24,12 +24,22 @@ const DEFAULT_MAX_TOKENS: u32 = 4096;
 #[derive(Debug, Clone)]
 pub struct Anthropic {
     endpoint: Endpoint,
+    /// `/v1` when the base URL lacks it.
+    version_prefix: &'static str,
 }
 
 impl Anthropic {
+    /// A provider at `endpoint`, whose base URL may be the host, as the official SDKs take it
+    /// (`https://api.anthropic.com`), or include the version (`https://api.anthropic.com/v1`).
     #[must_use]
     pub fn new(endpoint: Endpoint) -> Self {
-        Self { endpoint }
+        let version_prefix = if endpoint.base_url().ends_with("/v1") { "" } else { "/v1" };
+        Self { endpoint, version_prefix }
+    }
+
+    /// `path` (`/messages`, `/models`) under the API version.
+    fn path(&self, path: &str) -> String {
+        format!("{}{path}", self.version_prefix)
     }
 
     fn headers(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -247,12 +257,12 @@ impl StreamState {
 #[async_trait]
 impl ChatModel for Anthropic {
     async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
-        let http = self.headers(self.endpoint.post("/messages", false)).json(&body(request, false));
+        let http = self.headers(self.endpoint.post(&self.path("/messages"), false)).json(&body(request, false));
         response(request, &self.endpoint.json::<Value>(http).await?)
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<ChatStream, ProviderError> {
-        let http = self.headers(self.endpoint.post("/messages", true)).json(&body(request, true));
+        let http = self.headers(self.endpoint.post(&self.path("/messages"), true)).json(&body(request, true));
         let response = self.endpoint.send(http).await?;
         let mut state = StreamState::default();
         let chunks = self.endpoint.chunks(response);
@@ -260,7 +270,7 @@ impl ChatModel for Anthropic {
     }
 
     async fn list_models(&self) -> Result<Vec<String>, ProviderError> {
-        let value: Value = self.endpoint.json(self.headers(self.endpoint.get("/models"))).await?;
+        let value: Value = self.endpoint.json(self.headers(self.endpoint.get(&self.path("/models")))).await?;
         let models = value.get("data").and_then(Value::as_array).ok_or_else(|| protocol("a model list"))?;
         Ok(models.iter().filter_map(|m| m.get("id").and_then(Value::as_str)).map(str::to_owned).collect())
     }

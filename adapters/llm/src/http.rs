@@ -22,7 +22,7 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// An endpoint at `base_url` (no trailing slash needed).
+    /// An endpoint at `base_url`; a trailing slash is dropped, so that paths (which start with one) never make `//`.
     ///
     /// # Errors
     /// When the HTTP client cannot be built (TLS backend failure).
@@ -35,7 +35,12 @@ impl Endpoint {
             .tcp_nodelay(true)
             .build()
             .map_err(|err| ProviderError::Unavailable(format!("cannot build the HTTP client: {err}")))?;
-        Ok(Endpoint { base_url: base_url.trim_end_matches('/').to_owned(), api_key, client, network })
+        Ok(Endpoint { base_url: base_url.trim().trim_end_matches('/').to_owned(), api_key, client, network })
+    }
+
+    /// The base URL, without a trailing slash.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     pub(crate) fn api_key(&self) -> Option<&str> {
@@ -162,6 +167,16 @@ mod tests {
         let err = endpoint.send(endpoint.get("/models")).await.unwrap_err();
         let ProviderError::Connect(message) = err else { panic!("{err:?}") };
         assert!(!message.contains("scheme"), "{message}");
+    }
+
+    #[test]
+    fn a_trailing_slash_on_the_base_url_makes_no_double_slash() {
+        for base in ["http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1/", " http://127.0.0.1:9/v1// "] {
+            let endpoint = Endpoint::new(base, None, NetworkConfig::default()).unwrap();
+            assert_eq!(endpoint.base_url(), "http://127.0.0.1:9/v1", "{base:?}");
+            let url = endpoint.post("/chat/completions", false).build().unwrap().url().to_string();
+            assert_eq!(url, "http://127.0.0.1:9/v1/chat/completions", "{base:?}");
+        }
     }
 
     #[test]

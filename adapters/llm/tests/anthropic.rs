@@ -4,13 +4,16 @@
 
 use std::time::Duration;
 
+use ares_application::ports::ProviderConnector;
 use ares_application::ports::{
     ChatMessage, ChatModel, ChatRequest, FinishReason, ProviderError, ResponseFormat, Role, StreamEvent, ToolCall,
     ToolChoice, ToolSpec, Usage,
 };
-use ares_domain::{NetworkConfig, ProviderSecret};
+use ares_domain::{
+    Credential, NetworkConfig, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSecret, ProviderSource,
+};
 use ares_llm::testing::{MockUpstream, Reply};
-use ares_llm::{Anthropic, Endpoint};
+use ares_llm::{Anthropic, Connector, Endpoint};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -232,4 +235,51 @@ async fn tool_choice_takes_anthropics_forms_and_can_refuse_parallel_calls() {
     let toolless = ChatRequest { tool_choice: ToolChoice::Required, parallel_tool_calls: Some(false), ..request() };
     provider.complete(&toolless).await.unwrap();
     assert_eq!(upstream.received()[9].body.get("tool_choice"), None, "no tools, nothing to choose");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_base_url_may_be_the_host_as_the_sdks_take_it_or_include_v1() {
+    let upstream = MockUpstream::start(vec![Reply::json(200, &text_message())]).await;
+    let bases = [upstream.url().to_owned(), format!("{}/", upstream.url()), format!("{}/v1", upstream.url())];
+    let bases = bases.into_iter().chain([format!("{}/v1/", upstream.url())]);
+    for (i, base) in bases.enumerate() {
+        let network = NetworkConfig { request_timeout: Duration::from_secs(5), ..NetworkConfig::default() };
+        let provider = Anthropic::new(Endpoint::new(&base, None, network).unwrap());
+        provider.complete(&request()).await.unwrap();
+        assert_eq!(upstream.received()[i].path, "/v1/messages", "{base}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn models_are_listed_under_v1_too() {
+    let models = json!({"data": [{"id": "claude-sonnet-4-6", "type": "model"}], "has_more": false});
+    let upstream = MockUpstream::start(vec![Reply::json(200, &models)]).await;
+    let network = NetworkConfig::default();
+    let provider = Anthropic::new(Endpoint::new(upstream.url(), None, network).unwrap());
+    assert_eq!(provider.list_models().await.unwrap(), ["claude-sonnet-4-6"]);
+    assert_eq!(upstream.received()[0].path, "/v1/models");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_configured_provider_with_a_trailing_slash_reaches_v1_messages() {
+    let upstream = MockUpstream::start(vec![Reply::json(200, &text_message())]).await;
+    let now = chrono::Utc::now();
+    let provider = Provider {
+        name: ProviderName::parse("anthropic").unwrap(),
+        kind: ProviderKind::Anthropic,
+        base_url: Some(format!("{}/", upstream.url())),
+        credential: Credential::Stored(ProviderSecret::new("sk-ant-test")),
+        models: vec![],
+        limits: ProviderLimits::default(),
+        network: NetworkConfig::default(),
+        enabled: true,
+        source: ProviderSource::Config,
+        discovered_models: vec![],
+        models_refreshed_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let model = Connector::new(&std::collections::HashMap::new()).connect(&provider).unwrap();
+    model.complete(&request()).await.unwrap();
+    assert_eq!(upstream.received()[0].path, "/v1/messages");
 }

@@ -311,3 +311,12 @@ async fn models_and_embeddings_are_read() {
     assert_eq!(upstream.received()[1].body, json!({"model": "embed-model", "input": ["a", "b"]}));
     assert_eq!(upstream.received()[0].path, "/v1/models");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_base_url_with_a_trailing_slash_makes_no_double_slash() {
+    let body = completion(json!({"role": "assistant", "content": "Hi!"}), None);
+    let upstream = MockUpstream::start(vec![Reply::json(200, &body)]).await;
+    let endpoint = Endpoint::new(&format!("{}/v1/", upstream.url()), None, NetworkConfig::default()).unwrap();
+    OpenAi::new(endpoint).complete(&request()).await.unwrap();
+    assert_eq!(upstream.received()[0].path, "/v1/chat/completions");
+}
