@@ -13,6 +13,15 @@ use ares_application::usecases::{
 use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier, InvalidValue};
 use serde_json::json;
 
+/// What an error answer was, kept with the response for routes that answer errors in another shape (the
+/// OpenAI-compatible family rewrites the body from it).
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    pub message: String,
+    pub code: &'static str,
+    pub unknown_model: bool,
+}
+
 /// An error answered to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -37,6 +46,9 @@ pub enum ApiError {
     /// 422: well-formed, but a value is not allowed.
     #[error("{0}")]
     Unprocessable(String),
+    /// 422: no model of this name, tier or upstream id (404 in the OpenAI-compatible family, as OpenAI answers).
+    #[error("{0}")]
+    UnknownModel(String),
     /// 429: a rate limit or quota was hit; `retry_after` in seconds, when known, is also sent as `Retry-After`.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: Option<u64> },
@@ -68,7 +80,7 @@ impl ApiError {
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::Conflict(_) => "CONFLICT",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            Self::Unprocessable(_) => "VALIDATION_ERROR",
+            Self::Unprocessable(_) | Self::UnknownModel(_) => "VALIDATION_ERROR",
             Self::TooManyRequests { .. } => "RATE_LIMIT_EXCEEDED",
             Self::BadGateway(_) => "PROVIDER_ERROR",
             Self::ServiceUnavailable(_) => "PROVIDER_UNAVAILABLE",
@@ -87,7 +99,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unprocessable(_) | Self::UnknownModel(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -106,7 +118,13 @@ impl ResponseError for ApiError {
             body["retry_after"] = json!(seconds);
             response.insert_header((RETRY_AFTER, seconds.to_string()));
         }
-        response.json(body)
+        let mut response = response.json(body);
+        response.extensions_mut().insert(Failure {
+            message: self.to_string(),
+            code: self.code(),
+            unknown_model: matches!(self, Self::UnknownModel(_)),
+        });
+        response
     }
 }
 
@@ -213,7 +231,7 @@ impl From<RouteError> for ApiError {
         let message = err.to_string();
         let timed_out = matches!(err, RouteError::Failed { error: ProviderError::Timeout, .. });
         match err {
-            RouteError::UnknownModel(_) => Self::Unprocessable(message),
+            RouteError::UnknownModel(_) => Self::UnknownModel(message),
             RouteError::RateLimited { retry_after, .. } => {
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 Self::TooManyRequests { message, retry_after: Some(seconds) }

@@ -9,6 +9,7 @@ mod extract;
 mod handlers;
 mod ip_limit;
 mod metered;
+mod openai_errors;
 mod routes;
 mod state;
 mod views;

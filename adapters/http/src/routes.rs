@@ -5,9 +5,10 @@ use actix_web::web;
 
 use crate::admin_auth::require_admin;
 use crate::handlers::{agents, api_keys, health, models, providers, provision, templates, tenants, v1};
+use crate::openai_errors::openai_errors;
 
 /// Registers all routes. Everything under `/api/admin` requires the admin secret; everything under `/v1` a
-/// tenant's API key.
+/// tenant's API key. The OpenAI-compatible routes answer errors in OpenAI's shape.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::get)).service(client_api()).service(
         web::scope("/api/admin")
@@ -44,6 +45,9 @@ fn client_api() -> actix_web::Scope {
         .service(web::resource("/agents/{name}/runs").get(v1::agents::runs::handle))
         .service(web::resource("/chat").post(v1::chat::complete::handle))
         .service(web::resource("/chat/stream").post(v1::chat::stream::handle))
+        .service(web::resource("/chat/completions").wrap(from_fn(openai_errors)).post(v1::chat::completions::handle))
+        .service(web::resource("/models").wrap(from_fn(openai_errors)).get(v1::models::list::handle))
+        .service(web::resource("/models/{id:.+}").wrap(from_fn(openai_errors)).get(v1::models::get::handle))
         .service(web::resource("/usage").get(v1::usage::handle))
         .service(web::resource("/api-keys").get(v1::api_keys::list::handle).post(v1::api_keys::create::handle))
         .service(web::resource("/api-keys/{id}").delete(v1::api_keys::delete::handle))

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use ares_domain::quota::reservation;
 use ares_domain::{Agent, AgentName, AgentStatus, TenantId, ToolSettings};
+use chrono::{DateTime, Utc};
 
 use super::directory::AgentDirectory;
 use super::metering::{Budget, Record};
@@ -94,6 +95,18 @@ impl PreparedChat {
         }
     }
 }
+
+/// Something a client may name as its `model`: a configured model, or one of its agents as `agent/<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callable {
+    pub id: String,
+    /// The provider serving the model, or the tenant for an agent.
+    pub owner: String,
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// How a client names one of its agents as a model.
+pub const AGENT_PREFIX: &str = "agent/";
 
 /// Chats with models and agents.
 pub struct ChatService {
@@ -189,6 +202,26 @@ impl ChatService {
             }
             None => self.router.stream(&chat.request).await,
         }
+    }
+
+    /// What the tenant may name as a model: every configured model (by the name clients use), then its agents as
+    /// `agent/<name>`.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    pub async fn callable(&self, tenant_id: TenantId) -> Result<Vec<Callable>, ChatError> {
+        let models = self.router.models().into_iter().map(|status| Callable {
+            id: status.model.name.to_string(),
+            owner: status.provider.to_string(),
+            created: None,
+        });
+        let agents = self.directory.all(tenant_id).await?;
+        let agents = agents.iter().map(|agent| Callable {
+            id: format!("{AGENT_PREFIX}{}", agent.name),
+            owner: tenant_id.to_string(),
+            created: Some(agent.created_at),
+        });
+        Ok(models.chain(agents).collect())
     }
 
     fn tools_of(&self, agent: &Agent) -> (Vec<String>, ToolSettings) {

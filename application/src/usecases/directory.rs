@@ -42,6 +42,14 @@ impl AgentDirectory {
         Ok(agents)
     }
 
+    /// Every agent of the tenant, by name.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    pub async fn all(&self, tenant_id: TenantId) -> Result<Arc<Vec<Agent>>, RepoError> {
+        self.of(tenant_id).await
+    }
+
     /// The tenant's agent named `name`.
     ///
     /// # Errors

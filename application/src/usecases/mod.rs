@@ -21,7 +21,7 @@ pub use agents::{AgentError, AgentPatch, Agents, NewAgent};
 pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey};
 pub use auth::{AuthError, Authenticator};
 pub use caller::{Caller, Payer, Via};
-pub use chat::{AgentChoice, ChatError, ChatInput, ChatService, ClientTools, PreparedChat};
+pub use chat::{AGENT_PREFIX, AgentChoice, Callable, ChatError, ChatInput, ChatService, ClientTools, PreparedChat};
 pub use directory::AgentDirectory;
 pub use metered::{CLIENT_CLOSED, Call, Finished, Metered, MeteredPath, MeteredStream, StreamEnd, Streamed};
 pub use metering::{Budget, Metering, MeteringError, Record, Ticket, UsageReport};

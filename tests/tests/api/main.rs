@@ -16,6 +16,7 @@ mod client_keys;
 mod fixture;
 mod health;
 mod metering;
+mod openai_sdk;
 mod persistence;
 mod providers;
 mod provisioning;

@@ -53,10 +53,14 @@ pub enum Behaviour {
     Failing,
     /// Calls the MCP fixture's `add` with 2 and 3, then gives the sum.
     Add,
+    /// What an SDK client meets: with `calculator`, the mortgage; with the client's own `get_weather`, a call of it
+    /// for Paris, then the weather from its result; without tools, a greeting.
+    Sdk,
 }
 
 /// What the model sees in a request.
 struct Seen {
+    offered: Vec<String>,
     may_call: bool,
     results: Vec<Value>,
     rounds: usize,
@@ -106,6 +110,14 @@ fn decide(behaviour: Behaviour, seen: &Seen) -> Turn {
         }
         Behaviour::Forever if seen.may_call => Turn::Calls(vec![("calculator", json!({"expression": "1 + 1"}))]),
         Behaviour::Forever => Turn::Text(format!("Stopped after {} rounds of tools.", seen.rounds)),
+        Behaviour::Sdk if seen.offered.iter().any(|t| t == "calculator") => decide(Behaviour::Mortgage, seen),
+        Behaviour::Sdk if seen.offered.iter().any(|t| t == "get_weather") && first => {
+            Turn::Calls(vec![("get_weather", json!({"city": "Paris"}))])
+        }
+        Behaviour::Sdk if first => Turn::Text("Hello from the mock model.".to_owned()),
+        Behaviour::Sdk => {
+            Turn::Text(format!("It is {} in Paris.", seen.results[0]["temperature"].as_str().unwrap_or("?")))
+        }
         Behaviour::Add if first => Turn::Calls(vec![("add", json!({"a": 2, "b": 3}))]),
         Behaviour::Add => Turn::Text(format!("The sum is {}.", seen.results[0]["sum"])),
         Behaviour::UnknownTool if first => Turn::Calls(vec![("delete_everything", json!({}))]),
@@ -177,6 +189,7 @@ fn rounds(wire: Wire, body: &Value) -> usize {
 fn seen(wire: Wire, body: &Value) -> Seen {
     let forbidden = body["tool_choice"] == "none" || body["tool_choice"]["type"] == "none";
     Seen {
+        offered: offered(body),
         may_call: !offered(body).is_empty() && !forbidden,
         results: tool_results(wire, body),
         rounds: rounds(wire, body),

@@ -5,6 +5,7 @@
 pub(crate) mod agents;
 pub(crate) mod api_keys;
 pub(crate) mod chat;
+pub(crate) mod models;
 pub(crate) mod usage;
 
 use ares_domain::Page;

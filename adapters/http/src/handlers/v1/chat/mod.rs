@@ -1,7 +1,10 @@
 //! `/v1/chat` and `/v1/chat/stream`: messages to a model, or to the caller's agent of an `agent_type`. Both
 //! spellings of the docs are taken: `{"messages": [{"role", "content"}], ...}` and `{"message": "Hello", ...}`.
+//! `/v1/chat/completions` is the same chat in OpenAI's Chat Completions format.
 
 pub(crate) mod complete;
+pub(crate) mod completions;
+mod openai;
 pub(crate) mod stream;
 
 use ares_application::usecases::{AgentChoice, ChatInput, InputMessage, Sampling};
