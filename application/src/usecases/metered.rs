@@ -261,3 +261,162 @@ impl Tally {
         StreamEnd { finish, usage, error }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use ares_domain::{ApiKeyId, Counters, ProviderName, TenantId, Tier, TierQuotas};
+    use chrono::{TimeZone, Utc};
+    use futures_util::future::BoxFuture;
+
+    use super::*;
+    use crate::ports::{Admission, MockBackground, MockClock, MockUsageLedger, Settlement};
+
+    /// The settlements the ledger was handed.
+    type Settled = Arc<Mutex<Vec<Settlement>>>;
+    /// The tasks handed to the background.
+    type Spawned = Arc<Mutex<Vec<BoxFuture<'static, ()>>>>;
+
+    fn ledger(admits: bool) -> (MockUsageLedger, Settled) {
+        let mut ledger = MockUsageLedger::new();
+        ledger.expect_admit().returning(move |_, _, _, reserve| {
+            let counters = Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: reserve };
+            Ok(if admits {
+                Admission::Admitted(counters)
+            } else {
+                Admission::Refused(Counters { day_requests: 100, ..Counters::default() })
+            })
+        });
+        let settled = Settled::default();
+        let log = settled.clone();
+        ledger.expect_settle().returning(move |s| {
+            log.lock().unwrap().push(s.clone());
+            Ok(())
+        });
+        (ledger, settled)
+    }
+
+    fn path(ledger: MockUsageLedger) -> (MeteredPath, Spawned) {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(|| Utc.with_ymd_and_hms(2026, 3, 13, 12, 0, 0).unwrap());
+        let metering = Arc::new(Metering::new(Arc::new(ledger), TierQuotas::default(), Arc::new(clock)));
+        let spawned = Spawned::default();
+        let mut background = MockBackground::new();
+        let tasks = spawned.clone();
+        background.expect_spawn().returning(move |task| tasks.lock().unwrap().push(task));
+        (MeteredPath::new(metering, Arc::new(background)), spawned)
+    }
+
+    fn call(tier: Tier) -> Call {
+        Call { caller: Caller::api_key(TenantId::new(), ApiKeyId::new(), tier), endpoint: "POST /v1/chat".into() }
+    }
+
+    fn usage(prompt: u64, completion: u64) -> Usage {
+        Usage { prompt_tokens: prompt, completion_tokens: completion, estimated: false }
+    }
+
+    #[tokio::test]
+    async fn a_request_is_admitted_run_and_recorded_with_its_status_before_it_is_answered() {
+        let (ledger, settled) = ledger(true);
+        let (meter, _) = path(ledger);
+        let record = Record { model: Some("fast".into()), usage: usage(30, 12), ..Record::default() };
+        let metered = meter
+            .run(call(Tier::Pro), 500, |_| async { Finished { value: "answer", status: 201, record } })
+            .await
+            .unwrap();
+        assert_eq!(metered.value, "answer");
+        assert_eq!(metered.quota.tokens_remaining, Some(10_000_000 - 42), "its own reservation replaced by its use");
+        let settled = settled.lock().unwrap();
+        let event = &settled[0].event;
+        assert_eq!((event.status, event.endpoint.as_str(), event.tokens()), (201, "POST /v1/chat", 42));
+        assert_eq!(settled[0].reserved, 500);
+    }
+
+    #[tokio::test]
+    async fn a_refused_request_does_no_work_and_records_nothing() {
+        let (ledger, settled) = ledger(false);
+        let (meter, _) = path(ledger);
+        let worked = Arc::new(Mutex::new(false));
+        let flag = worked.clone();
+        let refused = meter
+            .run(call(Tier::Free), 10, |_| async move {
+                *flag.lock().unwrap() = true;
+                Finished { value: (), status: 200, record: Record::default() }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.to_string(), "Daily request limit reached for your tier");
+        assert!(!*worked.lock().unwrap());
+        assert!(settled.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_client_goes_away_is_recorded_in_the_background_as_abandoned() {
+        let (ledger, settled) = ledger(true);
+        let (meter, spawned) = path(ledger);
+        let work = meter.run(call(Tier::Pro), 77, |_| std::future::pending::<Finished<()>>());
+        assert!(tokio::time::timeout(Duration::from_millis(20), work).await.is_err(), "the client left first");
+        assert!(settled.lock().unwrap().is_empty(), "not on the dropped request's path");
+        let task = spawned.lock().unwrap().pop().expect("a background record");
+        task.await;
+        let settled = settled.lock().unwrap();
+        assert_eq!((settled[0].event.status, settled[0].reserved), (CLIENT_CLOSED, 77), "the reservation is released");
+    }
+
+    fn routed(events: Vec<StreamEvent>) -> Routed<ChatStream> {
+        let stream = futures_util::stream::iter(events.into_iter().map(Ok)).boxed();
+        Routed { value: stream, model: "fast".into(), provider: ProviderName::parse("groq").unwrap() }
+    }
+
+    async fn started(meter: &MeteredPath, events: Vec<StreamEvent>) -> MeteredStream {
+        let start = |_| async { Ok(routed(events)) };
+        let metered = meter.stream(call(Tier::Pro), 100, Record::default(), 40, start, |_| 502).await.unwrap();
+        metered.value.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_stream_records_itself_when_it_ends_and_then_says_how() {
+        let (ledger, settled) = ledger(true);
+        let (meter, spawned) = path(ledger);
+        let events = vec![
+            StreamEvent::Text("Hel".into()),
+            StreamEvent::Text("lo".into()),
+            StreamEvent::Finish(FinishReason::Length),
+            StreamEvent::Usage(usage(7, 2)),
+        ];
+        let items: Vec<Streamed> = started(&meter, events).await.collect().await;
+        assert_eq!(items.len(), 3);
+        assert_eq!(
+            items[2],
+            Streamed::End(StreamEnd { finish: FinishReason::Length, usage: usage(7, 2), error: None })
+        );
+        let settled = settled.lock().unwrap();
+        assert_eq!((settled[0].event.status, settled[0].event.tokens()), (200, 9));
+        assert_eq!(settled[0].event.provider.as_deref(), Some("groq"));
+        assert!(spawned.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_stream_the_client_leaves_is_recorded_in_the_background() {
+        let (ledger, settled) = ledger(true);
+        let (meter, spawned) = path(ledger);
+        let mut stream = started(&meter, vec![StreamEvent::Text("Hel".into()), StreamEvent::Text("lo".into())]).await;
+        assert_eq!(stream.next().await, Some(Streamed::Event(StreamEvent::Text("Hel".into()))));
+        drop(stream);
+        let task = spawned.lock().unwrap().pop().expect("a background record");
+        task.await;
+        assert_eq!(settled.lock().unwrap()[0].event.status, CLIENT_CLOSED);
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_cannot_start_is_recorded_with_its_error_status() {
+        let (ledger, settled) = ledger(true);
+        let (meter, _) = path(ledger);
+        let start = |_| async { Err(RouteError::UnknownModel("nope".into())) };
+        let metered = meter.stream(call(Tier::Pro), 100, Record::default(), 40, start, |_| 422).await.unwrap();
+        assert!(matches!(metered.value, Err(RouteError::UnknownModel(_))));
+        assert_eq!(settled.lock().unwrap()[0].event.status, 422);
+    }
+}

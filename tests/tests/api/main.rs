@@ -25,5 +25,6 @@ mod routing;
 mod seed_examples;
 mod templates;
 mod tenants;
+mod tool_budget;
 mod tool_calling;
 mod tool_model;

@@ -359,3 +359,78 @@ async fn streamed_tool_rounds_run_first_then_the_final_answer_streams_with_all_t
         "fragments reassembled"
     );
 }
+
+/// A budget of a pro tenant admitted with `reserved` tokens, whose further reservations the ledger `grants` or
+/// refuses; and the reservations it was asked for.
+async fn budget(reserved: u64, grants: bool) -> (Budget, Arc<Mutex<Vec<u64>>>) {
+    use ares_domain::{ApiKeyId, Counters, TenantId, Tier, TierQuotas};
+
+    use crate::ports::{Admission, MockUsageLedger};
+    use crate::usecases::{Caller, Metering};
+
+    let mut ledger = MockUsageLedger::new();
+    ledger.expect_admit().returning(|_, _, _, _| Ok(Admission::Admitted(Counters::default())));
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let log = asked.clone();
+    ledger.expect_reserve().returning(move |_, _, _, tokens| {
+        log.lock().unwrap().push(tokens);
+        Ok(if grants { Admission::Admitted(Counters::default()) } else { Admission::Refused(Counters::default()) })
+    });
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(Utc::now);
+    let metering = Arc::new(Metering::new(Arc::new(ledger), TierQuotas::default(), Arc::new(clock)));
+    let caller = Caller::api_key(TenantId::new(), ApiKeyId::new(), Tier::Pro);
+    let ticket = metering.admit(&caller, reserved).await.unwrap();
+    (metering.budget(&ticket), asked)
+}
+
+fn endless() -> Script {
+    Box::new(|request| {
+        if request.tool_choice == ToolChoice::None {
+            answer("Here is what I have.")
+        } else {
+            calls(&[("calculator", r#"{"expression": "2 + 2"}"#)])
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_further_round_the_budget_cannot_cover_ends_the_loop_with_what_it_has() {
+    let h = harness(endless(), vec![calculator()]);
+    let (budget, asked) = budget(10, false).await;
+    let run = h.coordinator.complete(request(), &names(&["calculator"]), settings(true, 5_000), &budget).await;
+    let run = run.unwrap().value;
+    assert_eq!(h.sent.lock().unwrap().len(), 1, "no round the budget could not hold");
+    assert_eq!((run.response.finish_reason, run.calls.len()), (FinishReason::Length, 1));
+    assert!(run.response.tool_calls.is_empty());
+    // Used 23; the next round's prompt is at least those 23 and the result's 3 tokens: 49 needed, 10 reserved.
+    assert_eq!(*asked.lock().unwrap(), [39]);
+}
+
+#[tokio::test]
+async fn each_further_round_reserves_what_its_admission_does_not_cover() {
+    let h = harness(endless(), vec![calculator()]);
+    let (budget, asked) = budget(10, true).await;
+    let limited = ToolSettings { max_iterations: 2, ..settings(true, 5_000) };
+    let run = h.coordinator.complete(request(), &names(&["calculator"]), limited, &budget).await.unwrap().value;
+    assert_eq!(run.response.text, "Here is what I have.");
+    let asked = asked.lock().unwrap();
+    assert_eq!(asked.len(), 2, "once before each further round: {asked:?}");
+    assert!(asked.iter().all(|tokens| *tokens > 0));
+}
+
+#[tokio::test]
+async fn a_streamed_loop_ends_with_length_when_the_budget_cannot_cover_a_round() {
+    let h = harness(endless(), vec![calculator()]);
+    let (budget, _) = budget(10, false).await;
+    let routed = h.coordinator.stream(request(), &names(&["calculator"]), settings(true, 5_000), budget).await;
+    let events: Vec<StreamEvent> = routed.unwrap().value.map(Result::unwrap).collect().await;
+    assert_eq!(
+        events[events.len() - 2..],
+        [
+            StreamEvent::Finish(FinishReason::Length),
+            StreamEvent::Usage(Usage { prompt_tokens: 20, completion_tokens: 3, estimated: false })
+        ]
+    );
+    assert_eq!(h.sent.lock().unwrap().len(), 1);
+}
