@@ -46,12 +46,16 @@ impl Timer for TokioTimer {
     }
 }
 
-/// Background work on a `TaskTracker`: shutdown closes it and waits for what it holds.
-struct TrackedTasks(TaskTracker);
+/// Background work on a `TaskTracker`, run on the server's own runtime: an HTTP worker's runtime may stop (and
+/// drop its tasks) before the server does. Shutdown closes the tracker and waits for what it holds.
+struct TrackedTasks {
+    tracker: TaskTracker,
+    runtime: tokio::runtime::Handle,
+}
 
 impl Background for TrackedTasks {
     fn spawn(&self, task: BoxFuture<'static, ()>) {
-        self.0.spawn(task);
+        self.tracker.spawn_on(task, &self.runtime);
     }
 }
 
@@ -103,7 +107,8 @@ impl Application {
         let catalog = crate::tools::catalog(&settings, &tools).await?;
         let shutdown_timeout = settings.server.shutdown_timeout.duration("server.shutdown_timeout")?;
         let tasks = TaskTracker::new();
-        let groups = wire(db, ledger_db, &settings, clock, catalog, tools.loop_settings, &tasks);
+        let background = Arc::new(TrackedTasks { tracker: tasks.clone(), runtime: tokio::runtime::Handle::current() });
+        let groups = wire(db, ledger_db, &settings, clock, catalog, tools.loop_settings, background);
         groups
             .admin
             .templates
@@ -151,8 +156,9 @@ impl Application {
     }
 
     /// Serves until the server is stopped (its handle, or `stop_on_signals`). Stopping lets requests in flight
-    /// finish (within `[server] shutdown_timeout`), then waits for every background record (abandoned requests,
-    /// stream ends, the ledger's writers) and writes the keys' `last_used` times.
+    /// finish (within `[server] shutdown_timeout`), then waits until every admitted request is recorded (those the
+    /// timeout cut off are recorded as abandoned once their workers drop them) and every background record is
+    /// written (abandoned requests, stream ends, the ledger's writers), and writes the keys' `last_used` times.
     ///
     /// # Errors
     /// When the server fails while running.
@@ -163,9 +169,16 @@ impl Application {
         let outcome = self.server.await;
         reloading.abort();
         housekeeping.abort();
-        self.tasks.close();
-        if tokio::time::timeout(self.shutdown_timeout, self.tasks.wait()).await.is_err() {
-            tracing::error!(pending = self.tasks.len(), "background records still pending at shutdown");
+        let settled = async {
+            while self.groups.client.meter.unsettled() > 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            self.tasks.close();
+            self.tasks.wait().await;
+        };
+        if tokio::time::timeout(self.shutdown_timeout, settled).await.is_err() {
+            let unsettled = self.groups.client.meter.unsettled();
+            tracing::error!(unsettled, pending = self.tasks.len(), "requests still unrecorded at shutdown");
         }
         flush_last_used(&auth).await;
         tracing::info!("stopped");
@@ -247,7 +260,7 @@ fn wire(
     clock: Arc<dyn Clock>,
     tools: Arc<ToolCatalog>,
     tool_settings: ToolSettings,
-    tasks: &TaskTracker,
+    background: Arc<TrackedTasks>,
 ) -> Groups {
     let metering = &settings.metering;
     let keys = Arc::new(ApiKeyStore::new(db.clone()));
@@ -281,7 +294,7 @@ fn wire(
             clock,
             tools,
             tool_settings,
-            tasks,
+            background,
             auth,
             directory,
             router,
@@ -319,7 +332,7 @@ struct ClientParts<'a> {
     clock: Arc<dyn Clock>,
     tools: Arc<ToolCatalog>,
     tool_settings: ToolSettings,
-    tasks: &'a TaskTracker,
+    background: Arc<TrackedTasks>,
     auth: Arc<Authenticator>,
     directory: Arc<AgentDirectory>,
     router: Arc<ModelRouter>,
@@ -328,16 +341,17 @@ struct ClientParts<'a> {
 }
 
 fn client_api(parts: ClientParts<'_>) -> ClientApi {
-    let ClientParts { db, ledger_db, settings, clock, tools, tool_settings, tasks, auth, directory, router, .. } =
-        parts;
+    let ClientParts {
+        db, ledger_db, settings, clock, tools, tool_settings, background, auth, directory, router, ..
+    } = parts;
     let max_tokens = settings.metering.default_max_tokens;
-    let ledger = LedgerStore::new(ledger_db.clone(), ledger_db, tasks.clone());
+    let ledger = LedgerStore::new(ledger_db.clone(), ledger_db, background.clone());
     let metering = Arc::new(Metering::new(Arc::new(ledger), settings.tiers.quotas(), clock.clone()));
     let timer = Arc::new(TokioTimer);
     let coordinator = Arc::new(ToolCoordinator::new(router.clone(), tools, timer, clock.clone(), tool_settings));
     let runs = Arc::new(RunStore::new(db.clone()));
     ClientApi {
-        meter: MeteredPath::new(metering.clone(), Arc::new(TrackedTasks(tasks.clone()))),
+        meter: MeteredPath::new(metering.clone(), background),
         metering,
         runner: AgentRunner::new(directory.clone(), coordinator.clone(), runs, clock, max_tokens),
         chat: ChatService::new(directory, coordinator, router.clone(), max_tokens),

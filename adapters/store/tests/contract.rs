@@ -3,9 +3,11 @@
 
 #![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+use std::sync::Arc;
+
 use ares_application::ports::{
-    Admission, AgentRepository, ApiKeyRepository, Conflict, ProviderRepository, RepoError, RunRepository, Settlement,
-    TemplateRepository, TenantRepository, UsageLedger,
+    Admission, AgentRepository, ApiKeyRepository, Background, Conflict, ProviderRepository, RepoError, RunRepository,
+    Settlement, TemplateRepository, TenantRepository, UsageLedger,
 };
 use ares_domain::{
     Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, Counters, Credential, ModelSpec, ModelTier,
@@ -17,7 +19,6 @@ use ares_store::testing::TestDb;
 use ares_store::{AgentStore, ApiKeyStore, Backend, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
-use tokio_util::task::TaskTracker;
 
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -93,7 +94,7 @@ async fn stores(backend: Backend) -> Stores {
         templates: TemplateStore::new(db.clone()),
         runs: RunStore::new(db.clone()),
         providers: ProviderStore::new(db.clone()),
-        ledger: LedgerStore::new(db.clone(), db.relaxed(&test_db.settings()).unwrap(), TaskTracker::new()),
+        ledger: LedgerStore::new(db.clone(), db.relaxed(&test_db.settings()).unwrap(), Arc::new(Spawned)),
         _db: test_db,
     }
 }
@@ -430,6 +431,15 @@ async fn syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_a
 
 fn quota(daily: u64, tokens: u64) -> Quota {
     Quota { monthly_requests: Some(1_000), monthly_tokens: Some(tokens), daily_requests: Some(daily) }
+}
+
+/// Runs the ledger's writers on the test's runtime.
+struct Spawned;
+
+impl Background for Spawned {
+    fn spawn(&self, task: futures_util::future::BoxFuture<'static, ()>) {
+        tokio::spawn(task);
+    }
 }
 
 fn admitted(admission: Admission) -> Option<Counters> {

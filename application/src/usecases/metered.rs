@@ -2,10 +2,12 @@
 //! work, settle it whatever the outcome, and hand back the value with its quota headers. A stream settles itself
 //! when it ends, or, when the client goes away first, in the background. An admitted request whose work is
 //! dropped (the client closed the connection) is recorded in the background as abandoned, with status 499, so
-//! its reservation is always released. Background records are tracked: shutdown waits for them.
+//! its reservation is always released. Background records are tracked, and the path counts the requests it has
+//! admitted and not yet recorded: shutdown waits until none is left.
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use ares_domain::ProviderName;
@@ -49,12 +51,19 @@ pub struct Finished<T> {
 pub struct MeteredPath {
     metering: Arc<Metering>,
     background: Arc<dyn Background>,
+    unsettled: Arc<AtomicUsize>,
 }
 
 impl MeteredPath {
     #[must_use]
     pub fn new(metering: Arc<Metering>, background: Arc<dyn Background>) -> Self {
-        MeteredPath { metering, background }
+        MeteredPath { metering, background, unsettled: Arc::default() }
+    }
+
+    /// How many admitted requests are not recorded yet (in flight, or being recorded in the background).
+    #[must_use]
+    pub fn unsettled(&self) -> usize {
+        self.unsettled.load(Ordering::Acquire)
     }
 
     /// Admits `call` reserving `reserve` tokens, runs `work` with the request's budget, records what it did, and
@@ -115,7 +124,24 @@ impl MeteredPath {
             endpoint: call.endpoint,
             metering: self.metering.clone(),
             background: self.background.clone(),
+            unsettled: Some(Unsettled::count(&self.unsettled)),
         })
+    }
+}
+
+/// One admitted request in `MeteredPath::unsettled`, until it is dropped.
+struct Unsettled(Arc<AtomicUsize>);
+
+impl Unsettled {
+    fn count(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::AcqRel);
+        Unsettled(counter.clone())
+    }
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -125,6 +151,8 @@ struct Admission {
     endpoint: String,
     metering: Arc<Metering>,
     background: Arc<dyn Background>,
+    /// Counted until its record is written.
+    unsettled: Option<Unsettled>,
 }
 
 impl Admission {
@@ -145,11 +173,13 @@ impl Admission {
 impl Drop for Admission {
     fn drop(&mut self) {
         let Some(ticket) = self.ticket.take() else { return };
-        let (metering, endpoint) = (self.metering.clone(), std::mem::take(&mut self.endpoint));
+        let (metering, endpoint, unsettled) =
+            (self.metering.clone(), std::mem::take(&mut self.endpoint), self.unsettled.take());
         self.background.spawn(Box::pin(async move {
             if let Err(err) = metering.settle(&ticket, &endpoint, CLIENT_CLOSED, Record::default()).await {
                 tracing::warn!(error = %err, "cannot record an abandoned request");
             }
+            drop(unsettled);
         }));
     }
 }
@@ -326,7 +356,7 @@ mod tests {
             .run(call(Tier::Pro), 500, |_| async { Finished { value: "answer", status: 201, record } })
             .await
             .unwrap();
-        assert_eq!(metered.value, "answer");
+        assert_eq!((metered.value, meter.unsettled()), ("answer", 0));
         assert_eq!(metered.quota.tokens_remaining, Some(10_000_000 - 42), "its own reservation replaced by its use");
         let settled = settled.lock().unwrap();
         let event = &settled[0].event;
@@ -359,8 +389,10 @@ mod tests {
         let work = meter.run(call(Tier::Pro), 77, |_| std::future::pending::<Finished<()>>());
         assert!(tokio::time::timeout(Duration::from_millis(20), work).await.is_err(), "the client left first");
         assert!(settled.lock().unwrap().is_empty(), "not on the dropped request's path");
+        assert_eq!(meter.unsettled(), 1, "counted until recorded");
         let task = spawned.lock().unwrap().pop().expect("a background record");
         task.await;
+        assert_eq!(meter.unsettled(), 0);
         let settled = settled.lock().unwrap();
         assert_eq!((settled[0].event.status, settled[0].reserved), (CLIENT_CLOSED, 77), "the reservation is released");
     }

@@ -17,14 +17,13 @@ mod queries;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use ares_application::ports::{Admission, DailyUsage, MonthlyUsage, RepoError, Settlement, UsageLedger};
+use ares_application::ports::{Admission, Background, DailyUsage, MonthlyUsage, RepoError, Settlement, UsageLedger};
 use ares_domain::{Counters, Period, Quota, TenantId};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use tokio::sync::oneshot;
-use tokio_util::task::TaskTracker;
 
 use self::queries::{AdmitQuery, CounterRow, CurrentQuery};
 use super::runs::RunRow;
@@ -172,8 +171,9 @@ impl<T> Queue<T> {
 
 struct Inner {
     db: Db,
-    /// Where the group writers run: shutdown waits for them.
-    tasks: TaskTracker,
+    /// Where the group writers run: on the server's own runtime (never an HTTP worker's, which may stop first),
+    /// tracked, so shutdown waits for them.
+    background: Arc<dyn Background>,
     /// Where admissions are written: commits that need not wait for the disk (see `Db::relaxed`).
     admissions_db: Db,
     admissions: Mutex<HashMap<TenantId, Queue<PendingAdmission>>>,
@@ -188,10 +188,11 @@ pub struct LedgerStore {
 
 impl LedgerStore {
     /// Settlements and reports go to `db`; admissions to `admissions_db` (`db.relaxed(...)`, or `db` itself). The
-    /// writers run on `tasks`, so a shutdown that waits for them loses no settlement already handed over.
+    /// writers run on `background`, so a shutdown that waits for it loses no settlement already handed over.
     #[must_use]
-    pub fn new(db: Db, admissions_db: Db, tasks: TaskTracker) -> Self {
-        let inner = Inner { db, tasks, admissions_db, admissions: Mutex::default(), settlements: Mutex::default() };
+    pub fn new(db: Db, admissions_db: Db, background: Arc<dyn Background>) -> Self {
+        let inner =
+            Inner { db, background, admissions_db, admissions: Mutex::default(), settlements: Mutex::default() };
         Self { inner: Arc::new(inner) }
     }
 }
@@ -410,7 +411,7 @@ impl UsageLedger for LedgerStore {
         let (reply, answer) = oneshot::channel();
         let pending = PendingAdmission { period: *period, quota: *quota, reserve, reply };
         if locked(&self.inner.admissions).entry(tenant_id).or_default().push(pending) {
-            self.inner.tasks.spawn(self.inner.clone().admit_all(tenant_id));
+            self.inner.background.spawn(Box::pin(self.inner.clone().admit_all(tenant_id)));
         }
         from_shared(answer.await)
     }
@@ -437,7 +438,7 @@ impl UsageLedger for LedgerStore {
         let (reply, answer) = oneshot::channel();
         let pending = PendingSettlement { event: EventRow::from(settlement), run, reply };
         if locked(&self.inner.settlements).push(pending) {
-            self.inner.tasks.spawn(self.inner.clone().settle_all());
+            self.inner.background.spawn(Box::pin(self.inner.clone().settle_all()));
         }
         from_shared(answer.await)
     }
