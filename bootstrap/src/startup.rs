@@ -22,6 +22,7 @@ use ares_store::{AgentStore, ApiKeyStore, Db, LedgerStore, ProviderStore, RunSto
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing_actix_web::TracingLogger;
 
@@ -108,7 +109,8 @@ impl Application {
         let shutdown_timeout = settings.server.shutdown_timeout.duration("server.shutdown_timeout")?;
         let tasks = TaskTracker::new();
         let background = Arc::new(TrackedTasks { tracker: tasks.clone(), runtime: tokio::runtime::Handle::current() });
-        let groups = wire(db, ledger_db, &settings, clock, catalog, tools.loop_settings, background);
+        let tools = Tools { catalog, settings: tools.loop_settings };
+        let groups = wire(db, ledger_db, &settings, clock, tools, background);
         groups
             .admin
             .templates
@@ -165,10 +167,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let reloading = tokio::spawn(reload_providers(self.groups.providers.clone(), self.reload_interval));
         let auth = self.groups.client.auth.clone();
-        let housekeeping = tokio::spawn(housekeeping(auth.clone(), self.limiter, self.flush_interval));
+        let stopping = CancellationToken::new();
+        let housekeeping =
+            tokio::spawn(housekeeping(auth.clone(), self.limiter, self.flush_interval, stopping.clone()));
         let outcome = self.server.await;
         reloading.abort();
-        housekeeping.abort();
+        stopping.cancel();
+        if let Err(err) = housekeeping.await {
+            tracing::warn!(error = %err, "the housekeeping task failed");
+        }
         let settled = async {
             while self.groups.client.meter.unsettled() > 0 {
                 tokio::time::sleep(Duration::from_millis(10)).await;
@@ -208,13 +215,22 @@ pub async fn stop_on_signals(handle: ServerHandle) {
     handle.stop(true).await;
 }
 
-/// Writes the keys' `last_used` times and forgets idle IPs of the rate limiter, now and then.
-async fn housekeeping(auth: Arc<Authenticator>, limiter: Option<web::Data<IpLimiter>>, every: Duration) {
+/// Writes the keys' `last_used` times and forgets idle IPs of the rate limiter, now and then, until `stopping`
+/// (between two rounds: a flush under way is finished, never dropped halfway).
+async fn housekeeping(
+    auth: Arc<Authenticator>,
+    limiter: Option<web::Data<IpLimiter>>,
+    every: Duration,
+    stopping: CancellationToken,
+) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval.tick().await;
     loop {
-        interval.tick().await;
+        tokio::select! {
+            () = stopping.cancelled() => return,
+            _ = interval.tick() => {}
+        }
         flush_last_used(&auth).await;
         if let Some(limiter) = &limiter {
             limiter.prune();
@@ -253,112 +269,105 @@ fn report_models(router: &ModelRouter) {
     }
 }
 
-fn wire(
+/// What several groups of use cases share: the store, the clock, the caches, the router, the background.
+struct Shared {
     db: Db,
-    ledger_db: Db,
-    settings: &Settings,
     clock: Arc<dyn Clock>,
-    tools: Arc<ToolCatalog>,
-    tool_settings: ToolSettings,
-    background: Arc<TrackedTasks>,
-) -> Groups {
-    let metering = &settings.metering;
-    let keys = Arc::new(ApiKeyStore::new(db.clone()));
-    let tenants = Arc::new(TenantStore::new(db.clone()));
-    let agent_store = Arc::new(AgentStore::new(db.clone()));
-    let auth = Arc::new(Authenticator::new(keys.clone(), clock.clone(), Duration::from_millis(metering.key_cache_ms)));
-    let directory = Arc::new(AgentDirectory::new(
-        agent_store.clone(),
-        clock.clone(),
-        Duration::from_millis(metering.agent_cache_ms),
-    ));
-    let api_keys = ApiKeys::new(keys, tenants.clone(), Arc::new(RandomKeyGenerator), auth.clone(), clock.clone());
-    let agents = Agents::new(agent_store, tenants.clone(), directory.clone(), clock.clone());
-    let router = Arc::new(ModelRouter::new(
-        Arc::new(Connector::new(&settings.environment.0)),
-        clock.clone(),
-        Arc::new(TokioTimer),
-        settings.routing.policy(),
-    ));
-    let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
-    Groups {
-        admin: web::Data::new(admin_api(&db, &clock, &auth, api_keys.clone(), agents.clone(), tenants)),
-        providers: web::Data::new(ProviderApi {
-            providers: Providers::new(Arc::new(ProviderStore::new(db.clone())), router.clone(), clock.clone()),
-            router: router.clone(),
-        }),
-        client: web::Data::new(client_api(ClientParts {
-            db: &db,
-            ledger_db,
-            settings,
-            clock,
-            tools,
-            tool_settings,
-            background,
-            auth,
-            directory,
-            router,
-            api_keys,
-            agents,
-        })),
-        health: web::Data::new(Health { store: Arc::new(db), version: env!("CARGO_PKG_VERSION") }),
-        admin_secret: web::Data::new(AdminSecret::new(admin_secret)),
-    }
-}
-
-fn admin_api(
-    db: &Db,
-    clock: &Arc<dyn Clock>,
-    auth: &Arc<Authenticator>,
-    api_keys: ApiKeys,
-    agents: Agents,
-    tenants: Arc<TenantStore>,
-) -> AdminApi {
-    let templates = Arc::new(TemplateStore::new(db.clone()));
-    AdminApi {
-        tenants: Tenants::new(tenants.clone(), auth.clone(), clock.clone()),
-        provisioning: Provisioning::new(tenants, templates.clone(), Arc::new(RandomKeyGenerator), clock.clone()),
-        api_keys,
-        agents,
-        templates: Templates::new(templates),
-    }
-}
-
-/// What the client API is built from.
-struct ClientParts<'a> {
-    db: &'a Db,
-    ledger_db: Db,
-    settings: &'a Settings,
-    clock: Arc<dyn Clock>,
-    tools: Arc<ToolCatalog>,
-    tool_settings: ToolSettings,
-    background: Arc<TrackedTasks>,
     auth: Arc<Authenticator>,
     directory: Arc<AgentDirectory>,
     router: Arc<ModelRouter>,
     api_keys: ApiKeys,
     agents: Agents,
+    background: Arc<TrackedTasks>,
 }
 
-fn client_api(parts: ClientParts<'_>) -> ClientApi {
-    let ClientParts {
-        db, ledger_db, settings, clock, tools, tool_settings, background, auth, directory, router, ..
-    } = parts;
+/// The tool catalog and the loop's settings.
+struct Tools {
+    catalog: Arc<ToolCatalog>,
+    settings: ToolSettings,
+}
+
+fn wire(
+    db: Db,
+    ledger_db: Db,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    tools: Tools,
+    background: Arc<TrackedTasks>,
+) -> Groups {
+    let shared = shared(db, settings, clock, background);
+    let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
+    Groups {
+        admin: web::Data::new(admin_api(&shared)),
+        providers: web::Data::new(provider_api(&shared)),
+        client: web::Data::new(client_api(&shared, settings, ledger_db, tools)),
+        health: web::Data::new(Health { store: Arc::new(shared.db.clone()), version: env!("CARGO_PKG_VERSION") }),
+        admin_secret: web::Data::new(AdminSecret::new(admin_secret)),
+    }
+}
+
+fn shared(db: Db, settings: &Settings, clock: Arc<dyn Clock>, background: Arc<TrackedTasks>) -> Shared {
+    let metering = &settings.metering;
+    let keys = Arc::new(ApiKeyStore::new(db.clone()));
+    let tenants = Arc::new(TenantStore::new(db.clone()));
+    let agent_store = Arc::new(AgentStore::new(db.clone()));
+    let auth = Arc::new(Authenticator::new(keys.clone(), clock.clone(), Duration::from_millis(metering.key_cache_ms)));
+    let cache = Duration::from_millis(metering.agent_cache_ms);
+    let directory = Arc::new(AgentDirectory::new(agent_store.clone(), clock.clone(), cache));
+    let connector = Arc::new(Connector::new(&settings.environment.0));
+    let router = Arc::new(ModelRouter::new(connector, clock.clone(), Arc::new(TokioTimer), settings.routing.policy()));
+    Shared {
+        api_keys: ApiKeys::new(keys, tenants.clone(), Arc::new(RandomKeyGenerator), auth.clone(), clock.clone()),
+        agents: Agents::new(agent_store, tenants, directory.clone(), clock.clone()),
+        db,
+        clock,
+        auth,
+        directory,
+        router,
+        background,
+    }
+}
+
+fn admin_api(shared: &Shared) -> AdminApi {
+    let Shared { db, clock, auth, .. } = shared;
+    let tenants = Arc::new(TenantStore::new(db.clone()));
+    let templates = Arc::new(TemplateStore::new(db.clone()));
+    AdminApi {
+        tenants: Tenants::new(tenants.clone(), auth.clone(), clock.clone()),
+        provisioning: Provisioning::new(tenants, templates.clone(), Arc::new(RandomKeyGenerator), clock.clone()),
+        api_keys: shared.api_keys.clone(),
+        agents: shared.agents.clone(),
+        templates: Templates::new(templates),
+    }
+}
+
+fn provider_api(shared: &Shared) -> ProviderApi {
+    let store = Arc::new(ProviderStore::new(shared.db.clone()));
+    ProviderApi {
+        providers: Providers::new(store, shared.router.clone(), shared.clock.clone()),
+        router: shared.router.clone(),
+    }
+}
+
+/// The client API: the metered path over the ledger (on `ledger_db`), and what clients call through it.
+fn client_api(shared: &Shared, settings: &Settings, ledger_db: Db, tools: Tools) -> ClientApi {
+    let Shared { db, clock, directory, router, background, .. } = shared;
     let max_tokens = settings.metering.default_max_tokens;
     let ledger = LedgerStore::new(ledger_db.clone(), ledger_db, background.clone());
     let metering = Arc::new(Metering::new(Arc::new(ledger), settings.tiers.quotas(), clock.clone()));
     let timer = Arc::new(TokioTimer);
-    let coordinator = Arc::new(ToolCoordinator::new(router.clone(), tools, timer, clock.clone(), tool_settings));
+    let coordinator =
+        Arc::new(ToolCoordinator::new(router.clone(), tools.catalog, timer, clock.clone(), tools.settings));
     let runs = Arc::new(RunStore::new(db.clone()));
     ClientApi {
-        meter: MeteredPath::new(metering.clone(), background),
+        meter: MeteredPath::new(metering.clone(), background.clone()),
         metering,
-        runner: AgentRunner::new(directory.clone(), coordinator.clone(), runs, clock, max_tokens),
-        chat: ChatService::new(directory, coordinator, router.clone(), max_tokens),
-        auth,
-        agents: parts.agents,
-        api_keys: parts.api_keys,
-        router,
+        runner: AgentRunner::new(directory.clone(), coordinator.clone(), runs, clock.clone(), max_tokens),
+        chat: ChatService::new(directory.clone(), coordinator, router.clone(), max_tokens),
+        auth: shared.auth.clone(),
+        agents: shared.agents.clone(),
+        api_keys: shared.api_keys.clone(),
+        router: router.clone(),
     }
 }
 

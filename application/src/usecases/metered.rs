@@ -110,7 +110,7 @@ impl MeteredPath {
                 Ok(Metered { value: Err(err), quota })
             }
             Ok(routed) => {
-                let quota = self.metering.headers(admission.ticket());
+                let quota = self.metering.headers(&admission.ticket);
                 let stream = MeteredStream::new(admission, routed, record, prompt_chars);
                 Ok(Metered { value: Ok(stream), quota })
             }
@@ -120,7 +120,8 @@ impl MeteredPath {
     async fn admit(&self, call: Call, reserve: u64) -> Result<Admission, MeteringError> {
         let ticket = self.metering.admit(&call.caller, reserve).await?;
         Ok(Admission {
-            ticket: Some(ticket),
+            ticket,
+            settled: false,
             endpoint: call.endpoint,
             metering: self.metering.clone(),
             background: self.background.clone(),
@@ -147,7 +148,9 @@ impl Drop for Unsettled {
 
 /// An admitted request not yet recorded. Dropped unrecorded, it records itself in the background as abandoned.
 struct Admission {
-    ticket: Option<Ticket>,
+    ticket: Ticket,
+    /// Set once its record is handed to the ledger.
+    settled: bool,
     endpoint: String,
     metering: Arc<Metering>,
     background: Arc<dyn Background>,
@@ -156,25 +159,23 @@ struct Admission {
 }
 
 impl Admission {
-    fn ticket(&self) -> &Ticket {
-        self.ticket.as_ref().unwrap_or_else(|| unreachable!("an admission holds its ticket until it settles"))
-    }
-
     fn budget(&self) -> Budget {
-        self.metering.budget(self.ticket())
+        self.metering.budget(&self.ticket)
     }
 
     async fn settle(mut self, status: u16, record: Record) -> Result<QuotaHeaders, MeteringError> {
-        let ticket = self.ticket.take().unwrap_or_else(|| unreachable!("an admission settles once"));
-        self.metering.settle(&ticket, &self.endpoint, status, record).await
+        self.settled = true;
+        self.metering.settle(&self.ticket, &self.endpoint, status, record).await
     }
 }
 
 impl Drop for Admission {
     fn drop(&mut self) {
-        let Some(ticket) = self.ticket.take() else { return };
-        let (metering, endpoint, unsettled) =
-            (self.metering.clone(), std::mem::take(&mut self.endpoint), self.unsettled.take());
+        if self.settled {
+            return;
+        }
+        let (metering, ticket) = (self.metering.clone(), self.ticket.clone());
+        let (endpoint, unsettled) = (std::mem::take(&mut self.endpoint), self.unsettled.take());
         self.background.spawn(Box::pin(async move {
             if let Err(err) = metering.settle(&ticket, &endpoint, CLIENT_CLOSED, Record::default()).await {
                 tracing::warn!(error = %err, "cannot record an abandoned request");
