@@ -24,6 +24,9 @@ use crate::ports::{Background, ChatStream, FinishReason, StreamEvent, Usage};
 pub const CLIENT_CLOSED: u16 = 499;
 /// The status of a stream that failed after it started.
 const STREAM_FAILED: u16 = 502;
+/// How often the record of an abandoned request is tried. Abandoned requests pile up at shutdown, when the
+/// pooled connections of the HTTP workers stop with them: a failed try takes another connection.
+const ABANDONED_ATTEMPTS: usize = 5;
 
 /// One metered request: who makes it, to which endpoint (`"POST /v1/chat"`, from the route that took it).
 #[derive(Debug, Clone)]
@@ -177,8 +180,14 @@ impl Drop for Admission {
         let (metering, ticket) = (self.metering.clone(), self.ticket.clone());
         let (endpoint, unsettled) = (std::mem::take(&mut self.endpoint), self.unsettled.take());
         self.background.spawn(Box::pin(async move {
-            if let Err(err) = metering.settle(&ticket, &endpoint, CLIENT_CLOSED, Record::default()).await {
-                tracing::warn!(error = %err, "cannot record an abandoned request");
+            for attempt in 1..=ABANDONED_ATTEMPTS {
+                match metering.settle(&ticket, &endpoint, CLIENT_CLOSED, Record::default()).await {
+                    Ok(_) => break,
+                    Err(err) if attempt == ABANDONED_ATTEMPTS => {
+                        tracing::warn!(error = %err, "cannot record an abandoned request");
+                    }
+                    Err(err) => tracing::debug!(error = %err, attempt, "recording an abandoned request: trying again"),
+                }
             }
             drop(unsettled);
         }));
@@ -303,7 +312,7 @@ mod tests {
     use futures_util::future::BoxFuture;
 
     use super::*;
-    use crate::ports::{Admission, MockBackground, MockClock, MockUsageLedger, Settlement};
+    use crate::ports::{Admission, MockBackground, MockClock, MockUsageLedger, RepoError, Settlement};
 
     /// The settlements the ledger was handed.
     type Settled = Arc<Mutex<Vec<Settlement>>>;
@@ -396,6 +405,23 @@ mod tests {
         assert_eq!(meter.unsettled(), 0);
         let settled = settled.lock().unwrap();
         assert_eq!((settled[0].event.status, settled[0].reserved), (CLIENT_CLOSED, 77), "the reservation is released");
+    }
+
+    #[tokio::test]
+    async fn the_record_of_an_abandoned_request_is_tried_again_when_the_store_fails() {
+        let mut ledger = MockUsageLedger::new();
+        ledger.expect_admit().returning(|_, _, _, _| Ok(Admission::Admitted(Counters::default())));
+        let mut failures = 2;
+        ledger.expect_settle().times(3).returning(move |_| {
+            failures -= 1;
+            if failures >= 0 { Err(RepoError::Unexpected(anyhow::anyhow!("connection closed"))) } else { Ok(()) }
+        });
+        let (meter, spawned) = path(ledger);
+        let work = meter.run(call(Tier::Pro), 5, |_| std::future::pending::<Finished<()>>());
+        assert!(tokio::time::timeout(Duration::from_millis(20), work).await.is_err());
+        let task = spawned.lock().unwrap().pop().expect("a background record");
+        task.await;
+        assert_eq!(meter.unsettled(), 0);
     }
 
     fn routed(events: Vec<StreamEvent>) -> Routed<ChatStream> {

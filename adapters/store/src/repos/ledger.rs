@@ -9,8 +9,10 @@
 //! tenant's waiting admissions are tried as one group (and one by one only when the group does not fit, so the
 //! limits stay exact), and waiting settlements share one transaction. Every request still waits for the commit
 //! that holds it, so nothing acknowledged is lost, while a busy tenant costs the database one statement per group
-//! instead of one per request. The work runs in a task of its own: a request that goes away never strands the
-//! others.
+//! instead of one per request. The work runs in a task of its own on the runtime of the request that started it
+//! (which keeps the groups large): a request that goes away never strands the others, and a writer whose runtime
+//! stops under it (an HTTP worker's, at shutdown) hands its queue, and the group it was writing, to a new writer on
+//! the background.
 
 mod queries;
 
@@ -23,6 +25,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
 
 use self::queries::{AdmitQuery, CounterRow, CurrentQuery};
@@ -167,12 +170,88 @@ impl<T> Queue<T> {
             Some(std::mem::take(&mut self.pending))
         }
     }
+
+    /// A stopped writer's unfinished `group`, back at the front; `true` when a new writer must take the queue over.
+    fn hand_back(&mut self, group: Vec<T>) -> bool {
+        self.pending.splice(0..0, group);
+        self.writing = !self.pending.is_empty();
+        self.writing
+    }
+}
+
+/// What a queue holds: how to reach its queue, and how to start a writer for it.
+trait Queued: Sized + Send + 'static {
+    type Key: Copy + Send + 'static;
+
+    /// `f` of the queue of `key`.
+    fn queue<R>(inner: &Inner, key: Self::Key, f: impl FnOnce(&mut Queue<Self>) -> R) -> R;
+
+    /// A writer of the queue of `key`.
+    fn writer(inner: Arc<Inner>, key: Self::Key) -> BoxFuture<'static, ()>;
+}
+
+impl Queued for PendingAdmission {
+    type Key = TenantId;
+
+    fn queue<R>(inner: &Inner, key: TenantId, f: impl FnOnce(&mut Queue<Self>) -> R) -> R {
+        f(locked(&inner.admissions).entry(key).or_default())
+    }
+
+    fn writer(inner: Arc<Inner>, key: TenantId) -> BoxFuture<'static, ()> {
+        Box::pin(inner.admit_all(key))
+    }
+}
+
+impl Queued for PendingSettlement {
+    type Key = ();
+
+    fn queue<R>(inner: &Inner, (): (), f: impl FnOnce(&mut Queue<Self>) -> R) -> R {
+        f(&mut locked(&inner.settlements))
+    }
+
+    fn writer(inner: Arc<Inner>, (): ()) -> BoxFuture<'static, ()> {
+        Box::pin(inner.settle_all())
+    }
+}
+
+/// A queue's writer at work, holding the group it is writing until each request of it has its answer. Dropped
+/// before it is done (its task's runtime stopped), it gives the group back and has a new writer take the queue
+/// over on the background. A group written twice is harmless: a settlement's event id is its primary key, and an
+/// admission counted twice errs on the side of the quota.
+struct Writer<T: Queued> {
+    inner: Arc<Inner>,
+    key: T::Key,
+    group: Vec<T>,
+    done: bool,
+}
+
+impl<T: Queued> Writer<T> {
+    fn new(inner: Arc<Inner>, key: T::Key) -> Self {
+        Writer { inner, key, group: Vec::new(), done: false }
+    }
+
+    /// The queue is empty: the writer stops.
+    fn finish(mut self) {
+        self.done = true;
+    }
+}
+
+impl<T: Queued> Drop for Writer<T> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let group = std::mem::take(&mut self.group);
+        if T::queue(&self.inner, self.key, |queue| queue.hand_back(group)) {
+            tracing::warn!("a ledger writer stopped with requests waiting; another takes over");
+            self.inner.background.spawn(T::writer(self.inner.clone(), self.key));
+        }
+    }
 }
 
 struct Inner {
     db: Db,
-    /// Where the group writers run: on the server's own runtime (never an HTTP worker's, which may stop first),
-    /// tracked, so shutdown waits for them.
+    /// Where a writer whose runtime stopped under it hands its queue over: the server's own runtime, tracked.
     background: Arc<dyn Background>,
     /// Where admissions are written: commits that need not wait for the disk (see `Db::relaxed`).
     admissions_db: Db,
@@ -187,8 +266,8 @@ pub struct LedgerStore {
 }
 
 impl LedgerStore {
-    /// Settlements and reports go to `db`; admissions to `admissions_db` (`db.relaxed(...)`, or `db` itself). The
-    /// writers run on `background`, so a shutdown that waits for it loses no settlement already handed over.
+    /// Settlements and reports go to `db`; admissions to `admissions_db` (`db.relaxed(...)`, or `db` itself). A
+    /// writer stopped by its runtime hands over to a writer on `background`, which shutdown waits for.
     #[must_use]
     pub fn new(db: Db, admissions_db: Db, background: Arc<dyn Background>) -> Self {
         let inner =
@@ -200,40 +279,42 @@ impl LedgerStore {
 impl Inner {
     /// Writes the tenant's waiting admissions, group after group, until none is left.
     async fn admit_all(self: Arc<Self>, tenant_id: TenantId) {
+        let mut writer = Writer::<PendingAdmission>::new(self.clone(), tenant_id);
         loop {
             let group = {
                 let mut queues = locked(&self.admissions);
-                let Some(queue) = queues.get_mut(&tenant_id) else { return };
-                match queue.next() {
-                    Some(group) => group,
-                    None => {
-                        queues.remove(&tenant_id);
-                        return;
-                    }
+                let next = queues.get_mut(&tenant_id).and_then(Queue::next);
+                if next.is_none() {
+                    queues.remove(&tenant_id);
                 }
+                next
             };
-            self.admit_group(tenant_id, group).await;
+            let Some(group) = group else { return writer.finish() };
+            writer.group = group;
+            self.admit_group(tenant_id, &mut writer.group).await;
         }
     }
 
-    /// Admits a group: runs of requests under the same period and quota are tried together first.
-    async fn admit_group(&self, tenant_id: TenantId, mut group: Vec<PendingAdmission>) {
+    /// Admits a group: runs of requests under the same period and quota are tried together first. Each request
+    /// leaves the group once it has its answer.
+    async fn admit_group(&self, tenant_id: TenantId, group: &mut Vec<PendingAdmission>) {
         while !group.is_empty() {
             let same = group.iter().take_while(|p| p.period == group[0].period && p.quota == group[0].quota).count();
-            let run: Vec<PendingAdmission> = group.drain(..same).collect();
-            self.admit_run(tenant_id, run).await;
+            self.admit_run(tenant_id, group, same).await;
         }
     }
 
-    async fn admit_run(&self, tenant_id: TenantId, run: Vec<PendingAdmission>) {
-        let (period, quota) = (run[0].period, run[0].quota);
-        let reserves: Vec<u64> = run.iter().map(|p| p.reserve).collect();
+    /// Admits the first `len` requests of `group`, and answers them.
+    async fn admit_run(&self, tenant_id: TenantId, group: &mut Vec<PendingAdmission>, len: usize) {
+        let (period, quota) = (group[0].period, group[0].quota);
+        let reserves: Vec<u64> = group[..len].iter().map(|p| p.reserve).collect();
         let outcome = match self.admit_many(tenant_id, &period, &quota, &reserves).await {
             Ok(Some(after)) => Ok(spread(after, &reserves).into_iter().map(Admission::Admitted).collect()),
-            Ok(None) if run.len() > 1 => self.admit_one_by_one(tenant_id, &period, &quota, &reserves).await,
+            Ok(None) if len > 1 => self.admit_one_by_one(tenant_id, &period, &quota, &reserves).await,
             Ok(None) => self.current(tenant_id, &period).await.map(|now| vec![Admission::Refused(now)]),
             Err(err) => Err(err),
         };
+        let run = group.drain(..len);
         match outcome {
             Ok(admissions) => {
                 for (pending, admission) in run.into_iter().zip(admissions) {
@@ -292,21 +373,24 @@ impl Inner {
 
     /// Writes the waiting settlements, a transaction per group, until none is left.
     async fn settle_all(self: Arc<Self>) {
+        let mut writer = Writer::<PendingSettlement>::new(self.clone(), ());
         loop {
             let next = locked(&self.settlements).next();
-            let Some(group) = next else { return };
-            match self.write(&group).await {
-                Err(_) if group.len() > 1 => self.write_one_by_one(group).await,
-                result => reply_all(group, result.map_err(|err| shared_error(&err))),
+            let Some(group) = next else { return writer.finish() };
+            writer.group = group;
+            match self.write(&writer.group).await {
+                Err(_) if writer.group.len() > 1 => self.write_one_by_one(&mut writer.group).await,
+                result => reply_all(std::mem::take(&mut writer.group), result.map_err(|err| shared_error(&err))),
             }
         }
     }
 
     /// A group that failed as a whole is written one settlement at a time, so one bad row fails only its request.
-    async fn write_one_by_one(&self, group: Vec<PendingSettlement>) {
-        for pending in group {
-            let result = self.write(std::slice::from_ref(&pending)).await.map_err(|err| shared_error(&err));
-            let _ = pending.reply.send(result);
+    /// Each leaves the group once it has its answer.
+    async fn write_one_by_one(&self, group: &mut Vec<PendingSettlement>) {
+        while let Some(first) = <[PendingSettlement]>::first(group) {
+            let result = self.write(std::slice::from_ref(first)).await.map_err(|err| shared_error(&err));
+            let _ = group.remove(0).reply.send(result);
         }
     }
 
@@ -411,7 +495,7 @@ impl UsageLedger for LedgerStore {
         let (reply, answer) = oneshot::channel();
         let pending = PendingAdmission { period: *period, quota: *quota, reserve, reply };
         if locked(&self.inner.admissions).entry(tenant_id).or_default().push(pending) {
-            self.inner.background.spawn(Box::pin(self.inner.clone().admit_all(tenant_id)));
+            tokio::spawn(self.inner.clone().admit_all(tenant_id));
         }
         from_shared(answer.await)
     }
@@ -438,7 +522,7 @@ impl UsageLedger for LedgerStore {
         let (reply, answer) = oneshot::channel();
         let pending = PendingSettlement { event: EventRow::from(settlement), run, reply };
         if locked(&self.inner.settlements).push(pending) {
-            self.inner.background.spawn(Box::pin(self.inner.clone().settle_all()));
+            tokio::spawn(self.inner.clone().settle_all());
         }
         from_shared(answer.await)
     }
