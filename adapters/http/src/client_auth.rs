@@ -43,11 +43,25 @@ impl FromRequest for Client {
     }
 }
 
-/// `METHOD /route/{pattern}`: the label usage is recorded under, one per route whatever the path's values.
+/// `METHOD /route/{pattern}`: the label usage is recorded under, one per route whatever the path's values (a
+/// segment's regex, as in `{id:.+}`, left out).
 fn endpoint(request: &HttpRequest) -> String {
     let pattern = request.match_pattern();
     let path = pattern.as_deref().unwrap_or_else(|| request.path());
-    format!("{} {path}", request.method())
+    let mut label = format!("{} ", request.method());
+    let (mut in_segment, mut in_regex) = (false, false);
+    for c in path.chars() {
+        match c {
+            '{' => in_segment = true,
+            '}' => (in_segment, in_regex) = (false, false),
+            ':' if in_segment => in_regex = true,
+            _ => {}
+        }
+        if !in_regex {
+            label.push(c);
+        }
+    }
+    label
 }
 
 /// The credentials of a `Bearer` authorization value (the scheme is case-insensitive).
@@ -87,5 +101,12 @@ mod tests {
         let request = TestRequest::post().uri("/v1/agents/risk-assessor/run").to_request();
         let body = call_and_read_body(&app, request).await;
         assert_eq!(body, "POST /v1/agents/{name}/run");
+        let app = init_service(App::new().route(
+            "/v1/models/{id:.+}",
+            web::get().to(|request: actix_web::HttpRequest| async move { HttpResponse::Ok().body(endpoint(&request)) }),
+        ))
+        .await;
+        let body = call_and_read_body(&app, TestRequest::get().uri("/v1/models/agent/x").to_request()).await;
+        assert_eq!(body, "GET /v1/models/{id}");
     }
 }

@@ -19,7 +19,19 @@ use serde_json::json;
 pub(crate) struct Failure {
     pub message: String,
     pub code: &'static str,
-    pub unknown_model: bool,
+    pub subject: Subject,
+}
+
+/// What a failure was about, where another shape says it differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject {
+    /// No model of the name asked for.
+    UnknownModel,
+    /// No agent of the name asked for.
+    UnknownAgent,
+    /// The agent asked for is disabled.
+    DisabledAgent,
+    Other,
 }
 
 /// An error answered to the client.
@@ -34,12 +46,18 @@ pub enum ApiError {
     /// 404: no such resource, or not the caller's.
     #[error("{0}")]
     NotFound(String),
+    /// 404: the caller has no agent of that name (or type).
+    #[error("{0}")]
+    UnknownAgent(String),
     /// 405: the path exists, the method does not.
     #[error("Method not allowed")]
     MethodNotAllowed,
     /// 409: the resource already exists.
     #[error("{0}")]
     Conflict(String),
+    /// 409: the agent asked for is disabled.
+    #[error("{0}")]
+    DisabledAgent(String),
     /// 413: the body is over the configured limit.
     #[error("Request body too large")]
     PayloadTooLarge,
@@ -76,9 +94,9 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Unauthorized(_) => "UNAUTHORIZED",
-            Self::NotFound(_) => "NOT_FOUND",
+            Self::NotFound(_) | Self::UnknownAgent(_) => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::DisabledAgent(_) => "CONFLICT",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::Unprocessable(_) | Self::UnknownModel(_) => "VALIDATION_ERROR",
             Self::TooManyRequests { .. } => "RATE_LIMIT_EXCEEDED",
@@ -95,9 +113,9 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::UnknownAgent(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::DisabledAgent(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) | Self::UnknownModel(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -119,11 +137,13 @@ impl ResponseError for ApiError {
             response.insert_header((RETRY_AFTER, seconds.to_string()));
         }
         let mut response = response.json(body);
-        response.extensions_mut().insert(Failure {
-            message: self.to_string(),
-            code: self.code(),
-            unknown_model: matches!(self, Self::UnknownModel(_)),
-        });
+        let subject = match self {
+            Self::UnknownModel(_) => Subject::UnknownModel,
+            Self::UnknownAgent(_) => Subject::UnknownAgent,
+            Self::DisabledAgent(_) => Subject::DisabledAgent,
+            _ => Subject::Other,
+        };
+        response.extensions_mut().insert(Failure { message: self.to_string(), code: self.code(), subject });
         response
     }
 }
@@ -269,8 +289,8 @@ impl From<MeteringError> for ApiError {
 impl From<RunError> for ApiError {
     fn from(err: RunError) -> Self {
         match err {
-            RunError::NotFound(_) => Self::NotFound(err.to_string()),
-            RunError::Disabled(_) => Self::Conflict(err.to_string()),
+            RunError::NotFound(_) => Self::UnknownAgent(err.to_string()),
+            RunError::Disabled(_) => Self::DisabledAgent(err.to_string()),
             RunError::Unexpected(cause) => Self::Internal(cause),
         }
     }
@@ -279,8 +299,8 @@ impl From<RunError> for ApiError {
 impl From<ChatError> for ApiError {
     fn from(err: ChatError) -> Self {
         match err {
-            ChatError::AgentNotFound(_) => Self::NotFound(err.to_string()),
-            ChatError::AgentDisabled(_) => Self::Conflict(err.to_string()),
+            ChatError::AgentNotFound(_) => Self::UnknownAgent(err.to_string()),
+            ChatError::AgentDisabled(_) => Self::DisabledAgent(err.to_string()),
             ChatError::NoModel | ChatError::NoMessages => Self::BadRequest(err.to_string()),
             ChatError::Unexpected(cause) => Self::Internal(cause),
         }

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use ares_llm::wire::openai::{ErrorBody, ErrorDetail};
 
-use crate::error::Failure;
+use crate::error::{Failure, Subject};
 
 /// Middleware: rewrites the JSON error answers of the routes it wraps into OpenAI's error shape.
 pub async fn openai_errors(
@@ -26,21 +26,24 @@ pub async fn openai_errors(
     Ok(ServiceResponse::new(request, response))
 }
 
-/// The status and body OpenAI would answer: an unknown model is 404 `model_not_found`.
+/// The status and body OpenAI would answer: an unknown model or agent is 404 `model_not_found`, a disabled agent
+/// 403 (the model exists, the caller may not use it).
 fn openai_error(status: StatusCode, failure: &Failure) -> (StatusCode, ErrorBody) {
-    let status = if failure.unknown_model { StatusCode::NOT_FOUND } else { status };
+    let status = match failure.subject {
+        Subject::UnknownModel | Subject::UnknownAgent => StatusCode::NOT_FOUND,
+        Subject::DisabledAgent => StatusCode::FORBIDDEN,
+        Subject::Other => status,
+    };
     let (kind, code) = match status.as_u16() {
         401 => ("authentication_error", "invalid_api_key"),
         403 => ("permission_error", "permission_denied"),
-        404 if failure.unknown_model || failure.message.starts_with("Agent not found") => {
-            ("invalid_request_error", "model_not_found")
-        }
+        404 if failure.subject != Subject::Other => ("invalid_request_error", "model_not_found"),
         404 => ("invalid_request_error", "not_found"),
         429 => ("rate_limit_error", "rate_limit_exceeded"),
         400..=499 => ("invalid_request_error", "invalid_request"),
         _ => ("api_error", "server_error"),
     };
-    let param = (code == "model_not_found").then(|| "model".to_owned());
+    let param = (failure.subject != Subject::Other).then(|| "model".to_owned());
     let detail = ErrorDetail {
         message: failure.message.clone(),
         kind: kind.to_owned(),
@@ -54,26 +57,34 @@ fn openai_error(status: StatusCode, failure: &Failure) -> (StatusCode, ErrorBody
 mod tests {
     use super::*;
 
-    fn failure(message: &str, code: &'static str, unknown_model: bool) -> Failure {
-        Failure { message: message.into(), code, unknown_model }
+    fn failure(message: &str, code: &'static str, subject: Subject) -> Failure {
+        Failure { message: message.into(), code, subject }
     }
 
     #[test]
     fn statuses_keep_their_meaning_and_an_unknown_model_is_not_found() {
-        let (status, body) = openai_error(StatusCode::UNAUTHORIZED, &failure("Invalid API key", "UNAUTHORIZED", false));
-        assert_eq!((status.as_u16(), body.error.kind.as_str()), (401, "authentication_error"));
         let (status, body) =
-            openai_error(StatusCode::UNPROCESSABLE_ENTITY, &failure("Unknown model: 'x'", "VALIDATION_ERROR", true));
+            openai_error(StatusCode::UNAUTHORIZED, &failure("Invalid API key", "UNAUTHORIZED", Subject::Other));
+        assert_eq!((status.as_u16(), body.error.kind.as_str()), (401, "authentication_error"));
+        let (status, body) = openai_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &failure("Unknown model: 'x'", "VALIDATION_ERROR", Subject::UnknownModel),
+        );
         assert_eq!((status.as_u16(), body.error.code.as_deref()), (404, Some("model_not_found")));
         assert_eq!(body.error.param.as_deref(), Some("model"));
         let (status, body) = openai_error(
             StatusCode::TOO_MANY_REQUESTS,
-            &failure("Monthly token quota exceeded", "RATE_LIMIT_EXCEEDED", false),
+            &failure("Monthly token quota exceeded", "RATE_LIMIT_EXCEEDED", Subject::Other),
         );
         assert_eq!((status.as_u16(), body.error.kind.as_str()), (429, "rate_limit_error"));
-        let (_, body) = openai_error(StatusCode::BAD_REQUEST, &failure("bad", "BAD_REQUEST", false));
+        let (_, body) = openai_error(StatusCode::BAD_REQUEST, &failure("bad", "BAD_REQUEST", Subject::Other));
         assert_eq!(body.error.code.as_deref(), Some("bad_request"));
-        let (_, body) = openai_error(StatusCode::BAD_GATEWAY, &failure("upstream", "PROVIDER_ERROR", false));
+        let (_, body) = openai_error(StatusCode::BAD_GATEWAY, &failure("upstream", "PROVIDER_ERROR", Subject::Other));
         assert_eq!(body.error.kind, "api_error");
+        let disabled = failure("Agent is disabled: x", "CONFLICT", Subject::DisabledAgent);
+        let (status, body) = openai_error(StatusCode::CONFLICT, &disabled);
+        assert_eq!((status.as_u16(), body.error.kind.as_str()), (403, "permission_error"));
+        let unknown = failure("Agent not found: x", "NOT_FOUND", Subject::UnknownAgent);
+        assert_eq!(openai_error(StatusCode::NOT_FOUND, &unknown).1.error.code.as_deref(), Some("model_not_found"));
     }
 }

@@ -19,7 +19,7 @@ with_each_backend!(the_openai_python_sdk_works_unchanged_against_ares);
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/openai_sdk.py");
 
 /// A server with a tool-calling mock model per wire format (`tool-openai`, ...), and a pro tenant with an agent
-/// `calc-<model>` per model.
+/// `calc-<model>` per model, and a disabled agent `off`.
 /// Also a free tenant that has used its one request of the day; returns its key after the pro tenant's.
 async fn server(backend: Backend) -> (Client, Vec<MockUpstream>, String, String) {
     let (mut config, mut upstreams) = (String::new(), Vec::new());
@@ -43,6 +43,10 @@ async fn server(backend: Backend) -> (Client, Vec<MockUpstream>, String, String)
         let config = json!({"model": format!("tool-{}", wire.provider_type()), "tools": ["calculator"]});
         client.add_agent(&tenant, json!({"name": name, "agent_type": "calculator", "config": config})).await;
     }
+    let off = json!({"name": "off", "agent_type": "calculator", "config": {"model": "tool-openai"}});
+    client.add_agent(&tenant, off).await;
+    let disable = client.app.admin(Method::PUT, &format!("/api/admin/tenants/{tenant}/agents/off"));
+    assert_eq!(disable.json(&json!({"status": "disabled"})).send().await.unwrap().status(), 200);
     let (_, exhausted) = client.tenant("tiny-corp", "free").await;
     let (status, _) = client.call(&exhausted, Method::GET, "/v1/usage", None).await;
     assert_eq!(status, 200, "the free tenant's one request of the day");
@@ -73,7 +77,8 @@ async fn the_openai_python_sdk_works_unchanged_against_ares(backend: Backend) {
     let (status, usage) = client.call(&key, Method::GET, "/v1/usage", None).await;
     assert_eq!(status, 200);
     // Per model: completion, stream, two tool round trips of two requests each, the agent; then the model list
-    // twice, a retrieve, the unknown model and the unknown agent.
+    // twice, a retrieve, the unknown model and the unknown agent. The disabled agent is refused before admission,
+    // like any request that cannot be run.
     let calls = 3 * 7 + 5;
     assert_eq!(usage["total_api_calls"], calls + 1, "every SDK request metered, /v1/usage included");
     let tokens = 3 * (110 + 110 + 4 * 110 + 220);

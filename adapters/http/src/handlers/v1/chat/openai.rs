@@ -41,7 +41,8 @@ fn model(raw: &str) -> Result<(Option<String>, Option<AgentChoice>), ApiError> {
     match raw.strip_prefix(AGENT_PREFIX) {
         None => Ok((Some(raw.to_owned()), None)),
         Some(name) => {
-            let name = AgentName::parse(name).map_err(|_| ApiError::NotFound(format!("Agent not found: {name}")))?;
+            let name =
+                AgentName::parse(name).map_err(|_| ApiError::UnknownAgent(format!("Agent not found: {name}")))?;
             Ok((None, Some(AgentChoice::Name(name))))
         }
     }
@@ -101,7 +102,7 @@ mod tests {
         let chat = input(json!({"model": "agent/risk-assessor", "messages": [{"role": "user", "content": "hi"}]}));
         assert_eq!(chat.unwrap().agent, Some(AgentChoice::Name(AgentName::parse("risk-assessor").unwrap())));
         let bad = input(json!({"model": "agent/Not A Name!", "messages": [{"role": "user", "content": "hi"}]}));
-        assert!(matches!(bad, Err(ApiError::NotFound(_))));
+        assert!(matches!(bad, Err(ApiError::UnknownAgent(_))));
     }
 
     #[test]
