@@ -4,6 +4,8 @@
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tools;
 
 pub use settings::{Settings, Sources, StartupError};

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ares_llm::testing::{MockUpstream, Recorded, Reply};
+use ares_server::testing::{PROVIDER_KEYS, config_with_upstream};
 use ares_store::Backend;
 use ares_store::testing::TestDb;
 use serde_json::{Value, json};
@@ -18,11 +19,8 @@ use tokio::task::JoinHandle;
 
 const JWT_SECRET: &str = "drain-test-jwt-secret-long-enough-0123456";
 const ADMIN_SECRET: &str = "drain-test-admin-secret";
-const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ares.toml");
 /// The server's stderr, in its working directory.
 const LOG: &str = "server.log";
-const PROVIDER_KEYS: [(&str, &str); 3] =
-    [("GROQ_API_KEY", "gsk-test"), ("ANTHROPIC_API_KEY", "sk-ant-test"), ("NVIDIA_API_KEY", "nvapi-test")];
 
 /// Concurrent clients, each on its own keep-alive connection.
 const CLIENTS: usize = 16;
@@ -171,7 +169,7 @@ impl Server {
     async fn start(db: &TestDb, upstream: &str) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("ares.toml");
-        std::fs::write(&config, config_with_upstream(upstream)).unwrap();
+        std::fs::write(&config, config_with_upstream(upstream, "")).unwrap();
         let port = free_port().to_string();
         let shutdown_timeout = SHUTDOWN_TIMEOUT.as_secs().to_string();
         let child = Command::new(env!("CARGO_BIN_EXE_ares-server"))
@@ -261,19 +259,6 @@ impl Drop for Server {
 /// A port nothing listens on (bound, then released for the server to take).
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The repository's `ares.toml` with every provider pointed at `upstream` and no per-IP limit.
-fn config_with_upstream(upstream: &str) -> String {
-    let text = std::fs::read_to_string(CONFIG).unwrap();
-    let text = text
-        .replace("https://api.groq.com/openai/v1", &format!("{upstream}/v1"))
-        .replace("type = \"anthropic\"", "type = \"openai\"")
-        .replace("https://api.anthropic.com/v1", &format!("{upstream}/v1"))
-        .replace("https://integrate.api.nvidia.com/v1", &format!("{upstream}/v1"))
-        .replace("type = \"ollama\"", "type = \"openai\"")
-        .replace("http://localhost:11434", &format!("{upstream}/v1"));
-    format!("{text}\n[rate_limit]\nper_second = 0\n")
 }
 
 /// What one client saw.

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::dev::ServerHandle;
 use ares_application::ports::Clock;
 use ares_application::usecases::ModelRouter;
+pub use ares_server::testing::{PROVIDER_KEYS, config_with_upstream};
 use ares_server::{Application, Settings, Sources};
 use ares_store::testing::TestDb;
 use ares_store::{Backend, Db};
@@ -65,7 +66,7 @@ macro_rules! with_each_backend {
 
 /// The repository's own default configuration.
 pub fn default_config() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ares.toml"))
+    PathBuf::from(ares_server::testing::REPOSITORY_CONFIG)
 }
 
 /// The servers' clock: real time plus an offset tests can move, to cross days and months.
@@ -86,24 +87,6 @@ impl Clock for TestClock {
         Utc::now() + *self.offset.lock().unwrap()
     }
 }
-
-/// The repository's `ares.toml` with every provider pointed at `upstream` (an OpenAI-compatible mock), their keys
-/// set by `PROVIDER_KEYS`, and no per-IP limit; `extra` is appended.
-pub fn config_with_upstream(upstream: &str, extra: &str) -> String {
-    let text = std::fs::read_to_string(default_config()).unwrap();
-    let text = text
-        .replace("https://api.groq.com/openai/v1", &format!("{upstream}/v1"))
-        .replace("type = \"anthropic\"", "type = \"openai\"")
-        .replace("https://api.anthropic.com/v1", &format!("{upstream}/v1"))
-        .replace("https://integrate.api.nvidia.com/v1", &format!("{upstream}/v1"))
-        .replace("type = \"ollama\"", "type = \"openai\"")
-        .replace("http://localhost:11434", &format!("{upstream}/v1"));
-    format!("{text}\n[rate_limit]\nper_second = 0\n{extra}\n")
-}
-
-/// Keys for every provider of the repository's configuration.
-pub const PROVIDER_KEYS: [(&str, &str); 3] =
-    [("GROQ_API_KEY", "gsk-test"), ("ANTHROPIC_API_KEY", "sk-ant-test"), ("NVIDIA_API_KEY", "nvapi-test")];
 
 /// A server running on its own database.
 pub struct TestApp {
