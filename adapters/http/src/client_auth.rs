@@ -4,12 +4,13 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use ares_application::usecases::Caller;
 use ares_domain::TenantId;
 use futures_util::future::LocalBoxFuture;
 
 use crate::ApiError;
+use crate::openai_errors::OpenAiFamily;
 use crate::state::ClientApi;
 
 /// The authenticated caller of a `/v1/*` request.
@@ -19,6 +20,8 @@ pub(crate) struct Client {
     pub caller: Caller,
     pub(crate) endpoint: String,
     pub(crate) api: web::Data<ClientApi>,
+    /// Whether the route answers in the OpenAI-compatible family's shapes and statuses.
+    pub(crate) openai: bool,
 }
 
 impl FromRequest for Client {
@@ -29,6 +32,7 @@ impl FromRequest for Client {
         let api = request.app_data::<web::Data<ClientApi>>().cloned();
         let header = request.headers().get(AUTHORIZATION).map(|value| value.to_str().map(str::to_owned));
         let endpoint = endpoint(request);
+        let openai = request.extensions().get::<OpenAiFamily>().is_some();
         Box::pin(async move {
             let api = api.ok_or_else(|| ApiError::internal("no client API state"))?;
             let value = match header {
@@ -38,7 +42,7 @@ impl FromRequest for Client {
             };
             let key = bearer(&value).ok_or(ApiError::Unauthorized("Invalid API key"))?;
             let caller = api.auth.authenticate(key).await?;
-            Ok(Client { tenant_id: caller.tenant_id(), caller, endpoint, api })
+            Ok(Client { tenant_id: caller.tenant_id(), caller, endpoint, api, openai })
         })
     }
 }

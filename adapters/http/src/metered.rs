@@ -15,6 +15,8 @@ use serde::Serialize;
 
 use crate::ApiError;
 use crate::client_auth::Client;
+use crate::error::Failure;
+use crate::openai_errors::openai_status;
 use crate::views::timestamp;
 
 /// A handler's answer, and what to record of the request with it.
@@ -52,6 +54,15 @@ impl Client {
         Call { caller: self.caller, endpoint: self.endpoint.clone() }
     }
 
+    /// The status `response` is answered with: its own, or the OpenAI-compatible family's for its error.
+    fn status(&self, response: &HttpResponse) -> u16 {
+        let failure = response.extensions().get::<Failure>().cloned().filter(|_| self.openai);
+        match failure {
+            Some(failure) => openai_status(response.status(), &failure).as_u16(),
+            None => response.status().as_u16(),
+        }
+    }
+
     /// Runs `work` as one metered request reserving `reserve` tokens: `asked` is recorded when it fails, what its
     /// reply says when it succeeds. Answers with the quota headers.
     pub(crate) async fn respond<W, F>(&self, reserve: u64, asked: Record, work: W) -> Result<HttpResponse, ApiError>
@@ -67,7 +78,7 @@ impl Client {
                     Ok(reply) => (reply.response, reply.record.unwrap_or(asked)),
                     Err(err) => (err.error_response(), asked),
                 };
-                Finished { status: value.status().as_u16(), value, record }
+                Finished { status: self.status(&value), value, record }
             })
             .await?;
         Ok(with_quota(metered))
@@ -81,7 +92,7 @@ impl Client {
         render: impl FnOnce(Started) -> HttpResponse,
     ) -> Result<HttpResponse, ApiError> {
         let start = |budget| self.api.chat.stream(chat, budget);
-        let status_of = |err: &_| ApiError::from(Clone::clone(err)).status_code().as_u16();
+        let status_of = |err: &_| self.status(&ApiError::from(Clone::clone(err)).error_response());
         let metered = self.api.meter.stream(
             self.call(),
             chat.reserve,

@@ -3,6 +3,7 @@
 //! Every error answer of those routes, from authentication to the quota, passes through here; its headers
 //! (`Retry-After`, the quota headers) stay as they were.
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -11,11 +12,16 @@ use ares_llm::wire::openai::{ErrorBody, ErrorDetail};
 
 use crate::error::{Failure, Subject};
 
+/// Marks a request of the OpenAI-compatible family, so its usage is recorded with the status it is answered with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OpenAiFamily;
+
 /// Middleware: rewrites the JSON error answers of the routes it wraps into OpenAI's error shape.
 pub async fn openai_errors(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    request.extensions_mut().insert(OpenAiFamily);
     let response = next.call(request).await?;
     let failure = response.response().extensions().get::<Failure>().cloned();
     let Some(failure) = failure else { return Ok(response.map_into_boxed_body()) };
@@ -26,14 +32,19 @@ pub async fn openai_errors(
     Ok(ServiceResponse::new(request, response))
 }
 
-/// The status and body OpenAI would answer: an unknown model or agent is 404 `model_not_found`, a disabled agent
-/// 403 (the model exists, the caller may not use it).
-fn openai_error(status: StatusCode, failure: &Failure) -> (StatusCode, ErrorBody) {
-    let status = match failure.subject {
+/// The status OpenAI would answer: an unknown model or agent is 404, a disabled agent 403 (the model exists, the
+/// caller may not use it).
+pub(crate) fn openai_status(status: StatusCode, failure: &Failure) -> StatusCode {
+    match failure.subject {
         Subject::UnknownModel | Subject::UnknownAgent => StatusCode::NOT_FOUND,
         Subject::DisabledAgent => StatusCode::FORBIDDEN,
         Subject::Other => status,
-    };
+    }
+}
+
+/// The status and body OpenAI would answer.
+fn openai_error(status: StatusCode, failure: &Failure) -> (StatusCode, ErrorBody) {
+    let status = openai_status(status, failure);
     let (kind, code) = match status.as_u16() {
         401 => ("authentication_error", "invalid_api_key"),
         403 => ("permission_error", "permission_denied"),

@@ -61,6 +61,7 @@ contract!(
     concurrent_admissions_never_pass_the_daily_limit,
     token_reservations_must_fit_and_settlement_releases_them,
     further_reservations_count_no_request_and_settlement_releases_them_all,
+    a_settlement_written_twice_counts_once,
     a_new_day_and_a_new_month_start_from_zero,
     settlement_records_the_event_the_run_and_the_day,
     keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_in_batches,
@@ -520,6 +521,20 @@ async fn further_reservations_count_no_request_and_settlement_releases_them_all(
     s.ledger.settle(&settlement(acme.id, 70, 100, period, None)).await.unwrap();
     let after = s.ledger.month(acme.id, &period).await.unwrap().counters;
     assert_eq!((after.month_tokens, after.month_reserved, after.month_requests), (70, 0, 1));
+}
+
+async fn a_settlement_written_twice_counts_once(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    let period = Period::at(at(13));
+    assert!(admitted(s.ledger.admit(acme.id, &period, &quota(100, 1_000), 50).await.unwrap()).is_some());
+    let once = settlement(acme.id, 10, 50, period, None);
+    s.ledger.settle(&once).await.unwrap();
+    s.ledger.settle(&once).await.unwrap();
+    let month = s.ledger.month(acme.id, &period).await.unwrap();
+    assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (10, 0));
+    assert_eq!(month.daily[0].api_calls, 1);
 }
 
 async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {

@@ -24,9 +24,10 @@ use crate::ports::{Background, ChatStream, FinishReason, StreamEvent, Usage};
 pub const CLIENT_CLOSED: u16 = 499;
 /// The status of a stream that failed after it started.
 const STREAM_FAILED: u16 = 502;
-/// How often the record of an abandoned request is tried. Abandoned requests pile up at shutdown, when the
-/// pooled connections of the HTTP workers stop with them: a failed try takes another connection.
-const ABANDONED_ATTEMPTS: usize = 5;
+/// How often a record is tried in the background: the record of an abandoned request, or one whose first try
+/// failed. They pile up at shutdown, when the pooled connections of the HTTP workers stop with them: a failed try
+/// takes another connection. A record is written once however often it is tried (its event id is fixed).
+const BACKGROUND_ATTEMPTS: usize = 5;
 
 /// One metered request: who makes it, to which endpoint (`"POST /v1/chat"`, from the route that took it).
 #[derive(Debug, Clone)]
@@ -125,6 +126,7 @@ impl MeteredPath {
         Ok(Admission {
             ticket,
             settled: false,
+            abandoned: Record::default(),
             endpoint: call.endpoint,
             metering: self.metering.clone(),
             background: self.background.clone(),
@@ -154,6 +156,8 @@ struct Admission {
     ticket: Ticket,
     /// Set once its record is handed to the ledger.
     settled: bool,
+    /// What to record should it be abandoned: what it did so far, as far as it is known.
+    abandoned: Record,
     endpoint: String,
     metering: Arc<Metering>,
     background: Arc<dyn Background>,
@@ -166,31 +170,42 @@ impl Admission {
         self.metering.budget(&self.ticket)
     }
 
+    /// Records the request. A record that fails is tried again in the background (the request is still answered
+    /// with the failure: it is not acknowledged).
     async fn settle(mut self, status: u16, record: Record) -> Result<QuotaHeaders, MeteringError> {
         self.settled = true;
-        self.metering.settle(&self.ticket, &self.endpoint, status, record).await
+        let result = self.metering.settle(&self.ticket, &self.endpoint, status, record.clone()).await;
+        if result.is_err() {
+            self.record_later(status, record);
+        }
+        result
+    }
+
+    /// Records the request in the background, counted as unsettled until it is written.
+    fn record_later(&mut self, status: u16, record: Record) {
+        let (metering, ticket) = (self.metering.clone(), self.ticket.clone());
+        let (endpoint, unsettled) = (std::mem::take(&mut self.endpoint), self.unsettled.take());
+        self.background.spawn(Box::pin(async move {
+            for attempt in 1..=BACKGROUND_ATTEMPTS {
+                match metering.settle(&ticket, &endpoint, status, record.clone()).await {
+                    Ok(_) => break,
+                    Err(err) if attempt == BACKGROUND_ATTEMPTS => {
+                        tracing::warn!(error = %err, status, "cannot record a request");
+                    }
+                    Err(err) => tracing::debug!(error = %err, attempt, "recording a request: trying again"),
+                }
+            }
+            drop(unsettled);
+        }));
     }
 }
 
 impl Drop for Admission {
     fn drop(&mut self) {
-        if self.settled {
-            return;
+        if !self.settled {
+            let abandoned = std::mem::take(&mut self.abandoned);
+            self.record_later(CLIENT_CLOSED, abandoned);
         }
-        let (metering, ticket) = (self.metering.clone(), self.ticket.clone());
-        let (endpoint, unsettled) = (std::mem::take(&mut self.endpoint), self.unsettled.take());
-        self.background.spawn(Box::pin(async move {
-            for attempt in 1..=ABANDONED_ATTEMPTS {
-                match metering.settle(&ticket, &endpoint, CLIENT_CLOSED, Record::default()).await {
-                    Ok(_) => break,
-                    Err(err) if attempt == ABANDONED_ATTEMPTS => {
-                        tracing::warn!(error = %err, "cannot record an abandoned request");
-                    }
-                    Err(err) => tracing::debug!(error = %err, attempt, "recording an abandoned request: trying again"),
-                }
-            }
-            drop(unsettled);
-        }));
     }
 }
 
@@ -231,10 +246,11 @@ struct Tally {
 }
 
 impl MeteredStream {
-    fn new(admission: Admission, routed: Routed<ChatStream>, mut record: Record, prompt_chars: usize) -> Self {
+    fn new(mut admission: Admission, routed: Routed<ChatStream>, mut record: Record, prompt_chars: usize) -> Self {
         let Routed { value: inner, model, provider } = routed;
         record.model = Some(model.clone());
         record.provider = Some(provider.to_string());
+        admission.abandoned = Record { usage: Usage::estimate(prompt_chars, 0), ..record.clone() };
         let tally =
             Tally { admission, record, prompt_chars, completion_chars: 0, finish: FinishReason::Stop, usage: None };
         let name = provider.to_string();
@@ -277,12 +293,14 @@ impl Stream for MeteredStream {
 }
 
 impl Tally {
+    /// Counts what the client was sent, so an abandoned stream is recorded with it.
     fn count(&mut self, event: &StreamEvent) {
         self.completion_chars += match event {
             StreamEvent::Text(text) => text.len(),
             StreamEvent::ToolCall { arguments, .. } => arguments.len(),
             StreamEvent::Finish(_) | StreamEvent::Usage(_) => 0,
         };
+        self.admission.abandoned.usage = Usage::estimate(self.prompt_chars, self.completion_chars);
     }
 
     /// Records the stream, then says how it ended.
@@ -424,6 +442,28 @@ mod tests {
         assert_eq!(meter.unsettled(), 0);
     }
 
+    #[tokio::test]
+    async fn a_record_that_fails_is_not_acknowledged_and_is_tried_again_with_the_same_event() {
+        let mut ledger = MockUsageLedger::new();
+        ledger.expect_admit().returning(|_, _, _, _| Ok(Admission::Admitted(Counters::default())));
+        let ids = Arc::new(Mutex::new(Vec::new()));
+        let seen = ids.clone();
+        ledger.expect_settle().times(2).returning(move |s| {
+            let mut seen = seen.lock().unwrap();
+            seen.push(s.event.id);
+            if seen.len() == 1 { Err(RepoError::Unexpected(anyhow::anyhow!("connection closed"))) } else { Ok(()) }
+        });
+        let (meter, spawned) = path(ledger);
+        let answered =
+            meter.run(call(Tier::Pro), 5, |_| async { Finished { value: (), status: 200, record: Record::default() } });
+        assert!(answered.await.is_err(), "not acknowledged");
+        assert_eq!(meter.unsettled(), 1);
+        let task = spawned.lock().unwrap().pop().expect("a background record");
+        task.await;
+        let ids = ids.lock().unwrap();
+        assert_eq!((ids.len(), ids[0] == ids[1], meter.unsettled()), (2, true, 0));
+    }
+
     fn routed(events: Vec<StreamEvent>) -> Routed<ChatStream> {
         let stream = futures_util::stream::iter(events.into_iter().map(Ok)).boxed();
         Routed { value: stream, model: "fast".into(), provider: ProviderName::parse("groq").unwrap() }
@@ -466,7 +506,11 @@ mod tests {
         drop(stream);
         let task = spawned.lock().unwrap().pop().expect("a background record");
         task.await;
-        assert_eq!(settled.lock().unwrap()[0].event.status, CLIENT_CLOSED);
+        let settled = settled.lock().unwrap();
+        assert_eq!(settled[0].event.status, CLIENT_CLOSED);
+        let event = &settled[0].event;
+        assert_eq!((event.tokens_in, event.tokens_out, event.estimated), (10, 1, true), "what the client was sent");
+        assert_eq!(event.model.as_deref(), Some("fast"));
     }
 
     #[tokio::test]

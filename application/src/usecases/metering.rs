@@ -33,14 +33,15 @@ impl From<RepoError> for MeteringError {
     }
 }
 
-/// An admitted request: who, when, and the tokens it holds reserved (its admission's, and every further
-/// reservation of its budget).
+/// An admitted request: who, when, the tokens it holds reserved (its admission's, and every further reservation
+/// of its budget), and the id its usage event will have (one id, however often its record is tried).
 #[derive(Debug, Clone)]
 pub struct Ticket {
     pub caller: Caller,
     pub period: Period,
     pub started: DateTime<Utc>,
     pub counters: Counters,
+    event: UsageEventId,
     reserved: Arc<AtomicU64>,
 }
 
@@ -129,8 +130,8 @@ impl Metering {
             let period = Period::at(started);
             match self.ledger.admit(caller.tenant_id(), &period, &quota, reserve).await? {
                 Admission::Admitted(counters) => {
-                    let reserved = Arc::new(AtomicU64::new(reserve));
-                    return Ok(Ticket { caller: *caller, period, started, counters, reserved });
+                    let (event, reserved) = (UsageEventId::new(), Arc::new(AtomicU64::new(reserve)));
+                    return Ok(Ticket { caller: *caller, period, started, counters, event, reserved });
                 }
                 Admission::Refused(before) => {
                     if let Some(limit) = refusal(&quota, &before, reserve) {
@@ -190,7 +191,7 @@ impl Metering {
         let now = self.clock.now();
         let latency = (now - ticket.started).num_milliseconds();
         let event = UsageEvent {
-            id: UsageEventId::new(),
+            id: ticket.event,
             tenant_id: ticket.caller.tenant_id(),
             api_key_id: ticket.caller.key_id(),
             endpoint: endpoint.to_owned(),

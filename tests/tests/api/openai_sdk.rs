@@ -83,4 +83,8 @@ async fn the_openai_python_sdk_works_unchanged_against_ares(backend: Backend) {
     assert_eq!(usage["total_api_calls"], calls + 1, "every SDK request metered, /v1/usage included");
     let tokens = 3 * (110 + 110 + 4 * 110 + 220);
     assert_eq!(usage["total_tokens"], tokens, "the exact usage of every answer");
+    let recorded = |rows: &'static str| async move { client.app.db.count_rows(rows).await.unwrap() };
+    let not_found =
+        "usage_events WHERE status = 404 AND endpoint IN ('POST /v1/chat/completions', 'GET /v1/models/{id}')";
+    assert_eq!(recorded(not_found).await, 2, "recorded with the status the SDK was answered");
 }

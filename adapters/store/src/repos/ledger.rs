@@ -186,7 +186,7 @@ trait Queued: Sized + Send + 'static {
     /// `f` of the queue of `key`.
     fn queue<R>(inner: &Inner, key: Self::Key, f: impl FnOnce(&mut Queue<Self>) -> R) -> R;
 
-    /// A writer of the queue of `key`.
+    /// A writer of the queue of `key`, its guard already made (a task dropped before it first runs hands over too).
     fn writer(inner: Arc<Inner>, key: Self::Key) -> BoxFuture<'static, ()>;
 }
 
@@ -198,7 +198,7 @@ impl Queued for PendingAdmission {
     }
 
     fn writer(inner: Arc<Inner>, key: TenantId) -> BoxFuture<'static, ()> {
-        Box::pin(inner.admit_all(key))
+        Box::pin(inner.clone().admit_all(Writer::new(inner, key)))
     }
 }
 
@@ -210,14 +210,14 @@ impl Queued for PendingSettlement {
     }
 
     fn writer(inner: Arc<Inner>, (): ()) -> BoxFuture<'static, ()> {
-        Box::pin(inner.settle_all())
+        Box::pin(inner.clone().settle_all(Writer::new(inner, ())))
     }
 }
 
 /// A queue's writer at work, holding the group it is writing until each request of it has its answer. Dropped
 /// before it is done (its task's runtime stopped), it gives the group back and has a new writer take the queue
-/// over on the background. A group written twice is harmless: a settlement's event id is its primary key, and an
-/// admission counted twice errs on the side of the quota.
+/// over on the background. A group written twice is harmless: a settlement's event (and run) is inserted only if
+/// its id is new, and an admission counted twice errs on the side of the quota.
 struct Writer<T: Queued> {
     inner: Arc<Inner>,
     key: T::Key,
@@ -278,8 +278,8 @@ impl LedgerStore {
 
 impl Inner {
     /// Writes the tenant's waiting admissions, group after group, until none is left.
-    async fn admit_all(self: Arc<Self>, tenant_id: TenantId) {
-        let mut writer = Writer::<PendingAdmission>::new(self.clone(), tenant_id);
+    async fn admit_all(self: Arc<Self>, mut writer: Writer<PendingAdmission>) {
+        let tenant_id = writer.key;
         loop {
             let group = {
                 let mut queues = locked(&self.admissions);
@@ -372,8 +372,7 @@ impl Inner {
     }
 
     /// Writes the waiting settlements, a transaction per group, until none is left.
-    async fn settle_all(self: Arc<Self>) {
-        let mut writer = Writer::<PendingSettlement>::new(self.clone(), ());
+    async fn settle_all(self: Arc<Self>, mut writer: Writer<PendingSettlement>) {
         loop {
             let next = locked(&self.settlements).next();
             let Some(group) = next else { return writer.finish() };
@@ -432,11 +431,16 @@ impl InsertRows for diesel_async::AsyncPgConnection {
     const ONE_STATEMENT: bool = true;
 
     async fn insert_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<()> {
-        diesel::insert_into(usage_events::table).values(rows.to_vec()).execute(self).await.map(drop)
+        diesel::insert_into(usage_events::table)
+            .values(rows.to_vec())
+            .on_conflict_do_nothing()
+            .execute(self)
+            .await
+            .map(drop)
     }
 
     async fn insert_runs(&mut self, rows: &[&RunRow]) -> diesel::QueryResult<()> {
-        diesel::insert_into(runs::table).values(rows.to_vec()).execute(self).await.map(drop)
+        diesel::insert_into(runs::table).values(rows.to_vec()).on_conflict_do_nothing().execute(self).await.map(drop)
     }
 }
 
@@ -445,14 +449,14 @@ impl InsertRows for crate::db::SqliteConn {
 
     async fn insert_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<()> {
         for row in rows {
-            diesel::insert_into(usage_events::table).values(*row).execute(self).await?;
+            diesel::insert_into(usage_events::table).values(*row).on_conflict_do_nothing().execute(self).await?;
         }
         Ok(())
     }
 
     async fn insert_runs(&mut self, rows: &[&RunRow]) -> diesel::QueryResult<()> {
         for row in rows {
-            diesel::insert_into(runs::table).values(*row).execute(self).await?;
+            diesel::insert_into(runs::table).values(*row).on_conflict_do_nothing().execute(self).await?;
         }
         Ok(())
     }
@@ -495,7 +499,7 @@ impl UsageLedger for LedgerStore {
         let (reply, answer) = oneshot::channel();
         let pending = PendingAdmission { period: *period, quota: *quota, reserve, reply };
         if locked(&self.inner.admissions).entry(tenant_id).or_default().push(pending) {
-            tokio::spawn(self.inner.clone().admit_all(tenant_id));
+            tokio::spawn(PendingAdmission::writer(self.inner.clone(), tenant_id));
         }
         from_shared(answer.await)
     }
@@ -522,7 +526,7 @@ impl UsageLedger for LedgerStore {
         let (reply, answer) = oneshot::channel();
         let pending = PendingSettlement { event: EventRow::from(settlement), run, reply };
         if locked(&self.inner.settlements).push(pending) {
-            tokio::spawn(self.inner.clone().settle_all());
+            tokio::spawn(PendingSettlement::writer(self.inner.clone(), ()));
         }
         from_shared(answer.await)
     }
