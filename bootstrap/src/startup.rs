@@ -367,7 +367,6 @@ fn client_api(shared: &Shared, settings: &Settings, ledger_db: Db, tools: Tools)
         auth: shared.auth.clone(),
         agents: shared.agents.clone(),
         api_keys: shared.api_keys.clone(),
-        router: router.clone(),
     }
 }
 

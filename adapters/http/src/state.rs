@@ -33,7 +33,6 @@ pub struct ClientApi {
     pub api_keys: ApiKeys,
     pub runner: AgentRunner,
     pub chat: ChatService,
-    pub router: Arc<ModelRouter>,
 }
 
 /// What `GET /health` reports.

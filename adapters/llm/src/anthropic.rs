@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use crate::http::Endpoint;
-use crate::stream::{Framing, Parsed, events, prompt_chars};
+use ares_application::usecases::prompt_chars;
+
+use crate::stream::{Framing, Parsed, events};
 
 /// The API version ARES speaks.
 const VERSION: &str = "2023-06-01";

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 
 use crate::http::Endpoint;
 use crate::openai::function_tools;
-use crate::stream::{Framing, Parsed, events, prompt_chars};
+use ares_application::usecases::prompt_chars;
+
+use crate::stream::{Framing, Parsed, events};
 
 /// A local or remote Ollama server.
 #[derive(Debug, Clone)]

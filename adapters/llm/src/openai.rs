@@ -12,7 +12,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::http::Endpoint;
-use crate::stream::{Framing, Parsed, events, prompt_chars};
+use ares_application::usecases::prompt_chars;
+
+use crate::stream::{Framing, Parsed, events};
 use crate::wire::openai::{
     ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingInput, EmbeddingRequest, EmbeddingResponse,
     EmbeddingVector, ErrorBody, FunctionTool, MessageContent, MessageParam, MessageToolCall, ModelList,

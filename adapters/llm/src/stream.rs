@@ -123,8 +123,3 @@ where
         self.ended = true;
     }
 }
-
-/// The characters of a prompt, for estimates.
-pub(crate) fn prompt_chars(request: &ares_application::ports::ChatRequest) -> usize {
-    request.system.as_ref().map_or(0, String::len) + request.messages.iter().map(|m| m.content.len()).sum::<usize>()
-}

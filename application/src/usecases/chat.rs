@@ -5,13 +5,12 @@
 
 use std::sync::Arc;
 
-use ares_domain::quota::reservation;
 use ares_domain::{Agent, AgentName, AgentStatus, TenantId, ToolSettings};
 use chrono::{DateTime, Utc};
 
 use super::directory::AgentDirectory;
 use super::metering::{Budget, Record};
-use super::prompt::{InputMessage, Sampling, chat_request, prompt_chars};
+use super::prompt::{InputMessage, Sampling, chat_request, reserve_for};
 use super::router::{ModelRouter, RouteError, Routed};
 use super::tools::{ToolCoordinator, ToolRun};
 use crate::ports::{ChatRequest, ChatStream, RepoError, ToolChoice, ToolSpec};
@@ -148,12 +147,11 @@ impl ChatService {
             return Err(ChatError::NoModel);
         }
         let mut request = chat_request(agent.as_ref(), input.model.as_deref(), input.messages, input.sampling);
-        let max_tokens = *request.max_tokens.get_or_insert(self.default_max_tokens);
         if agent.is_none() {
             let ClientTools { tools, choice, parallel_calls } = input.client_tools;
             (request.tools, request.tool_choice, request.parallel_tool_calls) = (tools, choice, parallel_calls);
         }
-        let reserve = reservation(prompt_chars(&request), max_tokens);
+        let reserve = reserve_for(&mut request, self.default_max_tokens);
         Ok(PreparedChat { request, agent, reserve })
     }
 

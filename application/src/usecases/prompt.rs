@@ -1,6 +1,7 @@
 //! How client input becomes a chat for a model: an agent's system prompt and settings, a run's input as the user's
 //! message, and a model's reply as a run's output.
 
+use ares_domain::quota::reservation;
 use ares_domain::{Agent, MaxTokens, Temperature, TopP};
 use serde_json::{Value, json};
 
@@ -116,6 +117,13 @@ pub fn run_output(reply: &str) -> Value {
     }
 }
 
+/// Bounds `request` by `default_max_tokens` when it sets no `max_tokens`, and returns the tokens its admission
+/// reserves: its prompt, estimated, and its `max_tokens`.
+pub fn reserve_for(request: &mut ChatRequest, default_max_tokens: u32) -> u64 {
+    let max_tokens = *request.max_tokens.get_or_insert(default_max_tokens);
+    reservation(prompt_chars(request), max_tokens)
+}
+
 /// The characters of a chat's prompt, to estimate its tokens before the provider counts them.
 #[must_use]
 pub fn prompt_chars(request: &ChatRequest) -> usize {
@@ -158,6 +166,17 @@ mod tests {
             (overridden.model.as_str(), overridden.max_tokens, overridden.temperature),
             ("powerful", Some(16), Some(1.0))
         );
+    }
+
+    #[test]
+    fn a_request_without_max_tokens_is_bounded_by_what_it_reserves() {
+        let mut request =
+            chat_request(None, Some("fast"), vec![InputMessage::User("12345678".into())], Sampling::default());
+        assert_eq!((reserve_for(&mut request, 100), request.max_tokens), (102, Some(100)));
+        let mut agents = chat_request(Some(&agent()), None, vec![InputMessage::User("Hi".into())], Sampling::default());
+        assert_eq!(agents.max_tokens, Some(256));
+        reserve_for(&mut agents, 100);
+        assert_eq!(agents.max_tokens, Some(256), "the agent's own bound stays");
     }
 
     #[test]

@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use ares_domain::quota::reservation;
 use ares_domain::{Agent, AgentName, AgentStatus, Page, Run, RunId, RunStatus, TenantId};
 use serde_json::Value;
 
 use super::directory::AgentDirectory;
 use super::metering::{Budget, Record};
-use super::prompt::{Sampling, chat_request, prompt_chars, run_message, run_output};
+use super::prompt::{Sampling, chat_request, reserve_for, run_message, run_output};
 use super::tools::ToolCoordinator;
 use crate::ports::{ChatRequest, Clock, RepoError, RunRepository, Usage};
 
@@ -123,8 +122,7 @@ impl AgentRunner {
             return Err(RunError::Disabled(agent.name));
         }
         let mut request = chat_request(Some(&agent), None, vec![run_message(&input)], Sampling::default());
-        let max_tokens = *request.max_tokens.get_or_insert(self.default_max_tokens);
-        let reserve = reservation(prompt_chars(&request), max_tokens);
+        let reserve = reserve_for(&mut request, self.default_max_tokens);
         Ok(PreparedRun { agent, input, request, reserve })
     }
 

@@ -13,7 +13,7 @@ mod providers;
 mod v1;
 
 pub(crate) use providers::{ModelListItem, ProviderView};
-pub(crate) use v1::{ClientAgentView, ClientKeyView, RunView, UsageView, finish_reason};
+pub(crate) use v1::{ClientAgentView, ClientKeyView, RunView, UsageView};
 
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)

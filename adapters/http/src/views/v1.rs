@@ -1,6 +1,6 @@
 //! The JSON shapes of the V1 client API, as the V1 reference gives them.
 
-use ares_application::ports::{AgentSummary, FinishReason};
+use ares_application::ports::AgentSummary;
 use ares_application::usecases::UsageReport;
 use ares_domain::{Agent, ApiKey, Run, ToolCallRecord};
 use serde::Serialize;
@@ -147,15 +147,5 @@ impl From<&UsageReport> for UsageView {
                 })
                 .collect(),
         }
-    }
-}
-
-/// The `finish_reason` a client reads.
-pub(crate) fn finish_reason(reason: &FinishReason) -> &str {
-    match reason {
-        FinishReason::Stop => "stop",
-        FinishReason::Length => "length",
-        FinishReason::ToolCalls => "tool_calls",
-        FinishReason::Other(other) => other,
     }
 }

@@ -9,7 +9,7 @@ use crate::ApiError;
 use crate::client_auth::Client;
 use crate::extract::parse_json;
 use crate::metered::Reply;
-use crate::views::finish_reason;
+use ares_llm::wire::openai::finish_reason_to_wire;
 
 pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let body = parse_json::<ChatBody>(&body)?;
@@ -28,7 +28,7 @@ pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpRespo
                 "content": answer.response.text,
                 "model": routed.model,
                 "tokens_used": answer.usage.total(),
-                "finish_reason": finish_reason(&answer.response.finish_reason),
+                "finish_reason": finish_reason_to_wire(&answer.response.finish_reason),
             });
             Ok(Reply::ok(&view).recording(chat.answered(&routed)))
         })

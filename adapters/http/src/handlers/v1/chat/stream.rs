@@ -15,7 +15,7 @@ use crate::ApiError;
 use crate::client_auth::Client;
 use crate::extract::parse_json;
 use crate::metered::{Started, event_stream, sse_frame};
-use crate::views::finish_reason;
+use ares_llm::wire::openai::finish_reason_to_wire;
 
 pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let chat = client.api.chat.prepare(client.tenant_id, parse_json::<ChatBody>(&body)?.input()?).await?;
@@ -34,8 +34,8 @@ fn frame(item: &Streamed) -> Option<Bytes> {
         Streamed::End(StreamEnd { error: Some(error), .. }) => {
             Some(sse_frame(&json!({"delta": "", "finish_reason": "error", "error": error})))
         }
-        Streamed::End(StreamEnd { finish, usage, error: None }) => {
-            Some(sse_frame(&json!({"delta": "", "finish_reason": finish_reason(finish), "tokens_used": usage.total()})))
-        }
+        Streamed::End(StreamEnd { finish, usage, error: None }) => Some(sse_frame(
+            &json!({"delta": "", "finish_reason": finish_reason_to_wire(finish), "tokens_used": usage.total()}),
+        )),
     }
 }
