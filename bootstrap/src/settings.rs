@@ -62,6 +62,8 @@ pub struct Settings {
     #[serde(default)]
     pub metering: MeteringSettings,
     #[serde(default)]
+    pub api_keys: ApiKeySettings,
+    #[serde(default)]
     pub routing: RoutingSettings,
     #[serde(default)]
     pub providers: Vec<ProviderSettings>,
@@ -281,6 +283,20 @@ impl Default for MeteringSettings {
             last_used_flush_seconds: 10,
             durable_commits: false,
         }
+    }
+}
+
+/// `[api_keys]`: what a tenant may hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiKeySettings {
+    /// Live (unrevoked, unexpired) keys a tenant may hold; one more is a 409 until one is revoked.
+    pub max_live_per_tenant: u64,
+}
+
+impl Default for ApiKeySettings {
+    fn default() -> Self {
+        ApiKeySettings { max_live_per_tenant: 100 }
     }
 }
 

@@ -278,6 +278,8 @@ struct Shared {
     router: Arc<ModelRouter>,
     api_keys: ApiKeys,
     agents: Agents,
+    /// The usage ledger: the metered path's, and the figures operators see.
+    ledger: Arc<LedgerStore>,
     background: Arc<TrackedTasks>,
 }
 
@@ -295,19 +297,20 @@ fn wire(
     tools: Tools,
     background: Arc<TrackedTasks>,
 ) -> Groups {
-    let shared = shared(db, settings, clock, background);
+    let shared = shared(db, ledger_db, settings, clock, background);
     let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
     Groups {
         admin: web::Data::new(admin_api(&shared)),
         providers: web::Data::new(provider_api(&shared)),
-        client: web::Data::new(client_api(&shared, settings, ledger_db, tools)),
+        client: web::Data::new(client_api(&shared, settings, tools)),
         health: web::Data::new(Health { store: Arc::new(shared.db.clone()), version: env!("CARGO_PKG_VERSION") }),
         admin_secret: web::Data::new(AdminSecret::new(admin_secret)),
     }
 }
 
-fn shared(db: Db, settings: &Settings, clock: Arc<dyn Clock>, background: Arc<TrackedTasks>) -> Shared {
+fn shared(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>, background: Arc<TrackedTasks>) -> Shared {
     let metering = &settings.metering;
+    let ledger = Arc::new(LedgerStore::new(ledger_db.clone(), ledger_db, background.clone()));
     let keys = Arc::new(ApiKeyStore::new(db.clone()));
     let tenants = Arc::new(TenantStore::new(db.clone()));
     let agent_store = Arc::new(AgentStore::new(db.clone()));
@@ -317,23 +320,31 @@ fn shared(db: Db, settings: &Settings, clock: Arc<dyn Clock>, background: Arc<Tr
     let connector = Arc::new(Connector::new(&settings.environment.0));
     let router = Arc::new(ModelRouter::new(connector, clock.clone(), Arc::new(TokioTimer), settings.routing.policy()));
     Shared {
-        api_keys: ApiKeys::new(keys, tenants.clone(), Arc::new(RandomKeyGenerator), auth.clone(), clock.clone()),
+        api_keys: ApiKeys::new(
+            keys,
+            tenants.clone(),
+            Arc::new(RandomKeyGenerator),
+            auth.clone(),
+            clock.clone(),
+            settings.api_keys.max_live_per_tenant,
+        ),
         agents: Agents::new(agent_store, tenants, directory.clone(), clock.clone()),
         db,
         clock,
         auth,
         directory,
         router,
+        ledger,
         background,
     }
 }
 
 fn admin_api(shared: &Shared) -> AdminApi {
-    let Shared { db, clock, auth, .. } = shared;
+    let Shared { db, clock, auth, ledger, .. } = shared;
     let tenants = Arc::new(TenantStore::new(db.clone()));
     let templates = Arc::new(TemplateStore::new(db.clone()));
     AdminApi {
-        tenants: Tenants::new(tenants.clone(), auth.clone(), clock.clone()),
+        tenants: Tenants::new(tenants.clone(), ledger.clone(), auth.clone(), clock.clone()),
         provisioning: Provisioning::new(tenants, templates.clone(), Arc::new(RandomKeyGenerator), clock.clone()),
         api_keys: shared.api_keys.clone(),
         agents: shared.agents.clone(),
@@ -349,12 +360,11 @@ fn provider_api(shared: &Shared) -> ProviderApi {
     }
 }
 
-/// The client API: the metered path over the ledger (on `ledger_db`), and what clients call through it.
-fn client_api(shared: &Shared, settings: &Settings, ledger_db: Db, tools: Tools) -> ClientApi {
-    let Shared { db, clock, directory, router, background, .. } = shared;
+/// The client API: the metered path over the ledger, and what clients call through it.
+fn client_api(shared: &Shared, settings: &Settings, tools: Tools) -> ClientApi {
+    let Shared { db, clock, directory, router, background, ledger, .. } = shared;
     let max_tokens = settings.metering.default_max_tokens;
-    let ledger = LedgerStore::new(ledger_db.clone(), ledger_db, background.clone());
-    let metering = Arc::new(Metering::new(Arc::new(ledger), settings.tiers.quotas(), clock.clone()));
+    let metering = Arc::new(Metering::new(ledger.clone(), settings.tiers.quotas(), clock.clone()));
     let timer = Arc::new(TokioTimer);
     let coordinator =
         Arc::new(ToolCoordinator::new(router.clone(), tools.catalog, timer, clock.clone(), tools.settings));

@@ -8,6 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::request::is_hidden_char;
+
 const MAX_NAME_LEN: usize = 64;
 const MAX_MODEL_NAME_LEN: usize = 128;
 
@@ -26,6 +28,8 @@ pub enum InvalidProvider {
     Model(String),
     #[error("Invalid network settings: {0}")]
     Network(String),
+    #[error("Invalid credential: {0}")]
+    Credential(&'static str),
 }
 
 /// The wire format a provider speaks.
@@ -193,13 +197,15 @@ impl ModelSpec {
     }
 
     fn check(&self) -> Result<(), InvalidProvider> {
-        let valid = |s: &str| !s.is_empty() && s.len() <= MAX_MODEL_NAME_LEN && !s.chars().any(char::is_whitespace);
+        let valid = |s: &str| {
+            !s.is_empty() && s.len() <= MAX_MODEL_NAME_LEN && !s.chars().any(|c| c.is_whitespace() || is_hidden_char(c))
+        };
         if !valid(&self.name) {
-            return Err(InvalidProvider::Model(format!("name '{}' must be 1-128 characters, no spaces", self.name)));
+            return Err(InvalidProvider::Model(format!("name '{}' must be 1-128 characters, no spaces or control characters", self.name)));
         }
         if !valid(&self.upstream_id) {
             return Err(InvalidProvider::Model(format!(
-                "id '{}' must be 1-128 characters, no spaces",
+                "id '{}' must be 1-128 characters, no spaces or control characters",
                 self.upstream_id
             )));
         }
@@ -313,6 +319,38 @@ pub enum Credential {
     Stored(ProviderSecret),
 }
 
+impl Credential {
+    /// The key in the environment variable `variable`: 1-128 letters, digits and `_`, not starting with a digit.
+    ///
+    /// # Errors
+    /// `InvalidProvider::Credential` for any other name.
+    pub fn env(variable: &str) -> Result<Self, InvalidProvider> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let valid = (1..=128).contains(&variable.len())
+            && variable.chars().all(allowed)
+            && !variable.starts_with(|c: char| c.is_ascii_digit());
+        if valid {
+            Ok(Credential::Env(variable.to_owned()))
+        } else {
+            Err(InvalidProvider::Credential("api_key_env must be 1-128 letters, digits or '_', not starting with a digit"))
+        }
+    }
+
+    /// A key to keep in the store: 1-4096 characters, none of them whitespace or control characters (it is sent
+    /// in a header).
+    ///
+    /// # Errors
+    /// `InvalidProvider::Credential` otherwise.
+    pub fn stored(key: &str) -> Result<Self, InvalidProvider> {
+        let valid = (1..=4096).contains(&key.len()) && !key.chars().any(|c| c.is_whitespace() || is_hidden_char(c));
+        if valid {
+            Ok(Credential::Stored(ProviderSecret::new(key)))
+        } else {
+            Err(InvalidProvider::Credential("api_key must be 1-4096 characters without spaces or control characters"))
+        }
+    }
+}
+
 /// Who defined a provider: the configuration file (read-only through the API) or the Admin API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderSource {
@@ -372,7 +410,8 @@ impl Provider {
     /// The first rule the definition breaks.
     pub fn validated(self) -> Result<Self, InvalidProvider> {
         if let Some(url) = &self.base_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
+            && (!(url.starts_with("http://") || url.starts_with("https://"))
+                || url.chars().any(|c| c.is_whitespace() || is_hidden_char(c)))
         {
             return Err(InvalidProvider::BaseUrl(url.clone()));
         }
@@ -446,6 +485,19 @@ mod tests {
             InvalidProvider::BaseUrl("ftp://x".into())
         );
         assert!(provider(Some("http://127.0.0.1:9/v1"), vec![]).validated().is_ok());
+        assert!(provider(Some("http://a\u{0}b/v1"), vec![]).validated().is_err());
+    }
+
+    #[test]
+    fn credentials_are_header_safe_and_variables_are_names() {
+        assert_eq!(Credential::env("GROQ_API_KEY").unwrap(), Credential::Env("GROQ_API_KEY".into()));
+        for bad in ["", "1KEY", "A-B", "A\u{0}B", "A B"] {
+            assert!(Credential::env(bad).is_err(), "{bad:?}");
+        }
+        assert!(matches!(Credential::stored("gsk_abc").unwrap(), Credential::Stored(_)));
+        for bad in ["", "a b", "a\u{0}b", "a\nb"] {
+            assert!(Credential::stored(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -454,6 +506,8 @@ mod tests {
         let looping = ModelSpec { fallbacks: vec!["a".into()], ..model("a") };
         assert!(provider(None, vec![looping]).validated().is_err());
         assert!(provider(None, vec![model("has space")]).validated().is_err());
+        assert!(provider(None, vec![model("nul\u{0}")]).validated().is_err());
+        assert!(provider(None, vec![model("rtl\u{202E}")]).validated().is_err());
         assert!(provider(None, vec![model("ministral-3:3b"), model("deepseek-ai/v3")]).validated().is_ok());
     }
 

@@ -122,7 +122,30 @@ impl MaxTokens {
     }
 }
 
-/// An API key's label: 1 to 100 characters, trimmed, not blank.
+/// Whether `c` may not appear in a name, label or identifier: a control character (NUL, a line break, BEL, ...)
+/// or an invisible mark that reorders the text around it (bidirectional overrides, isolates and marks), which
+/// would let a name read as another in a listing or a log.
+#[must_use]
+pub fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Refuses `raw` as the `what` of a request when it holds a control or bidirectional-override character.
+///
+/// # Errors
+/// Names `what` and says which characters are not allowed.
+pub fn plain_text(what: &str, raw: &str) -> Result<(), InvalidValue> {
+    if raw.chars().any(is_hidden_char) {
+        Err(InvalidValue(format!(
+            "Invalid {what}: control characters (NUL, line breaks, BEL, bidirectional overrides) are not allowed"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// An API key's label: 1 to 100 characters, trimmed, not blank, without control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyLabel(String);
 
@@ -130,8 +153,9 @@ impl KeyLabel {
     const MAX_CHARS: usize = 100;
 
     /// # Errors
-    /// When blank or longer than 100 characters.
+    /// When blank, longer than 100 characters or holding a control character.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        plain_text("API key name", raw)?;
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.chars().count() > Self::MAX_CHARS {
             return Err(InvalidValue(format!("Invalid API key name: '{raw}'. Use 1-{} characters", Self::MAX_CHARS)));
@@ -205,6 +229,11 @@ mod tests {
         assert_eq!(KeyLabel::parse("  staging ").unwrap().as_ref(), "staging");
         assert!(KeyLabel::parse("   ").is_err());
         assert!(KeyLabel::parse(&"x".repeat(101)).is_err());
+        for hidden in ["a\u{0}b", "a\nb", "bell\u{7}", "evil\u{202E}gnp.exe", "\u{2066}x"] {
+            let err = KeyLabel::parse(hidden).unwrap_err().to_string();
+            assert!(err.starts_with("Invalid API key name: control characters"), "{hidden:?}: {err}");
+        }
+        assert_eq!(KeyLabel::parse("café ✓").unwrap().as_ref(), "café ✓");
         assert_eq!(KeyLifetime::parse(90).unwrap().days(), 90);
         assert_eq!(KeyLifetime::parse(0).unwrap_err().to_string(), "Invalid expires_in_days: 0. Use 1-3650");
     }

@@ -70,13 +70,11 @@ impl Tenant {
     }
 }
 
-/// What a tenant holds and has used: the figures of the tenant details view.
+/// What a tenant holds: its agents, and its live (unrevoked) API keys.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TenantStats {
     pub agent_count: u64,
     pub api_key_count: u64,
-    pub total_runs: u64,
-    pub total_tokens: u64,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpResponse, ResponseError};
 use ares_application::ports::ProviderError;
-use ares_application::ports::RepoError;
+use ares_application::ports::{RepoError, StoreUnavailable};
 use ares_application::usecases::{
     AgentError, ApiKeyError, AuthError, ChatError, MeteringError, ProvidersError, ProvisionError, RouteError, RunError,
     TenantError,
@@ -84,13 +84,29 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
+/// What a client is told when the store cannot be reached, and when to try again.
+const STORE_UNAVAILABLE: &str = "Service temporarily unavailable: the database cannot be reached";
+const STORE_RETRY_AFTER_SECONDS: u64 = 5;
+
 impl ApiError {
     /// A server error from a message.
     pub fn internal(message: &'static str) -> Self {
         Self::Internal(anyhow::anyhow!(message))
     }
 
+    /// A server error caused by the store being unreachable: a 503 the client may retry, not a 500.
+    fn store_unavailable(&self) -> bool {
+        matches!(self, Self::Internal(cause) if StoreUnavailable::caused(cause))
+    }
+
+    fn message(&self) -> String {
+        if self.store_unavailable() { STORE_UNAVAILABLE.to_owned() } else { self.to_string() }
+    }
+
     fn code(&self) -> &'static str {
+        if self.store_unavailable() {
+            return "SERVICE_UNAVAILABLE";
+        }
         match self {
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Unauthorized(_) => "UNAUTHORIZED",
@@ -110,6 +126,9 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
+        if self.store_unavailable() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -130,11 +149,14 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) = self {
             tracing::error!(error.cause_chain = ?cause, "request failed");
         }
-        let mut body = json!({ "error": self.to_string(), "code": self.code() });
+        let mut body = json!({ "error": self.message(), "code": self.code() });
         let mut response = HttpResponse::build(self.status_code());
         if let Self::TooManyRequests { retry_after: Some(seconds), .. } = self {
             body["retry_after"] = json!(seconds);
             response.insert_header((RETRY_AFTER, seconds.to_string()));
+        }
+        if self.store_unavailable() {
+            response.insert_header((RETRY_AFTER, STORE_RETRY_AFTER_SECONDS.to_string()));
         }
         let mut response = response.json(body);
         let subject = match self {
@@ -143,7 +165,7 @@ impl ResponseError for ApiError {
             Self::DisabledAgent(_) => Subject::DisabledAgent,
             _ => Subject::Other,
         };
-        response.extensions_mut().insert(Failure { message: self.to_string(), code: self.code(), subject });
+        response.extensions_mut().insert(Failure { message: self.message(), code: self.code(), subject });
         response
     }
 }
@@ -210,6 +232,7 @@ impl From<ApiKeyError> for ApiError {
     fn from(err: ApiKeyError) -> Self {
         match err {
             ApiKeyError::TenantNotFound | ApiKeyError::NotFound => Self::NotFound(err.to_string()),
+            ApiKeyError::LimitReached(_) => Self::Conflict(err.to_string()),
             ApiKeyError::Unexpected(cause) => Self::Internal(cause),
         }
     }
@@ -367,6 +390,21 @@ mod tests {
             )
         );
         assert_eq!(body_of(RouteError::UnknownModel("x".into()).into()).await.0, 422);
+    }
+
+    #[actix_web::test]
+    async fn an_unreachable_store_is_a_503_to_retry() {
+        let RepoError::Unexpected(cause) = StoreUnavailable::error("connection refused") else { panic!() };
+        let response = ApiError::Internal(cause).error_response();
+        assert_eq!(response.headers().get(RETRY_AFTER).unwrap(), "5");
+        let (status, body) = body_of(TenantError::from(StoreUnavailable::error("connection refused")).into()).await;
+        assert_eq!(
+            (status, body),
+            (503, json!({"error": STORE_UNAVAILABLE, "code": "SERVICE_UNAVAILABLE"})),
+            "through a use case's error too"
+        );
+        let metering = MeteringError::from(StoreUnavailable::error("pool timed out"));
+        assert_eq!(body_of(metering.into()).await.0, 503);
     }
 
     #[actix_web::test]

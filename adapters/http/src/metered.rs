@@ -50,8 +50,8 @@ pub(crate) struct Started {
 }
 
 impl Client {
-    fn call(&self) -> Call {
-        Call { caller: self.caller, endpoint: self.endpoint.clone() }
+    fn call(&self, refusable: bool) -> Call {
+        Call { caller: self.caller, endpoint: self.endpoint.clone(), refusable }
     }
 
     /// The status `response` is answered with: its own, or the OpenAI-compatible family's for its error.
@@ -70,10 +70,28 @@ impl Client {
         W: FnOnce(Budget) -> F,
         F: Future<Output = Result<Reply, ApiError>>,
     {
+        self.respond_to(self.call(true), reserve, asked, work).await
+    }
+
+    /// Runs `work` as one metered request that is counted but never refused by a limit: what a client at its
+    /// limit needs to find out why, and when it resets (its usage, its keys).
+    pub(crate) async fn respond_counted<W, F>(&self, work: W) -> Result<HttpResponse, ApiError>
+    where
+        W: FnOnce(Budget) -> F,
+        F: Future<Output = Result<Reply, ApiError>>,
+    {
+        self.respond_to(self.call(false), 0, Record::default(), work).await
+    }
+
+    async fn respond_to<W, F>(&self, call: Call, reserve: u64, asked: Record, work: W) -> Result<HttpResponse, ApiError>
+    where
+        W: FnOnce(Budget) -> F,
+        F: Future<Output = Result<Reply, ApiError>>,
+    {
         let metered = self
             .api
             .meter
-            .run(self.call(), reserve, |budget| async move {
+            .run(call, reserve, |budget| async move {
                 let (value, record) = match work(budget).await {
                     Ok(reply) => (reply.response, reply.record.unwrap_or(asked)),
                     Err(err) => (err.error_response(), asked),
@@ -94,7 +112,7 @@ impl Client {
         let start = |budget| self.api.chat.stream(chat, budget);
         let status_of = |err: &_| self.status(&ApiError::from(Clone::clone(err)).error_response());
         let metered = self.api.meter.stream(
-            self.call(),
+            self.call(true),
             chat.reserve,
             chat.record(),
             prompt_chars(&chat.request),

@@ -10,7 +10,11 @@ use crate::openai_errors::openai_errors;
 /// Registers all routes. Everything under `/api/admin` requires the admin secret; everything under `/v1` a
 /// tenant's API key. The OpenAI-compatible routes answer errors in OpenAI's shape.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::get)).service(client_api()).service(
+    cfg.service(web::resource("/health").get(health::get::handle).route(web::head().to(health::get::handle)))
+        .service(web::resource("/health/live").get(health::live::handle).route(web::head().to(health::live::handle)))
+        .service(web::resource("/health/ready").get(health::ready::handle).route(web::head().to(health::ready::handle)))
+        .service(client_api())
+        .service(
         web::scope("/api/admin")
             .wrap(from_fn(require_admin))
             .service(web::resource("/tenants").get(tenants::list::handle).post(tenants::create::handle))

@@ -1,21 +1,41 @@
 //! Maps diesel and pool errors onto the repository error of the ports, once.
 
-use ares_application::ports::{Conflict, RepoError};
+use ares_application::ports::{Conflict, RepoError, StoreUnavailable};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::PoolError;
 
-/// A connection could not be had from the pool in time.
+/// A connection could not be had from the pool in time (the database is down, or every connection is busy):
+/// the store is unavailable for now.
 pub(crate) fn pool_error(err: PoolError) -> RepoError {
-    RepoError::Unexpected(anyhow::Error::new(err).context("cannot get a database connection"))
+    StoreUnavailable::error(format_args!("cannot get a database connection: {err}"))
 }
 
-/// A query failed: unique violations become `Conflict`, the rest `Unexpected`.
+/// A query failed: unique violations become `Conflict`, a lost connection `StoreUnavailable`, the rest
+/// `Unexpected`.
 pub(crate) fn query_error(err: DieselError) -> RepoError {
-    if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &err {
-        let which = info.constraint_name().unwrap_or_else(|| info.message());
-        return RepoError::Conflict(conflict_of(which));
+    match &err {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            let which = info.constraint_name().unwrap_or_else(|| info.message());
+            RepoError::Conflict(conflict_of(which))
+        }
+        DieselError::DatabaseError(kind, info) if connection_lost(kind, info.message()) => {
+            StoreUnavailable::error(format_args!("the database connection was lost: {err}"))
+        }
+        _ => RepoError::Unexpected(anyhow::Error::new(err)),
     }
-    RepoError::Unexpected(anyhow::Error::new(err))
+}
+
+/// Whether a database error says the connection (or the server behind it) went away rather than the query failed.
+fn connection_lost(kind: &DatabaseErrorKind, message: &str) -> bool {
+    const LOST: [&str; 5] = [
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "connection closed",
+        "database is locked",
+    ];
+    matches!(kind, DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand)
+        || LOST.iter().any(|lost| message.contains(lost))
 }
 
 /// PostgreSQL names the constraint (`tenants_name_unique`); SQLite names the columns
@@ -40,6 +60,17 @@ pub(crate) fn corrupt(what: &str, err: impl std::fmt::Display) -> RepoError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_connection_is_the_store_being_unavailable() {
+        assert!(connection_lost(&DatabaseErrorKind::ClosedConnection, ""));
+        assert!(connection_lost(&DatabaseErrorKind::Unknown, "FATAL: terminating connection due to administrator command"));
+        assert!(!connection_lost(&DatabaseErrorKind::Unknown, "syntax error at or near"));
+        let RepoError::Unexpected(err) = StoreUnavailable::error("down") else { panic!() };
+        assert!(StoreUnavailable::caused(&err));
+        assert!(StoreUnavailable::caused(&anyhow::Error::new(StoreUnavailable::error("down"))));
+        assert!(!StoreUnavailable::caused(&anyhow::anyhow!("other")));
+    }
 
     #[test]
     fn both_dialects_name_the_same_conflicts() {

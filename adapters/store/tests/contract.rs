@@ -11,7 +11,7 @@ use ares_application::ports::{
 };
 use ares_domain::{
     Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, Counters, Credential, ModelSpec, ModelTier,
-    NetworkConfig, Period, ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSecret,
+    NetworkConfig, Page, Period, ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSecret,
     ProviderSource, Quota, RawApiKey, Run, RunId, RunStatus, Tenant, TenantId, TenantName, Tier, UsageEvent,
     UsageEventId,
 };
@@ -47,13 +47,14 @@ contract!(
     provision_writes_tenant_agents_and_key_together,
     provision_rolls_back_when_the_key_fails_after_the_agents_are_cloned,
     tenant_list_counts_each_tenants_agents,
-    tenant_stats_sum_runs_and_tokens_and_count_live_keys,
+    tenant_stats_count_agents_and_live_keys,
     set_tier_updates_the_tenant_and_misses_unknown_ones,
     agent_names_are_unique_per_tenant_only,
     agents_of_one_tenant_are_invisible_to_another,
     agent_update_replaces_fields_and_refuses_a_colliding_rename,
     agent_list_carries_run_figures,
     api_keys_are_listed_per_tenant_without_their_secret,
+    live_keys_are_capped_exactly_under_concurrent_inserts_and_listed_by_page,
     templates_are_replaced_exactly_and_idempotently,
     providers_round_trip_with_their_models_network_and_credentials,
     a_taken_provider_name_is_a_provider_name_conflict,
@@ -174,7 +175,7 @@ async fn provision_writes_tenant_agents_and_key_together(backend: Backend) {
     assert_eq!(s.tenants.find(acme.id).await.unwrap(), Some(acme.clone()));
     let stored: Vec<_> = s.agents.list(acme.id).await.unwrap().into_iter().map(|a| a.agent).collect();
     assert_eq!(stored, agents);
-    assert_eq!(s.keys.list(acme.id).await.unwrap(), vec![first_key]);
+    assert_eq!(keys_of(&s, acme.id).await, vec![first_key]);
 }
 
 async fn provision_rolls_back_when_the_key_fails_after_the_agents_are_cloned(backend: Backend) {
@@ -189,7 +190,7 @@ async fn provision_rolls_back_when_the_key_fails_after_the_agents_are_cloned(bac
     assert!(matches!(err, RepoError::Conflict(Conflict::Other)), "{err:?}");
     assert_eq!(s.tenants.find(acme.id).await.unwrap(), None);
     assert!(s.agents.list(acme.id).await.unwrap().is_empty());
-    assert!(s.keys.list(acme.id).await.unwrap().is_empty());
+    assert!(keys_of(&s, acme.id).await.is_empty());
     let names: Vec<_> = s.tenants.list().await.unwrap().into_iter().map(|l| l.tenant.name.to_string()).collect();
     assert_eq!(names, ["existing"]);
     // And the name is free again.
@@ -206,19 +207,19 @@ async fn tenant_list_counts_each_tenants_agents(backend: Backend) {
     assert_eq!(counts, [("a-corp".to_owned(), 2), ("b-corp".to_owned(), 0)]);
 }
 
-async fn tenant_stats_sum_runs_and_tokens_and_count_live_keys(backend: Backend) {
+async fn tenant_stats_count_agents_and_live_keys(backend: Backend) {
     let s = stores(backend).await;
     let (a, b) = (tenant("a-corp"), tenant("b-corp"));
     s.tenants.provision(&a, &[agent(a.id, "one")], &key(a.id, KEY_A)).await.unwrap();
     s.tenants.insert(&b).await.unwrap();
-    s.keys.insert(&ApiKey { revoked: true, ..key(a.id, KEY_B) }).await.unwrap();
+    assert!(s.keys.insert(&ApiKey { revoked: true, ..key(a.id, KEY_B) }, 100).await.unwrap());
     s.runs.insert(&run(a.id, "one", RunStatus::Completed, (100, 50))).await.unwrap();
     s.runs.insert(&run(a.id, "one", RunStatus::Failed, (7, 0))).await.unwrap();
     s.runs.insert(&run(b.id, "x", RunStatus::Completed, (1_000, 1_000))).await.unwrap();
     let stats = s.tenants.stats(a.id).await.unwrap();
-    assert_eq!((stats.agent_count, stats.api_key_count, stats.total_runs, stats.total_tokens), (1, 1, 2, 157));
+    assert_eq!((stats.agent_count, stats.api_key_count), (1, 1));
     let empty = s.tenants.stats(TenantId::new()).await.unwrap();
-    assert_eq!(empty.total_tokens, 0);
+    assert_eq!(empty.agent_count, 0);
 }
 
 async fn set_tier_updates_the_tenant_and_misses_unknown_ones(backend: Backend) {
@@ -304,13 +305,50 @@ async fn api_keys_are_listed_per_tenant_without_their_secret(backend: Backend) {
     s.tenants.insert(&b).await.unwrap();
     let first = key(a.id, KEY_A);
     let second = ApiKey { created_at: at(14), expires_at: None, ..key(a.id, KEY_B) };
-    s.keys.insert(&second).await.unwrap();
-    s.keys.insert(&first).await.unwrap();
-    assert_eq!(s.keys.list(a.id).await.unwrap(), vec![first.clone(), second]);
-    assert!(s.keys.list(b.id).await.unwrap().is_empty());
+    s.keys.insert(&second, 100).await.unwrap();
+    s.keys.insert(&first, 100).await.unwrap();
+    assert_eq!(keys_of(&s, a.id).await, vec![first.clone(), second]);
+    assert!(keys_of(&s, b.id).await.is_empty());
     assert_ne!(first.hash.as_ref(), format!("ares_{KEY_A}"));
-    let err = s.keys.insert(&ApiKey { id: ares_domain::ApiKeyId::new(), ..first }).await.unwrap_err();
+    let err = s.keys.insert(&ApiKey { id: ares_domain::ApiKeyId::new(), ..first }, 100).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(Conflict::Other)), "{err:?}");
+}
+
+/// Every key of the tenant, revoked ones included.
+async fn keys_of(s: &Stores, tenant_id: TenantId) -> Vec<ApiKey> {
+    s.keys.page(tenant_id, false, Page::parse(None, Some(100)).unwrap()).await.unwrap().0
+}
+
+async fn live_keys_are_capped_exactly_under_concurrent_inserts_and_listed_by_page(backend: Backend) {
+    let s = stores(backend).await;
+    let (a, b) = (tenant("a-corp"), tenant("b-corp"));
+    s.tenants.insert(&a).await.unwrap();
+    s.tenants.insert(&b).await.unwrap();
+    let issue = |tenant_id, i: usize| {
+        let raw = RawApiKey::from_random(&format!("{i:0>32}")).unwrap();
+        ApiKey::issue(tenant_id, format!("k{i}"), &raw, at(13) + Duration::seconds(i as i64), None)
+    };
+    let revoked = ApiKey { revoked: true, ..issue(a.id, 100) };
+    let expired = ApiKey { expires_at: Some(at(12)), ..issue(a.id, 101) };
+    assert!(s.keys.insert(&revoked, 5).await.unwrap() && s.keys.insert(&expired, 5).await.unwrap());
+    let inserts = (0..12).map(|i| {
+        let (keys, key) = (s.keys.clone(), issue(a.id, i));
+        tokio::spawn(async move { keys.insert(&key, 5).await })
+    });
+    let mut stored = 0;
+    for inserted in futures_util::future::join_all(inserts).await {
+        // SQLite may refuse a writer that lost the race outright; it never lets one past the cap.
+        stored += usize::from(matches!(inserted.unwrap(), Ok(true)));
+    }
+    assert_eq!(stored, 5, "revoked and expired keys do not count; no more than 5 live keys");
+    assert!(s.keys.insert(&issue(b.id, 50), 5).await.unwrap(), "another tenant's cap is its own");
+    let page = |number, live_only| s.keys.page(a.id, live_only, Page::parse(Some(number), Some(3)).unwrap());
+    let (first, total) = page(1, true).await.unwrap();
+    let (second, _) = page(2, true).await.unwrap();
+    assert_eq!((first.len(), second.len(), total), (3, 3, 6), "the expired key is listed, the revoked one is not");
+    assert!(first.iter().chain(&second).all(|k| k.tenant_id == a.id && !k.revoked));
+    assert!(first.windows(2).all(|w| w[0].created_at <= w[1].created_at), "oldest first");
+    assert_eq!(page(1, false).await.unwrap().1, 7);
 }
 
 fn template(name: &str, product: ProductType, model: &str) -> AgentTemplate {
@@ -347,8 +385,8 @@ async fn expired_keys_keep_their_expiry_through_the_store() {
     let a = tenant("a-corp");
     s.tenants.insert(&a).await.unwrap();
     let expiring = ApiKey { expires_at: Some(at(13) + Duration::days(30)), ..key(a.id, KEY_A) };
-    s.keys.insert(&expiring).await.unwrap();
-    assert_eq!(s.keys.list(a.id).await.unwrap()[0].expires_at, expiring.expires_at);
+    s.keys.insert(&expiring, 100).await.unwrap();
+    assert_eq!(keys_of(&s, a.id).await[0].expires_at, expiring.expires_at);
 }
 
 fn provider(name: &str, source: ProviderSource, models: &[&str]) -> Provider {
@@ -566,7 +604,7 @@ async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
     }
     s.ledger.admit(acme.id, &period, &quota(100, 1_000), 0).await.unwrap();
     let mut plain = settlement(acme.id, 0, 0, period, None);
-    plain.event.model = None;
+    plain.event.provider = None; // no provider called (a 503 before any model): not a run
     s.ledger.settle(&plain).await.unwrap();
     let month = s.ledger.month(acme.id, &period).await.unwrap();
     assert_eq!(month.counters, Counters { day_requests: 3, month_requests: 3, month_tokens: 42, month_reserved: 0 });
@@ -576,7 +614,6 @@ async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
         (month.daily[0].date.to_string(), month.daily[0].api_calls, month.daily[0].runs, month.daily[0].tokens),
         ("2026-03-13".into(), 3, 2, 42)
     );
-    assert_eq!(s.tenants.stats(acme.id).await.unwrap().total_runs, 2);
     let other = s.ledger.month(TenantId::new(), &period).await.unwrap();
     assert_eq!((other.counters, other.runs, other.daily.len()), (Counters::default(), 0, 0));
 }
@@ -587,7 +624,7 @@ async fn keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_i
     s.tenants.insert(&acme).await.unwrap();
     s.tenants.insert(&globex).await.unwrap();
     let stored = key(acme.id, KEY_A);
-    s.keys.insert(&stored).await.unwrap();
+    s.keys.insert(&stored, 100).await.unwrap();
     let (found, tier) = s.keys.find_by_hash(&stored.hash).await.unwrap().unwrap();
     assert_eq!((found.id, tier), (stored.id, Tier::Pro));
     assert!(s.keys.find_by_hash(&RawApiKey::from_random(KEY_B).unwrap().hash()).await.unwrap().is_none());
@@ -644,5 +681,4 @@ async fn concurrent_settlements_are_all_counted(backend: Backend) {
         assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (300, 0), "every event counted once");
         assert_eq!((month.daily[0].api_calls, month.daily[0].tokens, month.runs), (30, 300, 30));
     }
-    assert_eq!(s.tenants.stats(acme.id).await.unwrap().total_runs, 15);
 }

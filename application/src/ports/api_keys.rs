@@ -1,6 +1,6 @@
 //! The API key repository port, and the source of fresh keys.
 
-use ares_domain::{ApiKey, ApiKeyId, KeyHash, RawApiKey, TenantId, Tier};
+use ares_domain::{ApiKey, ApiKeyId, KeyHash, Page, RawApiKey, TenantId, Tier};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -10,17 +10,19 @@ use super::RepoError;
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ApiKeyRepository: Send + Sync + 'static {
-    /// Stores a new key.
+    /// Stores a new key unless its tenant already has `max_live` live keys (not revoked, not expired when the new
+    /// key is made): `false` then, and nothing is stored. Exact under concurrent inserts for one tenant.
     ///
     /// # Errors
     /// `Conflict(Other)` when the hash is already stored; `Unexpected` when the store fails.
-    async fn insert(&self, key: &ApiKey) -> Result<(), RepoError>;
+    async fn insert(&self, key: &ApiKey, max_live: u64) -> Result<bool, RepoError>;
 
-    /// The tenant's keys, oldest first, revoked ones included.
+    /// One page of the tenant's keys, oldest first (without the revoked ones when `live_only`), and how many
+    /// there are in all.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn list(&self, tenant_id: TenantId) -> Result<Vec<ApiKey>, RepoError>;
+    async fn page(&self, tenant_id: TenantId, live_only: bool, page: Page) -> Result<(Vec<ApiKey>, u64), RepoError>;
 
     /// The key stored under `hash`, revoked or expired ones included, with its tenant's tier.
     ///

@@ -78,6 +78,30 @@ pub enum Conflict {
     Other,
 }
 
+/// The store cannot be reached (no connection to be had, or the connection dropped): the cause of a
+/// `RepoError::Unexpected` that is worth retrying later. Clients are answered 503 then, not 500.
+#[derive(Debug, thiserror::Error)]
+#[error("the store is unavailable: {0}")]
+pub struct StoreUnavailable(pub String);
+
+impl StoreUnavailable {
+    /// A repository error saying the store cannot be reached, with `cause`.
+    #[must_use]
+    pub fn error(cause: impl std::fmt::Display) -> RepoError {
+        RepoError::Unexpected(anyhow::Error::new(StoreUnavailable(cause.to_string())))
+    }
+
+    /// Whether `err`, or an error it was caused by (a repository error among them), is the store being unavailable.
+    #[must_use]
+    pub fn caused(err: &anyhow::Error) -> bool {
+        err.is::<StoreUnavailable>()
+            || err.chain().any(|cause| {
+                cause.is::<StoreUnavailable>()
+                    || matches!(cause.downcast_ref::<RepoError>(), Some(RepoError::Unexpected(inner)) if inner.is::<StoreUnavailable>())
+            })
+    }
+}
+
 /// What a repository can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {

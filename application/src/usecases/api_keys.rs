@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ares_domain::{ApiKey, ApiKeyId, KeyLabel, KeyLifetime, RawApiKey, TenantId};
+use ares_domain::{ApiKey, ApiKeyId, KeyLabel, KeyLifetime, Page, RawApiKey, TenantId};
 use chrono::Duration;
 
 use super::auth::Authenticator;
@@ -15,6 +15,9 @@ pub enum ApiKeyError {
     TenantNotFound,
     #[error("API key not found")]
     NotFound,
+    /// The tenant has as many live keys as it may have.
+    #[error("API key limit reached: a tenant may have at most {0} live keys. Revoke one to make another")]
+    LimitReached(u64),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -43,10 +46,18 @@ pub struct ApiKeys {
     generator: Arc<dyn KeyGenerator>,
     auth: Arc<Authenticator>,
     clock: Arc<dyn Clock>,
+    max_live: u64,
+}
+
+/// A page of a tenant's keys, and how many there are in all.
+#[derive(Debug, Clone)]
+pub struct KeyPage {
+    pub keys: Vec<ApiKey>,
+    pub total: u64,
 }
 
 impl ApiKeys {
-    /// A revoked key is dropped from `auth`'s cache at once.
+    /// A revoked key is dropped from `auth`'s cache at once. A tenant may hold at most `max_live` live keys.
     #[must_use]
     pub fn new(
         keys: Arc<dyn ApiKeyRepository>,
@@ -54,14 +65,15 @@ impl ApiKeys {
         generator: Arc<dyn KeyGenerator>,
         auth: Arc<Authenticator>,
         clock: Arc<dyn Clock>,
+        max_live: u64,
     ) -> Self {
-        Self { keys, tenants, generator, auth, clock }
+        Self { keys, tenants, generator, auth, clock, max_live }
     }
 
     /// Issues a new key to the tenant, valid for `lifetime` when given, forever otherwise.
     ///
     /// # Errors
-    /// `TenantNotFound` when there is no such tenant.
+    /// `TenantNotFound` when there is no such tenant; `LimitReached` when it holds as many live keys as it may.
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id))]
     pub async fn issue(
         &self,
@@ -74,18 +86,21 @@ impl ApiKeys {
         let expires_at = lifetime.map(|lifetime| now + Duration::days(i64::from(lifetime.days())));
         let raw_key = self.generator.generate();
         let key = ApiKey::issue(tenant_id, name.to_string(), &raw_key, now, expires_at);
-        self.keys.insert(&key).await?;
+        if !self.keys.insert(&key, self.max_live).await? {
+            return Err(ApiKeyError::LimitReached(self.max_live));
+        }
         Ok(IssuedKey { key, raw_key })
     }
 
-    /// The tenant's keys, by prefix only.
+    /// One page of the tenant's keys, oldest first, by prefix only (without the revoked ones when `live_only`).
     ///
     /// # Errors
     /// `TenantNotFound` when there is no such tenant.
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id))]
-    pub async fn list(&self, tenant_id: TenantId) -> Result<Vec<ApiKey>, ApiKeyError> {
+    pub async fn list(&self, tenant_id: TenantId, live_only: bool, page: Page) -> Result<KeyPage, ApiKeyError> {
         self.tenants.find(tenant_id).await?.ok_or(ApiKeyError::TenantNotFound)?;
-        Ok(self.keys.list(tenant_id).await?)
+        let (keys, total) = self.keys.page(tenant_id, live_only, page).await?;
+        Ok(KeyPage { keys, total })
     }
 }
 
@@ -130,16 +145,18 @@ mod tests {
             clock.clone(),
             Duration::seconds(1).to_std().unwrap(),
         ));
-        ApiKeys::new(Arc::new(keys), Arc::new(tenants(exists)), Arc::new(generator), auth, clock)
+        ApiKeys::new(Arc::new(keys), Arc::new(tenants(exists)), Arc::new(generator), auth, clock, 3)
     }
 
     #[tokio::test]
     async fn issue_stores_only_the_hash_and_computes_the_expiry() {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_insert()
-            .withf(|key| key.hash.as_ref() != "ares_x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3" && key.prefix == "ares_x7k9")
+            .withf(|key, max_live| {
+                key.hash.as_ref() != "ares_x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3" && key.prefix == "ares_x7k9" && *max_live == 3
+            })
             .times(1)
-            .returning(|_| Ok(()));
+            .returning(|_, _| Ok(true));
         let issued = service(keys, true)
             .issue(TenantId::new(), KeyLabel::parse("staging").unwrap(), Some(KeyLifetime::parse(30).unwrap()))
             .await
@@ -157,6 +174,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_tenant_at_its_key_limit_gets_no_more() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_insert().times(1).returning(|_, _| Ok(false));
+        let err = service(keys, true).issue(TenantId::new(), KeyLabel::parse("k").unwrap(), None).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "API key limit reached: a tenant may have at most 3 live keys. Revoke one to make another"
+        );
+    }
+
+    #[tokio::test]
     async fn revoking_a_key_the_tenant_does_not_hold_is_not_found() {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_revoke().returning(|_, _| Ok(false));
@@ -167,8 +195,8 @@ mod tests {
     #[tokio::test]
     async fn list_for_an_unknown_tenant_is_not_found() {
         let mut keys = MockApiKeyRepository::new();
-        keys.expect_list().never();
-        let err = service(keys, false).list(TenantId::new()).await.unwrap_err();
+        keys.expect_page().never();
+        let err = service(keys, false).list(TenantId::new(), true, Page::parse(None, None).unwrap()).await.unwrap_err();
         assert!(matches!(err, ApiKeyError::TenantNotFound));
     }
 }

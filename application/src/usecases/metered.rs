@@ -29,11 +29,13 @@ const STREAM_FAILED: u16 = 502;
 /// takes another connection. A record is written once however often it is tried (its event id is fixed).
 const BACKGROUND_ATTEMPTS: usize = 5;
 
-/// One metered request: who makes it, to which endpoint (`"POST /v1/chat"`, from the route that took it).
+/// One metered request: who makes it, to which endpoint (`"POST /v1/chat"`, from the route that took it), and
+/// whether the payer's limits may refuse it (not when it only tells a limited client why: its usage, its keys).
 #[derive(Debug, Clone)]
 pub struct Call {
     pub caller: Caller,
     pub endpoint: String,
+    pub refusable: bool,
 }
 
 /// A value with the quota headers to answer it with.
@@ -122,7 +124,11 @@ impl MeteredPath {
     }
 
     async fn admit(&self, call: Call, reserve: u64) -> Result<Admission, MeteringError> {
-        let ticket = self.metering.admit(&call.caller, reserve).await?;
+        let ticket = if call.refusable {
+            self.metering.admit(&call.caller, reserve).await?
+        } else {
+            self.metering.count(&call.caller).await?
+        };
         Ok(Admission {
             ticket,
             settled: false,
@@ -368,7 +374,7 @@ mod tests {
     }
 
     fn call(tier: Tier) -> Call {
-        Call { caller: Caller::api_key(TenantId::new(), ApiKeyId::new(), tier), endpoint: "POST /v1/chat".into() }
+        Call { caller: Caller::api_key(TenantId::new(), ApiKeyId::new(), tier), endpoint: "POST /v1/chat".into(), refusable: true }
     }
 
     fn usage(prompt: u64, completion: u64) -> Usage {

@@ -124,7 +124,20 @@ impl Metering {
     /// `Exceeded` naming the limit that refused it; `Unexpected` when the store fails.
     #[tracing::instrument(skip_all, fields(tenant.id = %caller.tenant_id(), reserve))]
     pub async fn admit(&self, caller: &Caller, reserve: u64) -> Result<Ticket, MeteringError> {
-        let quota = self.quotas.of(caller.tier);
+        self.admit_under(caller, reserve, self.quotas.of(caller.tier)).await
+    }
+
+    /// Counts one request that reserves nothing and that no limit refuses: what a client at its limit still needs
+    /// to find out why and when it resets (its usage, its keys).
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    #[tracing::instrument(skip_all, fields(tenant.id = %caller.tenant_id()))]
+    pub async fn count(&self, caller: &Caller) -> Result<Ticket, MeteringError> {
+        self.admit_under(caller, 0, Quota::UNLIMITED).await
+    }
+
+    async fn admit_under(&self, caller: &Caller, reserve: u64, quota: Quota) -> Result<Ticket, MeteringError> {
         for _ in 0..ADMISSION_ATTEMPTS {
             let started = self.clock.now();
             let period = Period::at(started);
@@ -278,6 +291,18 @@ mod tests {
             })
         });
         assert!(metering(ledger).admit(&caller(Tier::Pro), 0).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_counted_request_is_counted_under_no_limit() {
+        let mut ledger = MockUsageLedger::new();
+        ledger
+            .expect_admit()
+            .withf(|_, _, quota, reserve| *quota == Quota::UNLIMITED && *reserve == 0)
+            .times(1)
+            .returning(|_, _, _, _| Ok(Admission::Admitted(Counters { day_requests: 101, ..Counters::default() })));
+        let ticket = metering(ledger).count(&caller(Tier::Free)).await.unwrap();
+        assert_eq!(ticket.counters.day_requests, 101, "counted past the free tier's 100 a day");
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ mod tenants;
 mod tools;
 
 pub use agents::{AgentError, AgentPatch, Agents, NewAgent};
-pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey};
+pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey, KeyPage};
 pub use auth::{AuthError, Authenticator};
 pub use caller::{Caller, Payer, Via};
 pub use chat::{AGENT_PREFIX, AgentChoice, Callable, ChatError, ChatInput, ChatService, ClientTools, PreparedChat};

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use ares_domain::{Tenant, TenantId, TenantName, TenantStats, Tier};
+use ares_domain::{Period, Tenant, TenantId, TenantName, TenantStats, Tier};
 
 use super::auth::Authenticator;
-use crate::ports::{Clock, Conflict, RepoError, TenantListing, TenantRepository};
+use crate::ports::{Clock, Conflict, MonthlyUsage, RepoError, TenantListing, TenantRepository, UsageLedger};
 
 /// What a tenant operation can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -27,17 +27,20 @@ impl From<RepoError> for TenantError {
     }
 }
 
-/// A tenant with its figures: the tenant details view.
+/// A tenant with its figures: the tenant details view. Its usage is the ledger's figures for the current month,
+/// the same ones `/v1/usage` shows the tenant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TenantDetails {
     pub tenant: Tenant,
     pub stats: TenantStats,
+    pub usage: MonthlyUsage,
 }
 
 /// Tenant administration.
 #[derive(Clone)]
 pub struct Tenants {
     tenants: Arc<dyn TenantRepository>,
+    ledger: Arc<dyn UsageLedger>,
     auth: Arc<Authenticator>,
     clock: Arc<dyn Clock>,
 }
@@ -45,8 +48,13 @@ pub struct Tenants {
 impl Tenants {
     /// A tier change drops the tenant's keys from `auth`'s cache, so its next request reads the new tier.
     #[must_use]
-    pub fn new(tenants: Arc<dyn TenantRepository>, auth: Arc<Authenticator>, clock: Arc<dyn Clock>) -> Self {
-        Self { tenants, auth, clock }
+    pub fn new(
+        tenants: Arc<dyn TenantRepository>,
+        ledger: Arc<dyn UsageLedger>,
+        auth: Arc<Authenticator>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { tenants, ledger, auth, clock }
     }
 
     /// Creates a bare tenant (no agents, no keys).
@@ -78,8 +86,13 @@ impl Tenants {
     #[tracing::instrument(skip_all, fields(tenant.id = %id))]
     pub async fn details(&self, id: TenantId) -> Result<TenantDetails, TenantError> {
         let tenant = self.tenants.find(id).await?.ok_or(TenantError::NotFound)?;
-        let stats = self.tenants.stats(id).await?;
-        Ok(TenantDetails { tenant, stats })
+        self.with_figures(tenant).await
+    }
+
+    async fn with_figures(&self, tenant: Tenant) -> Result<TenantDetails, TenantError> {
+        let stats = self.tenants.stats(tenant.id).await?;
+        let usage = self.ledger.month(tenant.id, &Period::at(self.clock.now())).await?;
+        Ok(TenantDetails { tenant, stats, usage })
     }
 
     /// Moves a tenant to another tier; its quotas change from the next request on.
@@ -90,8 +103,7 @@ impl Tenants {
     pub async fn change_tier(&self, id: TenantId, tier: Tier) -> Result<TenantDetails, TenantError> {
         let tenant = self.tenants.set_tier(id, tier, self.clock.now()).await?.ok_or(TenantError::NotFound)?;
         self.auth.forget_tenant(id);
-        let stats = self.tenants.stats(id).await?;
-        Ok(TenantDetails { tenant, stats })
+        self.with_figures(tenant).await
     }
 }
 
@@ -100,7 +112,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::ports::{MockApiKeyRepository, MockClock, MockTenantRepository};
+    use crate::ports::{MockApiKeyRepository, MockClock, MockTenantRepository, MockUsageLedger};
 
     fn clock() -> Arc<MockClock> {
         let mut clock = MockClock::new();
@@ -111,7 +123,7 @@ mod tests {
     fn service(repo: MockTenantRepository) -> Tenants {
         let auth =
             Authenticator::new(Arc::new(MockApiKeyRepository::new()), clock(), std::time::Duration::from_secs(1));
-        Tenants::new(Arc::new(repo), Arc::new(auth), clock())
+        Tenants::new(Arc::new(repo), Arc::new(MockUsageLedger::new()), Arc::new(auth), clock())
     }
 
     fn name(raw: &str) -> TenantName {

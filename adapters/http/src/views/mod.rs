@@ -56,7 +56,8 @@ impl From<&TenantListing> for TenantListItem {
     }
 }
 
-/// A tenant with its figures.
+/// A tenant with its figures: `total_runs`, `total_tokens` and `total_api_calls` are this month's, the figures
+/// `/v1/usage` shows the tenant (README, Usage figures).
 #[derive(Serialize)]
 pub(crate) struct TenantDetailsView {
     #[serde(flatten)]
@@ -65,6 +66,7 @@ pub(crate) struct TenantDetailsView {
     api_key_count: u64,
     total_runs: u64,
     total_tokens: u64,
+    total_api_calls: u64,
     updated_at: String,
 }
 
@@ -74,8 +76,9 @@ impl From<&TenantDetails> for TenantDetailsView {
             tenant: TenantView::from(&details.tenant),
             agent_count: details.stats.agent_count,
             api_key_count: details.stats.api_key_count,
-            total_runs: details.stats.total_runs,
-            total_tokens: details.stats.total_tokens,
+            total_runs: details.usage.runs,
+            total_tokens: details.usage.counters.month_tokens,
+            total_api_calls: details.usage.counters.month_requests,
             updated_at: timestamp(details.tenant.updated_at),
         }
     }

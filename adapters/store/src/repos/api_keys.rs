@@ -1,14 +1,14 @@
 //! The API key repository: hashes only, every query filtered on the tenant id.
 
 use ares_application::ports::{ApiKeyRepository, RepoError};
-use ares_domain::{ApiKey, ApiKeyId, KeyHash, TenantId, Tier};
+use ares_domain::{ApiKey, ApiKeyId, KeyHash, Page, TenantId, Tier};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{parse_stored, read_time, stored_time};
+use super::{count, parse_stored, read_time, stored_count, stored_time};
 use crate::db::Db;
 use crate::error::query_error;
 use crate::schema::{api_keys, tenants};
@@ -76,26 +76,54 @@ impl ApiKeyStore {
 
 #[async_trait]
 impl ApiKeyRepository for ApiKeyStore {
-    async fn insert(&self, key: &ApiKey) -> Result<(), RepoError> {
+    async fn insert(&self, key: &ApiKey, max_live: u64) -> Result<bool, RepoError> {
         let row = ApiKeyRow::from(key);
-        with_conn!(&self.db, |conn| {
-            diesel::insert_into(api_keys::table).values(&row).execute(conn).await.map_err(query_error)?;
-        });
-        Ok(())
+        let max_live = stored_count(max_live);
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                // Takes the tenant's row first: concurrent inserts for one tenant wait here for each other (on
+                // SQLite, the write lock), so each counts the keys the others made.
+                diesel::update(tenants::table.find(&row.tenant_id))
+                    .set(tenants::updated_at.eq(tenants::updated_at))
+                    .execute(conn)
+                    .await?;
+                let live: i64 = api_keys::table
+                    .filter(api_keys::tenant_id.eq(&row.tenant_id).and(api_keys::revoked.eq(false)))
+                    .filter(api_keys::expires_at.is_null().or(api_keys::expires_at.gt(row.created_at)))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if live >= max_live {
+                    return Ok(false);
+                }
+                diesel::insert_into(api_keys::table).values(&row).execute(conn).await?;
+                Ok(true)
+            })
+            .map_err(query_error)
+        })
     }
 
-    async fn list(&self, tenant_id: TenantId) -> Result<Vec<ApiKey>, RepoError> {
+    async fn page(&self, tenant_id: TenantId, live_only: bool, page: Page) -> Result<(Vec<ApiKey>, u64), RepoError> {
         let tenant_id = tenant_id.to_string();
-        let rows: Vec<ApiKeyRow> = with_conn!(&self.db, |conn| {
-            api_keys::table
-                .filter(api_keys::tenant_id.eq(&tenant_id))
+        let (offset, limit) = (stored_count(page.offset()), stored_count(page.size()));
+        let (rows, total): (Vec<ApiKeyRow>, i64) = with_conn!(&self.db, |conn| {
+            let keys = || {
+                let all = api_keys::table.filter(api_keys::tenant_id.eq(&tenant_id)).into_boxed();
+                if live_only { all.filter(api_keys::revoked.eq(false)) } else { all }
+            };
+            let total = keys().count().get_result(conn).await.map_err(query_error)?;
+            let rows = keys()
                 .order((api_keys::created_at.asc(), api_keys::id.asc()))
+                .offset(offset)
+                .limit(limit)
                 .select(ApiKeyRow::as_select())
                 .load(conn)
                 .await
-                .map_err(query_error)?
+                .map_err(query_error)?;
+            (rows, total)
         });
-        rows.into_iter().map(ApiKey::try_from).collect()
+        let keys = rows.into_iter().map(ApiKey::try_from).collect::<Result<_, _>>()?;
+        Ok((keys, count(total)))
     }
 
     async fn find_by_hash(&self, hash: &KeyHash) -> Result<Option<(ApiKey, Tier)>, RepoError> {

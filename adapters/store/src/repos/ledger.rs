@@ -19,7 +19,9 @@ mod queries;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use ares_application::ports::{Admission, Background, DailyUsage, MonthlyUsage, RepoError, Settlement, UsageLedger};
+use ares_application::ports::{
+    Admission, Background, DailyUsage, MonthlyUsage, RepoError, Settlement, StoreUnavailable, UsageLedger,
+};
 use ares_domain::{Counters, Period, Quota, TenantId};
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -30,7 +32,7 @@ use tokio::sync::oneshot;
 
 use self::queries::{AdmitQuery, CounterRow, CurrentQuery};
 use super::runs::RunRow;
-use super::{count, parse_stored, stored_count, stored_time};
+use super::{count, parse_stored, storable, storable_opt, stored_count, stored_time};
 use crate::db::Db;
 use crate::error::query_error;
 use crate::schema::{runs, tenant_quotas, usage_daily, usage_events};
@@ -38,17 +40,25 @@ use crate::schema::{runs, tenant_quotas, usage_daily, usage_events};
 /// The most rows one inserting statement carries (SQLite binds at most 32766 values).
 const MAX_ROWS_PER_STATEMENT: usize = 500;
 
-/// A failure shared by every request of a group.
-type Shared<T> = Result<T, String>;
+/// A failure shared by every request of a group: what it said, and whether the store was unavailable.
+#[derive(Debug, Clone)]
+struct SharedError {
+    message: String,
+    unavailable: bool,
+}
 
-fn shared_error(err: &RepoError) -> String {
-    format!("{err:#}")
+type Shared<T> = Result<T, SharedError>;
+
+fn shared_error(err: &RepoError) -> SharedError {
+    let unavailable = matches!(err, RepoError::Unexpected(cause) if StoreUnavailable::caused(cause));
+    SharedError { message: format!("{err:#}"), unavailable }
 }
 
 fn from_shared<T>(result: Result<Shared<T>, oneshot::error::RecvError>) -> Result<T, RepoError> {
     match result {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(message)) => Err(RepoError::Unexpected(anyhow::anyhow!(message))),
+        Ok(Err(SharedError { message, unavailable: true })) => Err(StoreUnavailable::error(message)),
+        Ok(Err(SharedError { message, .. })) => Err(RepoError::Unexpected(anyhow::anyhow!(message))),
         Err(_) => Err(RepoError::Unexpected(anyhow::anyhow!("the ledger's writer stopped"))),
     }
 }
@@ -111,10 +121,10 @@ impl From<&Settlement> for EventRow {
             id: event.id.to_string(),
             tenant_id: event.tenant_id.to_string(),
             api_key_id: event.api_key_id.map(|id| id.to_string()),
-            endpoint: event.endpoint.clone(),
-            agent: event.agent.clone(),
-            model: event.model.clone(),
-            provider: event.provider.clone(),
+            endpoint: storable(&event.endpoint),
+            agent: storable_opt(event.agent.as_ref()),
+            model: storable_opt(event.model.as_ref()),
+            provider: storable_opt(event.provider.as_ref()),
             tokens_in: stored_count(event.tokens_in),
             tokens_out: stored_count(event.tokens_out),
             estimated: event.estimated,
@@ -122,7 +132,8 @@ impl From<&Settlement> for EventRow {
             status: i32::from(event.status),
             created_at: stored_time(event.at),
             day_key: Period::at(event.at).day_key(),
-            runs: i32::from(settlement.run.is_some() || event.model.is_some()),
+            // A run is a request that called a model: one a provider answered or failed on.
+            runs: i32::from(event.provider.is_some()),
             reserved_tokens: stored_count(settlement.reserved),
             reservation_month: settlement.admitted_in.month_key(),
         }

@@ -35,6 +35,16 @@ fn parse_stored<T, E: std::fmt::Display>(what: &str, parsed: Result<T, E>) -> Re
     parsed.map_err(|err| corrupt(what, err))
 }
 
+/// Free text as both databases hold it: PostgreSQL's `TEXT` cannot hold NUL, so a NUL is stored as U+FFFD (the
+/// replacement character) on both, and a text reads back the same from either.
+fn storable(text: &str) -> String {
+    if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text.to_owned() }
+}
+
+fn storable_opt(text: Option<&String>) -> Option<String> {
+    text.map(|text| storable(text))
+}
+
 /// A stored count or token sum as the domain's unsigned number (stored values are never negative).
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{count, parse_stored, read_time, stored_count, stored_time};
+use super::{count, parse_stored, read_time, storable_opt, stored_count, stored_time};
 use crate::db::Db;
 use crate::error::{corrupt, query_error};
 use crate::schema::runs;
@@ -43,9 +43,9 @@ impl TryFrom<&Run> for RunRow {
             status: run.status.as_str().to_owned(),
             input: json(&run.input)?,
             output: run.output.as_ref().map(json).transpose()?,
-            error: run.error.clone(),
-            model: run.model.clone(),
-            provider: run.provider.clone(),
+            error: storable_opt(run.error.as_ref()),
+            model: storable_opt(run.model.as_ref()),
+            provider: storable_opt(run.provider.as_ref()),
             tokens_in: stored_count(run.tokens_in),
             tokens_out: stored_count(run.tokens_out),
             started_at: stored_time(run.started_at),

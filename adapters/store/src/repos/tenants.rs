@@ -6,9 +6,8 @@ use ares_application::ports::{RepoError, TenantListing, TenantRepository};
 use ares_domain::{Agent, ApiKey, Tenant, TenantId, TenantStats, Tier};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 
 use super::agents::AgentRow;
@@ -17,7 +16,7 @@ use super::ledger::QuotaRow;
 use super::{count, parse_stored, read_time, stored_time};
 use crate::db::Db;
 use crate::error::query_error;
-use crate::schema::{agents, api_keys, runs, tenant_quotas, tenants};
+use crate::schema::{agents, api_keys, tenant_quotas, tenants};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = tenants)]
@@ -140,7 +139,7 @@ impl TenantRepository for TenantStore {
 
     async fn stats(&self, id: TenantId) -> Result<TenantStats, RepoError> {
         let id = id.to_string();
-        let (agent_count, api_key_count, (total_runs, total_tokens)) = with_conn!(&self.db, |conn| {
+        let (agent_count, api_key_count) = with_conn!(&self.db, |conn| {
             let agent_count: i64 =
                 agents::table.filter(agents::tenant_id.eq(&id)).count().get_result(conn).await.map_err(query_error)?;
             let api_key_count: i64 = api_keys::table
@@ -149,20 +148,9 @@ impl TenantRepository for TenantStore {
                 .get_result(conn)
                 .await
                 .map_err(query_error)?;
-            let runs: (i64, i64) = runs::table
-                .filter(runs::tenant_id.eq(&id))
-                .select((count_star(), sql::<BigInt>("CAST(COALESCE(SUM(tokens_in + tokens_out), 0) AS BIGINT)")))
-                .get_result(conn)
-                .await
-                .map_err(query_error)?;
-            (agent_count, api_key_count, runs)
+            (agent_count, api_key_count)
         });
-        Ok(TenantStats {
-            agent_count: count(agent_count),
-            api_key_count: count(api_key_count),
-            total_runs: count(total_runs),
-            total_tokens: count(total_tokens),
-        })
+        Ok(TenantStats { agent_count: count(agent_count), api_key_count: count(api_key_count) })
     }
 
     async fn set_tier(&self, id: TenantId, tier: Tier, now: DateTime<Utc>) -> Result<Option<Tenant>, RepoError> {

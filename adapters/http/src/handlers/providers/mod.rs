@@ -11,7 +11,7 @@ pub(crate) mod list;
 pub(crate) mod refresh_models;
 pub(crate) mod update;
 
-use ares_domain::{Credential, InvalidProvider, ModelSpec, NetworkSeconds, ProviderSecret};
+use ares_domain::{Credential, InvalidProvider, ModelSpec, NetworkSeconds};
 use serde::{Deserialize, Deserializer};
 
 use crate::ApiError;
@@ -71,8 +71,8 @@ impl ProviderBody {
     fn credential(&self) -> Result<Option<Credential>, ApiError> {
         match (&self.api_key, &self.api_key_env) {
             (Some(_), Some(_)) => Err(ApiError::Unprocessable("Give either api_key or api_key_env, not both".into())),
-            (Some(key), None) => Ok(Some(Credential::Stored(ProviderSecret::new(key.clone())))),
-            (None, Some(variable)) => Ok(Some(Credential::Env(variable.clone()))),
+            (Some(key), None) => Ok(Some(Credential::stored(key)?)),
+            (None, Some(variable)) => Ok(Some(Credential::env(variable)?)),
             (None, None) => Ok(None),
         }
     }

@@ -1,7 +1,7 @@
 //! `GET /v1/usage`: the caller's usage in the current billing period (the calendar month, UTC), day by day.
+//! Counted, but never refused by a limit: a client at its limit can find out why and when it resets.
 
 use actix_web::HttpResponse;
-use ares_application::usecases::Record;
 
 use crate::ApiError;
 use crate::client_auth::Client;
@@ -10,7 +10,7 @@ use crate::views::UsageView;
 
 pub(crate) async fn handle(client: Client) -> Result<HttpResponse, ApiError> {
     client
-        .respond(0, Record::default(), |_| async {
+        .respond_counted(|_| async {
             let report = client.api.metering.report(&client.caller).await?;
             Ok(Reply::ok(&UsageView::from(&report)))
         })

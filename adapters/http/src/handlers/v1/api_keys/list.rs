@@ -1,20 +1,23 @@
-//! `GET /v1/api-keys`: the caller's live keys, by prefix only.
+//! `GET /v1/api-keys?page&per_page`: the caller's live keys, oldest first, by prefix only. Counted, but never
+//! refused by a limit.
 
-use actix_web::HttpResponse;
-use ares_application::usecases::Record;
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::ApiError;
 use crate::client_auth::Client;
+use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
 use crate::views::ClientKeyView;
 
-pub(crate) async fn handle(client: Client) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn handle(client: Client, query: web::Query<Pagination>) -> Result<HttpResponse, ApiError> {
+    let page = query.page()?;
     client
-        .respond(0, Record::default(), |_| async {
-            let keys = client.api.api_keys.list(client.tenant_id).await?;
-            let keys: Vec<ClientKeyView> = keys.iter().filter(|k| !k.revoked).map(ClientKeyView::from).collect();
-            Ok(Reply::ok(&json!({ "keys": keys })))
+        .respond_counted(|_| async {
+            let listed = client.api.api_keys.list(client.tenant_id, true, page).await?;
+            let keys: Vec<ClientKeyView> = listed.keys.iter().map(ClientKeyView::from).collect();
+            let body = json!({"keys": keys, "total": listed.total, "page": page.number(), "per_page": page.size()});
+            Ok(Reply::ok(&body))
         })
         .await
 }

@@ -1,0 +1,48 @@
+//! `GET /health` (and `HEAD`): the version, the database backend and each dependency's state; 503 when one is
+//! down.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+use super::database_up;
+use crate::state::Health;
+
+/// One dependency's state.
+#[derive(Serialize)]
+struct Dependency {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Dependencies {
+    database: Dependency,
+}
+
+#[derive(Serialize)]
+struct HealthView {
+    status: &'static str,
+    version: &'static str,
+    database: &'static str,
+    dependencies: Dependencies,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
+}
+
+pub(crate) async fn handle(health: web::Data<Health>) -> HttpResponse {
+    let up = database_up(&health).await;
+    let view = HealthView {
+        status: if up { "ok" } else { "unavailable" },
+        version: health.version,
+        database: health.store.backend(),
+        dependencies: Dependencies {
+            database: Dependency {
+                status: if up { "ok" } else { "down" },
+                error: (!up).then_some("Database unavailable"),
+            },
+        },
+        error: (!up).then_some("Database unavailable"),
+    };
+    if up { HttpResponse::Ok().json(view) } else { HttpResponse::ServiceUnavailable().json(view) }
+}
