@@ -104,6 +104,8 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish (`30` or `"30s"`).
     pub shutdown_timeout: Seconds,
+    /// How long a request's whole body may take to arrive once its headers have; a slower one gets 408.
+    pub body_timeout: Seconds,
 }
 
 impl Default for ServerSettings {
@@ -114,6 +116,7 @@ impl Default for ServerSettings {
             max_body_bytes: 1024 * 1024,
             workers: None,
             shutdown_timeout: Seconds::Number(30.0),
+            body_timeout: Seconds::Number(10.0),
         }
     }
 }

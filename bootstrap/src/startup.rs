@@ -107,6 +107,7 @@ impl Application {
         let tools = settings.tools.checked(&settings.environment.0)?;
         let catalog = crate::tools::catalog(&settings, &tools).await?;
         let shutdown_timeout = settings.server.shutdown_timeout.duration("server.shutdown_timeout")?;
+        let body_timeout = ares_http::BodyTimeout(settings.server.body_timeout.duration("server.body_timeout")?);
         let tasks = TaskTracker::new();
         let background = Arc::new(TrackedTasks { tracker: tasks.clone(), runtime: tokio::runtime::Handle::current() });
         let tools = Tools { catalog, settings: tools.loop_settings };
@@ -132,7 +133,8 @@ impl Application {
             listener.local_addr().map_err(|err| StartupError::new(format!("cannot bind {address}: {err}")))?.port();
         let limit = &settings.rate_limit;
         let limiter = IpLimiter::new(limit.per_second, limit.burst, limit.trust_forwarded_for).map(web::Data::new);
-        let server = serve(listener, groups.clone(), limiter.clone(), &settings, shutdown_timeout)
+        let timeouts = (body_timeout, shutdown_timeout);
+        let server = serve(listener, groups.clone(), limiter.clone(), &settings, timeouts)
             .map_err(|err| StartupError::new(format!("cannot serve on {address}: {err:#}")))?;
         let reload_interval = Duration::from_secs(settings.routing.reload_interval_seconds.max(1));
         let flush_interval = Duration::from_secs(settings.metering.last_used_flush_seconds.max(1));
@@ -385,11 +387,12 @@ fn serve(
     groups: Groups,
     limiter: Option<web::Data<IpLimiter>>,
     settings: &Settings,
-    shutdown_timeout: Duration,
+    (body_timeout, shutdown_timeout): (ares_http::BodyTimeout, Duration),
 ) -> anyhow::Result<Server> {
     let limit = settings.server.max_body_bytes;
     let server = HttpServer::new(move || {
         let app = App::new()
+            .wrap(from_fn(ares_http::bound_body))
             .wrap(ErrorHandlers::new().default_handler_client(ares_http::rewrite_empty_errors))
             .wrap(from_fn(ares_http::limit_by_ip))
             .wrap(TracingLogger::default());
@@ -405,6 +408,7 @@ fn serve(
             .app_data(ares_http::json_config(limit))
             .app_data(ares_http::payload_config(limit))
             .app_data(ares_http::query_config())
+            .app_data(body_timeout)
             .configure(ares_http::configure)
             .default_service(web::to(ares_http::not_found))
     })

@@ -52,6 +52,9 @@ pub enum ApiError {
     /// 405: the path exists, the method does not.
     #[error("Method not allowed")]
     MethodNotAllowed,
+    /// 408: the request's body did not arrive within `[server] body_timeout`.
+    #[error("Request body not received in time")]
+    RequestTimeout,
     /// 409: the resource already exists.
     #[error("{0}")]
     Conflict(String),
@@ -112,6 +115,7 @@ impl ApiError {
             Self::Unauthorized(_) => "UNAUTHORIZED",
             Self::NotFound(_) | Self::UnknownAgent(_) => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::Conflict(_) | Self::DisabledAgent(_) => "CONFLICT",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::Unprocessable(_) | Self::UnknownModel(_) => "VALIDATION_ERROR",
@@ -134,6 +138,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) | Self::UnknownAgent(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) | Self::DisabledAgent(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) | Self::UnknownModel(_) => StatusCode::UNPROCESSABLE_ENTITY,

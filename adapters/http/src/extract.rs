@@ -36,18 +36,30 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::OverflowKnownLength { .. }
         | JsonPayloadError::Overflow { .. }
         | JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge,
-        JsonPayloadError::Deserialize(err) if err.is_data() => data_error(&err.to_string()),
+        JsonPayloadError::Deserialize(err) => syntax_or_data_error(&err),
         _ => ApiError::BadRequest("Invalid JSON in request body".into()),
     }
 }
 
+/// JSON that does not parse says so (or that it is nested too deeply to read); JSON of the wrong shape says what
+/// is wrong with it.
+fn syntax_or_data_error(err: &serde_json::Error) -> ApiError {
+    if err.is_data() {
+        data_error(&err.to_string())
+    } else if err.to_string().starts_with("recursion limit exceeded") {
+        ApiError::BadRequest(format!("Invalid JSON in request body: nested too deeply (at most {MAX_DEPTH} levels)"))
+    } else {
+        ApiError::BadRequest("Invalid JSON in request body".into())
+    }
+}
+
+/// How deeply JSON may nest: serde_json's own limit.
+const MAX_DEPTH: usize = 128;
+
 /// Parses a JSON body read as bytes, with the same errors as the JSON extractor. Handlers that must authenticate
 /// before they judge the body (actix extracts a handler's arguments together) take the bytes and call this.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|err| match err.classify() {
-        serde_json::error::Category::Data => data_error(&err.to_string()),
-        _ => ApiError::BadRequest("Invalid JSON in request body".into()),
-    })
+    serde_json::from_slice(bytes).map_err(|err| syntax_or_data_error(&err))
 }
 
 /// Well-formed JSON of the wrong shape: name the missing field, or say what was wrong.
@@ -100,6 +112,15 @@ pub fn rewrite_empty_errors<B: MessageBody + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_nested_too_deeply_says_so() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let err = parse_json::<serde_json::Value>(deep.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "Invalid JSON in request body: nested too deeply (at most 128 levels)");
+        let err = parse_json::<serde_json::Value>(b"{").unwrap_err();
+        assert_eq!(err.to_string(), "Invalid JSON in request body");
+    }
 
     #[test]
     fn a_missing_field_is_named() {

@@ -3,6 +3,7 @@
 //! into domain values and call use cases; nothing else.
 
 mod admin_auth;
+mod body_timeout;
 mod client_auth;
 mod error;
 mod extract;
@@ -15,6 +16,7 @@ mod state;
 mod views;
 
 pub use admin_auth::AdminSecret;
+pub use body_timeout::{BodyTimeout, bound_body};
 pub use error::ApiError;
 pub use extract::{json_config, not_found, payload_config, query_config, rewrite_empty_errors};
 pub use ip_limit::{IpLimiter, limit_by_ip};
