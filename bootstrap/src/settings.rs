@@ -275,6 +275,9 @@ pub struct MeteringSettings {
     /// database host can lose its last fraction of a second), as SQLite's `synchronous = NORMAL` always does.
     /// `true`: they survive that too, at the cost of a disk flush per group of requests.
     pub durable_commits: bool,
+    /// How long a request's token reservation holds when the request is never recorded (its instance was killed):
+    /// then it is released, by whichever instance notices first.
+    pub reservation_ttl_seconds: u64,
 }
 
 impl Default for MeteringSettings {
@@ -285,6 +288,7 @@ impl Default for MeteringSettings {
             agent_cache_ms: 1000,
             last_used_flush_seconds: 10,
             durable_commits: false,
+            reservation_ttl_seconds: 600,
         }
     }
 }

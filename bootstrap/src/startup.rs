@@ -79,6 +79,7 @@ pub struct Application {
     limiter: Option<web::Data<IpLimiter>>,
     reload_interval: Duration,
     flush_interval: Duration,
+    reservation_ttl: Duration,
     shutdown_timeout: Duration,
 }
 
@@ -138,7 +139,18 @@ impl Application {
             .map_err(|err| StartupError::new(format!("cannot serve on {address}: {err:#}")))?;
         let reload_interval = Duration::from_secs(settings.routing.reload_interval_seconds.max(1));
         let flush_interval = Duration::from_secs(settings.metering.last_used_flush_seconds.max(1));
-        Ok(Application { port, server, groups, tasks, limiter, reload_interval, flush_interval, shutdown_timeout })
+        let reservation_ttl = Duration::from_secs(settings.metering.reservation_ttl_seconds);
+        Ok(Application {
+            port,
+            server,
+            groups,
+            tasks,
+            limiter,
+            reload_interval,
+            flush_interval,
+            reservation_ttl,
+            shutdown_timeout,
+        })
     }
 
     /// The port the server listens on (useful when configured as 0).
@@ -168,12 +180,15 @@ impl Application {
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let reloading = tokio::spawn(reload_providers(self.groups.providers.clone(), self.reload_interval));
+        let sweep = sweep_interval(self.reservation_ttl);
+        let expiring = tokio::spawn(expire_reservations(self.groups.client.metering.clone(), sweep));
         let auth = self.groups.client.auth.clone();
         let stopping = CancellationToken::new();
         let housekeeping =
             tokio::spawn(housekeeping(auth.clone(), self.limiter, self.flush_interval, stopping.clone()));
         let outcome = self.server.await;
         reloading.abort();
+        expiring.abort();
         stopping.cancel();
         if let Err(err) = housekeeping.await {
             tracing::warn!(error = %err, "the housekeeping task failed");
@@ -243,6 +258,24 @@ async fn housekeeping(
 async fn flush_last_used(auth: &Authenticator) {
     if let Err(err) = auth.flush_last_used().await {
         tracing::warn!(error = %err, "cannot record when API keys were last used; will retry");
+    }
+}
+
+/// How often expired reservations are looked for: a quarter of their lifetime, between 1 and 60 seconds.
+fn sweep_interval(ttl: Duration) -> Duration {
+    (ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(60))
+}
+
+/// Releases the reservations of requests that were never recorded (their instance was killed) once they expire:
+/// at start-up, then now and then. Every instance does; each reservation is released once.
+async fn expire_reservations(metering: Arc<Metering>, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(err) = metering.expire_reservations().await {
+            tracing::warn!(error = %err, "cannot release expired reservations; will retry");
+        }
     }
 }
 
@@ -366,7 +399,9 @@ fn provider_api(shared: &Shared) -> ProviderApi {
 fn client_api(shared: &Shared, settings: &Settings, tools: Tools) -> ClientApi {
     let Shared { db, clock, directory, router, background, ledger, .. } = shared;
     let max_tokens = settings.metering.default_max_tokens;
-    let metering = Arc::new(Metering::new(ledger.clone(), settings.tiers.quotas(), clock.clone()));
+    let ttl = chrono::Duration::seconds(i64::try_from(settings.metering.reservation_ttl_seconds).unwrap_or(i64::MAX));
+    let metering =
+        Arc::new(Metering::new(ledger.clone(), settings.tiers.quotas(), clock.clone()).with_reservation_ttl(ttl));
     let timer = Arc::new(TokioTimer);
     let coordinator =
         Arc::new(ToolCoordinator::new(router.clone(), tools.catalog, timer, clock.clone(), tools.settings));

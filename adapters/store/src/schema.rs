@@ -105,6 +105,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    reservations (id) {
+        id -> Text,
+        tenant_id -> Text,
+        month_key -> Text,
+        tokens -> BigInt,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     usage_daily (tenant_id, day_key) {
         tenant_id -> Text,
         day_key -> Text,
@@ -149,6 +159,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     runs,
     providers,
     tenant_quotas,
+    reservations,
     usage_daily,
     usage_events
 );

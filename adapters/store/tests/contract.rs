@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use ares_application::ports::{
-    Admission, AgentRepository, ApiKeyRepository, Background, Conflict, ProviderRepository, RepoError, RunRepository,
-    Settlement, TemplateRepository, TenantRepository, UsageLedger,
+    Admission, AgentRepository, ApiKeyRepository, Background, Conflict, ProviderRepository, RepoError, Reservation,
+    RunRepository, Settlement, TemplateRepository, TenantRepository, UsageLedger,
 };
 use ares_domain::{
     Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, Counters, Credential, ModelSpec, ModelTier,
@@ -63,6 +63,8 @@ contract!(
     token_reservations_must_fit_and_settlement_releases_them,
     further_reservations_count_no_request_and_settlement_releases_them_all,
     a_settlement_written_twice_counts_once,
+    expired_reservations_are_released_once_and_never_after_their_settlement,
+    two_instances_release_an_expired_reservation_exactly_once,
     a_new_day_and_a_new_month_start_from_zero,
     settlement_records_the_event_the_run_and_the_day,
     keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_in_batches,
@@ -84,6 +86,14 @@ struct Stores {
     runs: RunStore,
     providers: ProviderStore,
     ledger: LedgerStore,
+}
+
+impl Stores {
+    /// The ledger of another instance on the same database (its own pools).
+    async fn other_instance(&self) -> LedgerStore {
+        let db = self._db.connect().await;
+        LedgerStore::new(db.clone(), db.relaxed(&self._db.settings()).unwrap(), Arc::new(Spawned))
+    }
 }
 
 async fn stores(backend: Backend) -> Stores {
@@ -495,7 +505,7 @@ async fn concurrent_admissions_never_pass_the_daily_limit(backend: Backend) {
     let period = Period::at(at(13));
     let attempts = (0..40).map(|_| {
         let ledger = s.ledger.clone();
-        tokio::spawn(async move { ledger.admit(acme.id, &period, &quota(7, 1_000_000), 10).await.unwrap() })
+        tokio::spawn(async move { ledger.admit(acme.id, &period, &quota(7, 1_000_000), &lease(10)).await.unwrap() })
     });
     let outcomes: Vec<Admission> =
         futures_util::future::join_all(attempts).await.into_iter().map(Result::unwrap).collect();
@@ -509,10 +519,16 @@ async fn concurrent_admissions_never_pass_the_daily_limit(backend: Backend) {
     assert_eq!(refused.unwrap(), Counters { day_requests: 7, month_requests: 7, month_tokens: 0, month_reserved: 70 });
 }
 
-fn settlement(tenant_id: TenantId, tokens: u64, reserved: u64, period: Period, run: Option<Run>) -> Settlement {
+/// A reservation of `tokens` made at `at(13)`, for ten minutes.
+fn lease(tokens: u64) -> Reservation {
+    Reservation { id: UsageEventId::new(), tokens, expires_at: at(13) + Duration::minutes(10) }
+}
+
+/// The record of the request that holds `lease`, which used `tokens`.
+fn settlement(lease: &Reservation, tenant_id: TenantId, tokens: u64, period: Period, run: Option<Run>) -> Settlement {
     Settlement {
         event: UsageEvent {
-            id: UsageEventId::new(),
+            id: lease.id,
             tenant_id,
             api_key_id: None,
             endpoint: "POST /v1/chat".into(),
@@ -526,7 +542,7 @@ fn settlement(tenant_id: TenantId, tokens: u64, reserved: u64, period: Period, r
             status: 200,
             at: at(13),
         },
-        reserved,
+        reserved: lease.tokens,
         admitted_in: period,
         run,
     }
@@ -537,13 +553,14 @@ async fn token_reservations_must_fit_and_settlement_releases_them(backend: Backe
     let acme = tenant("acme-corp");
     s.tenants.insert(&acme).await.unwrap();
     let (period, limits) = (Period::at(at(13)), quota(100, 100));
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 40).await.unwrap()).is_some());
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 60).await.unwrap()).is_some(), "exactly at the limit");
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 1).await.unwrap()).is_none());
-    s.ledger.settle(&settlement(acme.id, 10, 40, period, None)).await.unwrap();
+    let first = lease(40);
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &first).await.unwrap()).is_some());
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &lease(60)).await.unwrap()).is_some(), "at the limit");
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &lease(1)).await.unwrap()).is_none());
+    s.ledger.settle(&settlement(&first, acme.id, 10, period, None)).await.unwrap();
     let after = s.ledger.month(acme.id, &period).await.unwrap().counters;
     assert_eq!((after.month_tokens, after.month_reserved), (10, 60));
-    let counters = admitted(s.ledger.admit(acme.id, &period, &limits, 30).await.unwrap()).unwrap();
+    let counters = admitted(s.ledger.admit(acme.id, &period, &limits, &lease(30)).await.unwrap()).unwrap();
     assert_eq!((counters.month_tokens, counters.month_reserved, counters.month_requests), (10, 90, 3));
 }
 
@@ -552,11 +569,13 @@ async fn further_reservations_count_no_request_and_settlement_releases_them_all(
     let acme = tenant("acme-corp");
     s.tenants.insert(&acme).await.unwrap();
     let (period, limits) = (Period::at(at(13)), quota(1, 100));
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, 40).await.unwrap()).is_some());
-    let more = admitted(s.ledger.reserve(acme.id, &period, &limits, 60).await.unwrap()).unwrap();
-    assert_eq!((more.day_requests, more.month_reserved), (1, 100), "the daily request limit of 1 still holds");
-    assert!(admitted(s.ledger.reserve(acme.id, &period, &limits, 1).await.unwrap()).is_none(), "past the tokens");
-    s.ledger.settle(&settlement(acme.id, 70, 100, period, None)).await.unwrap();
+    let held = lease(40);
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &held).await.unwrap()).is_some());
+    let more = admitted(s.ledger.reserve(acme.id, &period, &limits, &Reservation { tokens: 60, ..held }).await.unwrap());
+    assert_eq!(more.map(|c| (c.day_requests, c.month_reserved)), Some((1, 100)), "the daily limit of 1 still holds");
+    let past = s.ledger.reserve(acme.id, &period, &limits, &Reservation { tokens: 1, ..held }).await.unwrap();
+    assert!(admitted(past).is_none(), "past the tokens");
+    s.ledger.settle(&settlement(&Reservation { tokens: 100, ..held }, acme.id, 70, period, None)).await.unwrap();
     let after = s.ledger.month(acme.id, &period).await.unwrap().counters;
     assert_eq!((after.month_tokens, after.month_reserved, after.month_requests), (70, 0, 1));
 }
@@ -566,13 +585,52 @@ async fn a_settlement_written_twice_counts_once(backend: Backend) {
     let acme = tenant("acme-corp");
     s.tenants.insert(&acme).await.unwrap();
     let period = Period::at(at(13));
-    assert!(admitted(s.ledger.admit(acme.id, &period, &quota(100, 1_000), 50).await.unwrap()).is_some());
-    let once = settlement(acme.id, 10, 50, period, None);
+    let held = lease(50);
+    assert!(admitted(s.ledger.admit(acme.id, &period, &quota(100, 1_000), &held).await.unwrap()).is_some());
+    let once = settlement(&held, acme.id, 10, period, None);
     s.ledger.settle(&once).await.unwrap();
     s.ledger.settle(&once).await.unwrap();
     let month = s.ledger.month(acme.id, &period).await.unwrap();
     assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (10, 0));
     assert_eq!(month.daily[0].api_calls, 1);
+}
+
+async fn expired_reservations_are_released_once_and_never_after_their_settlement(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    let (period, limits) = (Period::at(at(13)), quota(100, 1_000));
+    let (settled, crashed, late) = (lease(100), lease(200), lease(50));
+    for held in [&settled, &crashed, &late] {
+        assert!(admitted(s.ledger.admit(acme.id, &period, &limits, held).await.unwrap()).is_some());
+    }
+    s.ledger.settle(&settlement(&settled, acme.id, 10, period, None)).await.unwrap();
+    assert_eq!(s.ledger.expire(at(13) + Duration::minutes(5), None).await.unwrap(), 0, "none expired yet");
+    let reserved = || async { s.ledger.month(acme.id, &period).await.unwrap().counters.month_reserved };
+    assert_eq!(reserved().await, 250);
+    assert_eq!(s.ledger.expire(at(13) + Duration::minutes(11), Some(acme.id)).await.unwrap(), 250);
+    assert_eq!(reserved().await, 0, "what the crashed requests held is free again");
+    s.ledger.settle(&settlement(&late, acme.id, 20, period, None)).await.unwrap();
+    let month = s.ledger.month(acme.id, &period).await.unwrap();
+    assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (30, 0), "released once, not again");
+    assert_eq!(s.ledger.expire(at(13) + Duration::days(1), None).await.unwrap(), 0);
+    let full = lease(970);
+    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &full).await.unwrap()).is_some(), "30 used, 970 left");
+}
+
+async fn two_instances_release_an_expired_reservation_exactly_once(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    s.tenants.insert(&acme).await.unwrap();
+    let period = Period::at(at(13));
+    for _ in 0..20 {
+        s.ledger.admit(acme.id, &period, &quota(100, 1_000_000), &lease(25)).await.unwrap();
+    }
+    let other = s.other_instance().await;
+    let later = at(13) + Duration::minutes(11);
+    let (one, two) = tokio::join!(s.ledger.expire(later, None), other.expire(later, Some(acme.id)));
+    assert_eq!(one.unwrap() + two.unwrap(), 500, "every token released once, by whichever instance got it");
+    assert_eq!(s.ledger.month(acme.id, &period).await.unwrap().counters.month_reserved, 0);
 }
 
 async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {
@@ -581,13 +639,13 @@ async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {
     s.tenants.insert(&acme).await.unwrap();
     let limits = quota(2, 1_000);
     for _ in 0..2 {
-        assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, 5).await.unwrap()).is_some());
+        assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, &lease(5)).await.unwrap()).is_some());
     }
-    assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, 5).await.unwrap()).is_none());
-    let next_day = admitted(s.ledger.admit(acme.id, &Period::at(at(14)), &limits, 5).await.unwrap()).unwrap();
+    assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, &lease(5)).await.unwrap()).is_none());
+    let next_day = admitted(s.ledger.admit(acme.id, &Period::at(at(14)), &limits, &lease(5)).await.unwrap()).unwrap();
     assert_eq!((next_day.day_requests, next_day.month_requests, next_day.month_reserved), (1, 3, 15));
     let april = Period::at(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap());
-    let next_month = admitted(s.ledger.admit(acme.id, &april, &limits, 5).await.unwrap()).unwrap();
+    let next_month = admitted(s.ledger.admit(acme.id, &april, &limits, &lease(5)).await.unwrap()).unwrap();
     assert_eq!(next_month, Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: 5 });
 }
 
@@ -598,12 +656,14 @@ async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
     s.agents.insert(&agent(acme.id, "risk")).await.unwrap();
     let period = Period::at(at(13));
     for tokens in [30, 12] {
-        s.ledger.admit(acme.id, &period, &quota(100, 1_000), 50).await.unwrap();
+        let held = lease(50);
+        s.ledger.admit(acme.id, &period, &quota(100, 1_000), &held).await.unwrap();
         let run = run(acme.id, "risk", RunStatus::Completed, (tokens / 2, tokens - tokens / 2));
-        s.ledger.settle(&settlement(acme.id, tokens, 50, period, Some(run))).await.unwrap();
+        s.ledger.settle(&settlement(&held, acme.id, tokens, period, Some(run))).await.unwrap();
     }
-    s.ledger.admit(acme.id, &period, &quota(100, 1_000), 0).await.unwrap();
-    let mut plain = settlement(acme.id, 0, 0, period, None);
+    let nothing = lease(0);
+    s.ledger.admit(acme.id, &period, &quota(100, 1_000), &nothing).await.unwrap();
+    let mut plain = settlement(&nothing, acme.id, 0, period, None);
     plain.event.provider = None; // no provider called (a 503 before any model): not a run
     s.ledger.settle(&plain).await.unwrap();
     let month = s.ledger.month(acme.id, &period).await.unwrap();
@@ -662,16 +722,16 @@ async fn concurrent_settlements_are_all_counted(backend: Backend) {
     s.tenants.insert(&globex).await.unwrap();
     s.agents.insert(&agent(acme.id, "risk")).await.unwrap();
     let period = Period::at(at(13));
-    for id in [acme.id, globex.id] {
-        for _ in 0..30 {
-            s.ledger.admit(id, &period, &quota(1_000, 1_000_000), 100).await.unwrap();
-        }
-    }
-    let settlements = (0..60).map(|i| {
-        let ledger = s.ledger.clone();
+    let mut held = vec![];
+    for i in 0..60 {
         let tenant_id = if i % 2 == 0 { acme.id } else { globex.id };
+        held.push((tenant_id, lease(100)));
+        s.ledger.admit(tenant_id, &period, &quota(1_000, 1_000_000), &held[i].1).await.unwrap();
+    }
+    let settlements = held.into_iter().enumerate().map(|(i, (tenant_id, held))| {
+        let ledger = s.ledger.clone();
         let run = (i % 4 == 0).then(|| run(acme.id, "risk", RunStatus::Completed, (5, 5)));
-        tokio::spawn(async move { ledger.settle(&settlement(tenant_id, 10, 100, period, run)).await.unwrap() })
+        tokio::spawn(async move { ledger.settle(&settlement(&held, tenant_id, 10, period, run)).await.unwrap() })
     });
     for settled in futures_util::future::join_all(settlements).await {
         settled.unwrap();

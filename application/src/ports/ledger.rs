@@ -1,9 +1,9 @@
 //! The usage ledger port: admits requests against a tenant's quota atomically, and records what each finished
 //! request used. Exact on one instance and on many sharing one database.
 
-use ares_domain::{Counters, Period, Quota, Run, TenantId, UsageEvent};
+use ares_domain::{Counters, Period, Quota, Run, TenantId, UsageEvent, UsageEventId};
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::RepoError;
 
@@ -14,6 +14,15 @@ pub enum Admission {
     Admitted(Counters),
     /// Refused and not counted; the counters as they stood.
     Refused(Counters),
+}
+
+/// Tokens held for an admitted request until it is recorded, or until `expires_at` (its instance died first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    /// The id the request's usage event will have: recording it releases the reservation.
+    pub id: UsageEventId,
+    pub tokens: u64,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A finished request, to record.
@@ -50,9 +59,9 @@ pub struct MonthlyUsage {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UsageLedger: Send + Sync + 'static {
-    /// Admits one request of the tenant in `period` when `quota` allows it and its `reserve` of tokens fits: one
-    /// atomic statement checks and increments the day's and the month's counters, so concurrent requests can
-    /// never push the tenant past a limit.
+    /// Admits one request of the tenant in `period` when `quota` allows it and its `reservation` fits: one atomic
+    /// statement checks and increments the day's and the month's counters and keeps the reservation, so
+    /// concurrent requests can never push the tenant past a limit.
     ///
     /// # Errors
     /// `Unexpected` when the store fails; nothing is counted then.
@@ -61,11 +70,11 @@ pub trait UsageLedger: Send + Sync + 'static {
         tenant_id: TenantId,
         period: &Period,
         quota: &Quota,
-        reserve: u64,
+        reservation: &Reservation,
     ) -> Result<Admission, RepoError>;
 
-    /// Reserves `tokens` more for a request already admitted in `period` (a further round of its tool loop), when
-    /// the month's token quota still holds with them; counts no request. Atomic like `admit`.
+    /// Adds `reservation.tokens` to the reservation of a request already admitted in `period` (a further round of
+    /// its tool loop), when the month's token quota still holds with them; counts no request. Atomic like `admit`.
     ///
     /// # Errors
     /// `Unexpected` when the store fails; nothing is reserved then.
@@ -74,11 +83,20 @@ pub trait UsageLedger: Send + Sync + 'static {
         tenant_id: TenantId,
         period: &Period,
         quota: &Quota,
-        tokens: u64,
+        reservation: &Reservation,
     ) -> Result<Admission, RepoError>;
 
+    /// Releases the reservations that expired by `now` (of one tenant, or of all): their requests were never
+    /// recorded (their instance was killed). Exactly once, however many instances try at the same time, and never
+    /// a reservation whose request was recorded first. Returns the tokens released.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails; nothing is released then.
+    async fn expire(&self, now: DateTime<Utc>, tenant_id: Option<TenantId>) -> Result<u64, RepoError>;
+
     /// Records a finished request in one transaction: its usage event, its run, the day's figures, and the token
-    /// reconciliation (the reservation released, the tokens used counted). Returns once that is committed.
+    /// reconciliation (what its reservation still holds released, the tokens used counted). Returns once that is
+    /// committed.
     ///
     /// # Errors
     /// `Unexpected` when the store fails; nothing is recorded then.

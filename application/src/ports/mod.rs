@@ -27,7 +27,7 @@ pub use chat_model::{
 pub use clock::Clock;
 pub use connector::ProviderConnector;
 pub use health::StoreProbe;
-pub use ledger::{Admission, DailyUsage, MonthlyUsage, Settlement, UsageLedger};
+pub use ledger::{Admission, DailyUsage, MonthlyUsage, Reservation, Settlement, UsageLedger};
 pub use providers::ProviderRepository;
 pub use runs::RunRepository;
 pub use templates::TemplateRepository;

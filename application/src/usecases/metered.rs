@@ -345,8 +345,9 @@ mod tests {
 
     fn ledger(admits: bool) -> (MockUsageLedger, Settled) {
         let mut ledger = MockUsageLedger::new();
-        ledger.expect_admit().returning(move |_, _, _, reserve| {
-            let counters = Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: reserve };
+        ledger.expect_admit().returning(move |_, _, _, reservation| {
+            let reserved = reservation.tokens;
+            let counters = Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: reserved };
             Ok(if admits {
                 Admission::Admitted(counters)
             } else {

@@ -12,7 +12,7 @@ use ares_domain::{Counters, Period, Quota, QuotaExceeded, Run, TierQuotas, Usage
 use chrono::{DateTime, Utc};
 
 use super::caller::Caller;
-use crate::ports::{Admission, Clock, MonthlyUsage, RepoError, Settlement, Usage, UsageLedger};
+use crate::ports::{Admission, Clock, MonthlyUsage, RepoError, Reservation, Settlement, Usage, UsageLedger};
 
 /// How often a refusal that no limit explains (the counters moved in between) is retried.
 const ADMISSION_ATTEMPTS: usize = 3;
@@ -105,17 +105,30 @@ impl Budget {
     }
 }
 
+/// How long a reservation holds when `Metering::new` is not told: the `[metering] reservation_ttl_seconds`
+/// default.
+pub const RESERVATION_TTL: chrono::Duration = chrono::Duration::seconds(600);
+
 /// The quota gate and the usage records.
 pub struct Metering {
     ledger: Arc<dyn UsageLedger>,
     quotas: TierQuotas,
     clock: Arc<dyn Clock>,
+    reservation_ttl: chrono::Duration,
 }
 
 impl Metering {
+    /// Reservations expire `RESERVATION_TTL` after they are made; `with_reservation_ttl` says otherwise.
     #[must_use]
     pub fn new(ledger: Arc<dyn UsageLedger>, quotas: TierQuotas, clock: Arc<dyn Clock>) -> Self {
-        Metering { ledger, quotas, clock }
+        Metering { ledger, quotas, clock, reservation_ttl: RESERVATION_TTL }
+    }
+
+    /// Reservations expire `ttl` after they are made (their request was never recorded: its instance died).
+    #[must_use]
+    pub fn with_reservation_ttl(mut self, ttl: chrono::Duration) -> Self {
+        self.reservation_ttl = ttl;
+        self
     }
 
     /// Admits one request reserving `reserve` tokens, counting it against the payer's daily and monthly quotas.
@@ -137,25 +150,47 @@ impl Metering {
         self.admit_under(caller, 0, Quota::UNLIMITED).await
     }
 
+    /// Admits under `quota`. A refusal for tokens first releases the payer's expired reservations (requests of an
+    /// instance that died) and tries again when that freed any.
     async fn admit_under(&self, caller: &Caller, reserve: u64, quota: Quota) -> Result<Ticket, MeteringError> {
+        let event = UsageEventId::new();
+        let mut expired_released = false;
         for _ in 0..ADMISSION_ATTEMPTS {
             let started = self.clock.now();
             let period = Period::at(started);
-            match self.ledger.admit(caller.tenant_id(), &period, &quota, reserve).await? {
+            let reservation = Reservation { id: event, tokens: reserve, expires_at: started + self.reservation_ttl };
+            match self.ledger.admit(caller.tenant_id(), &period, &quota, &reservation).await? {
                 Admission::Admitted(counters) => {
-                    let (event, reserved) = (UsageEventId::new(), Arc::new(AtomicU64::new(reserve)));
+                    let reserved = Arc::new(AtomicU64::new(reserve));
                     return Ok(Ticket { caller: *caller, period, started, counters, event, reserved });
                 }
-                Admission::Refused(before) => {
-                    if let Some(limit) = refusal(&quota, &before, reserve) {
-                        tracing::info!(%limit, "request refused by the payer's quota");
-                        let wait = (limit.resets_at(&period) - started).to_std().unwrap_or_default();
-                        return Err(MeteringError::Exceeded { limit, retry_after: wait });
+                Admission::Refused(before) => match refusal(&quota, &before, reserve) {
+                    Some(QuotaExceeded::MonthlyTokens) if !expired_released => {
+                        expired_released = true;
+                        if self.ledger.expire(started, Some(caller.tenant_id())).await? == 0 {
+                            return Err(Self::exceeded(QuotaExceeded::MonthlyTokens, &period, started));
+                        }
                     }
-                }
+                    Some(limit) => return Err(Self::exceeded(limit, &period, started)),
+                    None => {}
+                },
             }
         }
         Err(MeteringError::Unexpected(anyhow::anyhow!("admission kept failing without a limit to blame")))
+    }
+
+    fn exceeded(limit: QuotaExceeded, period: &Period, now: DateTime<Utc>) -> MeteringError {
+        tracing::info!(%limit, "request refused by the payer's quota");
+        let wait = (limit.resets_at(period) - now).to_std().unwrap_or_default();
+        MeteringError::Exceeded { limit, retry_after: wait }
+    }
+
+    /// Releases every payer's reservations that expired (their requests were never recorded); the tokens freed.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    pub async fn expire_reservations(&self) -> Result<u64, MeteringError> {
+        Ok(self.ledger.expire(self.clock.now(), None).await?)
     }
 
     /// The budget of an admitted request: limited when its tier has a monthly token quota.
@@ -170,12 +205,14 @@ impl Metering {
     /// Reserves `tokens` more for an admitted request, when the month's token quota takes them. A request that
     /// crossed into another month reserves nothing more (its reservation belongs to the month it was admitted in).
     async fn reserve_more(&self, ticket: &Ticket, tokens: u64) -> Result<bool, MeteringError> {
-        let now = Period::at(self.clock.now());
+        let at = self.clock.now();
+        let now = Period::at(at);
         if now.month_key() != ticket.period.month_key() {
             return Ok(false);
         }
         let quota = self.quotas.of(ticket.caller.tier);
-        match self.ledger.reserve(ticket.caller.tenant_id(), &now, &quota, tokens).await? {
+        let reservation = Reservation { id: ticket.event, tokens, expires_at: at + self.reservation_ttl };
+        match self.ledger.reserve(ticket.caller.tenant_id(), &now, &quota, &reservation).await? {
             Admission::Admitted(_) => {
                 ticket.reserved.fetch_add(tokens, Ordering::AcqRel);
                 Ok(true)
@@ -269,7 +306,7 @@ mod tests {
         ledger
             .expect_admit()
             .withf(|_, period, quota, reserve| {
-                period.day_key() == "2026-03-13" && quota.daily_requests == Some(100) && *reserve == 7
+                period.day_key() == "2026-03-13" && quota.daily_requests == Some(100) && reserve.tokens == 7
             })
             .returning(|_, _, _, _| Ok(Admission::Refused(Counters { day_requests: 100, ..Counters::default() })));
         let err = metering(ledger).admit(&caller(Tier::Free), 7).await.unwrap_err();
@@ -294,11 +331,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_refusal_for_tokens_releases_expired_reservations_and_tries_again() {
+        let mut ledger = MockUsageLedger::new();
+        let mut calls = 0;
+        ledger.expect_admit().times(2).returning(move |_, _, _, reservation| {
+            calls += 1;
+            assert_eq!(reservation.expires_at, Utc.with_ymd_and_hms(2026, 3, 13, 18, 10, 0).unwrap(), "600 s on");
+            let full = Counters { month_reserved: 100_000, ..Counters::default() };
+            Ok(if calls == 1 { Admission::Refused(full) } else { Admission::Admitted(Counters::default()) })
+        });
+        ledger.expect_expire().times(1).returning(|_, tenant| {
+            assert!(tenant.is_some(), "only the refused payer's");
+            Ok(15_375)
+        });
+        assert!(metering(ledger).admit(&caller(Tier::Free), 500).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_refusal_for_tokens_with_nothing_expired_is_final() {
+        let mut ledger = MockUsageLedger::new();
+        let full = Counters { month_reserved: 100_000, ..Counters::default() };
+        ledger.expect_admit().times(1).returning(move |_, _, _, _| Ok(Admission::Refused(full)));
+        ledger.expect_expire().times(1).returning(|_, _| Ok(0));
+        let err = metering(ledger).admit(&caller(Tier::Free), 500).await.unwrap_err();
+        assert_eq!(err.to_string(), "Monthly token quota exceeded");
+    }
+
+    #[tokio::test]
     async fn a_counted_request_is_counted_under_no_limit() {
         let mut ledger = MockUsageLedger::new();
         ledger
             .expect_admit()
-            .withf(|_, _, quota, reserve| *quota == Quota::UNLIMITED && *reserve == 0)
+            .withf(|_, _, quota, reserve| *quota == Quota::UNLIMITED && reserve.tokens == 0)
             .times(1)
             .returning(|_, _, _, _| Ok(Admission::Admitted(Counters { day_requests: 101, ..Counters::default() })));
         let ticket = metering(ledger).count(&caller(Tier::Free)).await.unwrap();

@@ -115,6 +115,13 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(StartupError::new("database.max_connections must be at least 1"));
         }
+        if !(10..=31_536_000).contains(&self.metering.reservation_ttl_seconds) {
+            return Err(StartupError::new("metering.reservation_ttl_seconds must be between 10 and 31536000"));
+        }
+        if self.api_keys.max_live_per_tenant == 0 {
+            return Err(StartupError::new("api_keys.max_live_per_tenant must be at least 1"));
+        }
+        self.server.body_timeout.duration("server.body_timeout")?;
         Ok(())
     }
 

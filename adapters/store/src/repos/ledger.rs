@@ -20,22 +20,23 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ares_application::ports::{
-    Admission, Background, DailyUsage, MonthlyUsage, RepoError, Settlement, StoreUnavailable, UsageLedger,
+    Admission, Background, DailyUsage, MonthlyUsage, RepoError, Reservation, Settlement, StoreUnavailable, UsageLedger,
 };
 use ares_domain::{Counters, Period, Quota, TenantId};
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 use futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
 
-use self::queries::{AdmitQuery, CounterRow, CurrentQuery};
+use self::queries::{AdmitQuery, CounterRow, CurrentQuery, LeasingAdmitQuery};
 use super::runs::RunRow;
 use super::{count, parse_stored, storable, storable_opt, stored_count, stored_time};
 use crate::db::Db;
 use crate::error::query_error;
-use crate::schema::{runs, tenant_quotas, usage_daily, usage_events};
+use crate::schema::{reservations, runs, tenant_quotas, usage_daily, usage_events};
 
 /// The most rows one inserting statement carries (SQLite binds at most 32766 values).
 const MAX_ROWS_PER_STATEMENT: usize = 500;
@@ -143,7 +144,7 @@ impl From<&Settlement> for EventRow {
 struct PendingAdmission {
     period: Period,
     quota: Quota,
-    reserve: u64,
+    reservation: Reservation,
     reply: oneshot::Sender<Shared<Admission>>,
 }
 
@@ -318,10 +319,11 @@ impl Inner {
     /// Admits the first `len` requests of `group`, and answers them.
     async fn admit_run(&self, tenant_id: TenantId, group: &mut Vec<PendingAdmission>, len: usize) {
         let (period, quota) = (group[0].period, group[0].quota);
-        let reserves: Vec<u64> = group[..len].iter().map(|p| p.reserve).collect();
-        let outcome = match self.admit_many(tenant_id, &period, &quota, &reserves).await {
+        let reservations: Vec<Reservation> = group[..len].iter().map(|p| p.reservation).collect();
+        let reserves: Vec<u64> = reservations.iter().map(|r| r.tokens).collect();
+        let outcome = match self.admit_many(tenant_id, &period, &quota, 1, &reservations).await {
             Ok(Some(after)) => Ok(spread(after, &reserves).into_iter().map(Admission::Admitted).collect()),
-            Ok(None) if len > 1 => self.admit_one_by_one(tenant_id, &period, &quota, &reserves).await,
+            Ok(None) if len > 1 => self.admit_one_by_one(tenant_id, &period, &quota, &reservations).await,
             Ok(None) => self.current(tenant_id, &period).await.map(|now| vec![Admission::Refused(now)]),
             Err(err) => Err(err),
         };
@@ -347,11 +349,11 @@ impl Inner {
         tenant_id: TenantId,
         period: &Period,
         quota: &Quota,
-        reserves: &[u64],
+        reservations: &[Reservation],
     ) -> Result<Vec<Admission>, RepoError> {
-        let mut admissions = Vec::with_capacity(reserves.len());
-        for reserve in reserves {
-            admissions.push(match self.admit_many(tenant_id, period, quota, &[*reserve]).await? {
+        let mut admissions = Vec::with_capacity(reservations.len());
+        for reservation in reservations {
+            admissions.push(match self.admit_many(tenant_id, period, quota, 1, std::slice::from_ref(reservation)).await? {
                 Some(counters) => Admission::Admitted(counters),
                 None => Admission::Refused(self.current(tenant_id, period).await?),
             });
@@ -359,18 +361,24 @@ impl Inner {
         Ok(admissions)
     }
 
-    /// Counts `reserves.len()` requests and their reservations in one statement, or nothing when a limit would
-    /// not hold; the counters after.
+    /// Counts `requests` requests for each of `reservations` and keeps the reservations, in one statement (one
+    /// transaction on SQLite), or nothing when a limit would not hold; the counters after.
     async fn admit_many(
         &self,
         tenant_id: TenantId,
         period: &Period,
         quota: &Quota,
-        reserves: &[u64],
+        requests: usize,
+        reservations: &[Reservation],
     ) -> Result<Option<Counters>, RepoError> {
-        let query = AdmitQuery::new(tenant_id, period, quota, reserves.len(), reserves.iter().sum());
-        let row: Option<CounterRow> =
-            with_conn!(&self.admissions_db, |conn| query.get_result(conn).await.optional().map_err(query_error)?);
+        let reserved = reservations.iter().map(|r| r.tokens).sum();
+        let query = AdmitQuery::new(tenant_id, period, quota, requests * reservations.len(), reserved);
+        let leases: Vec<(String, i64)> =
+            reservations.iter().map(|r| (r.id.to_string(), stored_count(r.tokens))).collect();
+        let expires_at = reservations.iter().map(|r| r.expires_at).max().map_or_else(Default::default, stored_time);
+        let row: Option<CounterRow> = with_conn!(&self.admissions_db, |conn| {
+            conn.admit_leasing(query, &leases, expires_at).await.map_err(query_error)?
+        });
         Ok(row.map(Counters::from))
     }
 
@@ -473,6 +481,79 @@ impl InsertRows for crate::db::SqliteConn {
     }
 }
 
+/// How each backend admits and keeps the reservations: PostgreSQL in one statement, SQLite in one transaction (it
+/// is local, and has no statements that modify in a `WITH`).
+trait Leasing {
+    async fn admit_leasing(
+        &mut self,
+        query: AdmitQuery,
+        leases: &[(String, i64)],
+        expires_at: NaiveDateTime,
+    ) -> diesel::QueryResult<Option<CounterRow>>;
+}
+
+impl Leasing for diesel_async::AsyncPgConnection {
+    async fn admit_leasing(
+        &mut self,
+        query: AdmitQuery,
+        leases: &[(String, i64)],
+        expires_at: NaiveDateTime,
+    ) -> diesel::QueryResult<Option<CounterRow>> {
+        LeasingAdmitQuery::new(query, leases, expires_at).get_result(self).await.optional()
+    }
+}
+
+impl Leasing for crate::db::SqliteConn {
+    async fn admit_leasing(
+        &mut self,
+        query: AdmitQuery,
+        leases: &[(String, i64)],
+        expires_at: NaiveDateTime,
+    ) -> diesel::QueryResult<Option<CounterRow>> {
+        sqlite_admit_leasing(self, query, leases, expires_at).await
+    }
+}
+
+async fn sqlite_admit_leasing(
+    conn: &mut crate::db::SqliteConn,
+    query: AdmitQuery,
+    leases: &[(String, i64)],
+    expires_at: NaiveDateTime,
+) -> diesel::QueryResult<Option<CounterRow>> {
+    let (tenant_id, month_key) = (query.tenant().to_owned(), query.month().to_owned());
+    in_transaction!(conn: crate::db::SqliteConn, {
+        let admitted: Option<CounterRow> = query.get_result(conn).await.optional()?;
+        if admitted.is_some() {
+            for (id, tokens) in leases.iter().filter(|(_, tokens)| *tokens > 0) {
+                let row = (
+                    reservations::id.eq(id),
+                    reservations::tenant_id.eq(&tenant_id),
+                    reservations::month_key.eq(&month_key),
+                    reservations::tokens.eq(tokens),
+                    reservations::expires_at.eq(expires_at),
+                );
+                diesel::insert_into(reservations::table)
+                    .values(row)
+                    .on_conflict(reservations::id)
+                    .do_update()
+                    .set(reservations::tokens.eq(reservations::tokens + excluded(reservations::tokens)))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        Ok(admitted)
+    })
+}
+
+/// Released tokens summed per tenant and month.
+fn by_month(released: &[(String, String, i64)]) -> HashMap<(&str, &str), i64> {
+    let mut sums = HashMap::new();
+    for (tenant, month, tokens) in released {
+        *sums.entry((tenant.as_str(), month.as_str())).or_insert(0) += tokens;
+    }
+    sums
+}
+
 fn reply_all(group: Vec<PendingSettlement>, result: Shared<()>) {
     for pending in group {
         let _ = pending.reply.send(result.clone());
@@ -505,10 +586,10 @@ impl UsageLedger for LedgerStore {
         tenant_id: TenantId,
         period: &Period,
         quota: &Quota,
-        reserve: u64,
+        reservation: &Reservation,
     ) -> Result<Admission, RepoError> {
         let (reply, answer) = oneshot::channel();
-        let pending = PendingAdmission { period: *period, quota: *quota, reserve, reply };
+        let pending = PendingAdmission { period: *period, quota: *quota, reservation: *reservation, reply };
         if locked(&self.inner.admissions).entry(tenant_id).or_default().push(pending) {
             tokio::spawn(PendingAdmission::writer(self.inner.clone(), tenant_id));
         }
@@ -520,16 +601,45 @@ impl UsageLedger for LedgerStore {
         tenant_id: TenantId,
         period: &Period,
         quota: &Quota,
-        tokens: u64,
+        reservation: &Reservation,
     ) -> Result<Admission, RepoError> {
-        let query = AdmitQuery::new(tenant_id, period, quota, 0, tokens);
-        let row: Option<CounterRow> = with_conn!(&self.inner.admissions_db, |conn| {
-            query.get_result(conn).await.optional().map_err(query_error)?
-        });
-        match row {
-            Some(row) => Ok(Admission::Admitted(Counters::from(row))),
+        let reservations = std::slice::from_ref(reservation);
+        match self.inner.admit_many(tenant_id, period, quota, 0, reservations).await? {
+            Some(counters) => Ok(Admission::Admitted(counters)),
             None => Ok(Admission::Refused(self.inner.current(tenant_id, period).await?)),
         }
+    }
+
+    async fn expire(&self, now: DateTime<Utc>, tenant_id: Option<TenantId>) -> Result<u64, RepoError> {
+        let (now, tenant) = (stored_time(now), tenant_id.map(|id| id.to_string()));
+        let released: Vec<(String, String, i64)> = with_conn!(&self.inner.admissions_db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                let expired = reservations::table.filter(reservations::expires_at.le(now));
+                let columns = (reservations::tenant_id, reservations::month_key, reservations::tokens);
+                let released: Vec<(String, String, i64)> = match &tenant {
+                    Some(tenant) => {
+                        let of_tenant = expired.filter(reservations::tenant_id.eq(tenant));
+                        diesel::delete(of_tenant).returning(columns).get_results(conn).await?
+                    }
+                    None => diesel::delete(expired).returning(columns).get_results(conn).await?,
+                };
+                for ((tenant, month), tokens) in by_month(&released) {
+                    let counters = tenant_quotas::table
+                        .filter(tenant_quotas::tenant_id.eq(tenant).and(tenant_quotas::month_key.eq(month)));
+                    diesel::update(counters)
+                        .set(tenant_quotas::month_reserved.eq(tenant_quotas::month_reserved - tokens))
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(released)
+            })
+            .map_err(query_error)
+        })?;
+        let tokens = released.iter().map(|(_, _, tokens)| count(*tokens)).sum();
+        if tokens > 0 {
+            tracing::warn!(reservations = released.len(), tokens, "released expired reservations of unrecorded requests");
+        }
+        Ok(tokens)
     }
 
     async fn settle(&self, settlement: &Settlement) -> Result<(), RepoError> {

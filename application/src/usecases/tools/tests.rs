@@ -372,8 +372,8 @@ async fn budget(reserved: u64, grants: bool) -> (Budget, Arc<Mutex<Vec<u64>>>) {
     ledger.expect_admit().returning(|_, _, _, _| Ok(Admission::Admitted(Counters::default())));
     let asked = Arc::new(Mutex::new(Vec::new()));
     let log = asked.clone();
-    ledger.expect_reserve().returning(move |_, _, _, tokens| {
-        log.lock().unwrap().push(tokens);
+    ledger.expect_reserve().returning(move |_, _, _, reservation| {
+        log.lock().unwrap().push(reservation.tokens);
         Ok(if grants { Admission::Admitted(Counters::default()) } else { Admission::Refused(Counters::default()) })
     });
     let mut clock = MockClock::new();

@@ -6,7 +6,8 @@ use ares_domain::{Counters, Period, Quota, TenantId};
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Text, Untyped};
+use diesel::pg::Pg;
+use diesel::sql_types::{Array, BigInt, HasSqlType, Text, Timestamp, Untyped};
 use diesel::{QueryResult, QueryableByName};
 
 use super::super::{count, stored_count};
@@ -202,9 +203,74 @@ impl AdmitQuery {
     }
 }
 
+impl AdmitQuery {
+    /// The tenant it admits for, as stored.
+    pub(super) fn tenant(&self) -> &str {
+        &self.0.tenant
+    }
+
+    /// The month it counts in.
+    pub(super) fn month(&self) -> &str {
+        &self.0.month
+    }
+}
+
 impl CurrentQuery {
     pub(super) fn new(tenant_id: TenantId, period: &Period) -> Self {
         CurrentQuery(Params::new(tenant_id, period))
+    }
+}
+
+/// PostgreSQL: an admission (or a further reservation) and the reservation rows it keeps, in one statement. The
+/// rows are written only when the admission is, from the same statement's `RETURNING`; a reservation already kept
+/// (a further round's) grows.
+#[derive(Debug, Clone)]
+pub(super) struct LeasingAdmitQuery {
+    admit: Params,
+    ids: Vec<String>,
+    tokens: Vec<i64>,
+    expires_at: chrono::NaiveDateTime,
+}
+
+impl LeasingAdmitQuery {
+    /// `admit` with `(id, tokens)` reservations expiring at `expires_at`.
+    pub(super) fn new(admit: AdmitQuery, leases: &[(String, i64)], expires_at: chrono::NaiveDateTime) -> Self {
+        let (ids, tokens) = leases.iter().cloned().unzip();
+        LeasingAdmitQuery { admit: admit.0, ids, tokens, expires_at }
+    }
+}
+
+impl QueryId for LeasingAdmitQuery {
+    type QueryId = LeasingAdmitQuery;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for LeasingAdmitQuery {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for LeasingAdmitQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH admitted AS (");
+        self.admit.write(&mut out, ADMIT)?;
+        out.push_sql(
+            "), leased AS (INSERT INTO reservations (id, tenant_id, month_key, tokens, expires_at) SELECT r.id, ",
+        );
+        self.admit.bind(&mut out, "tenant")?;
+        out.push_sql(", ");
+        self.admit.bind(&mut out, "month")?;
+        out.push_sql(", r.tokens, ");
+        out.push_bind_param::<Timestamp, _>(&self.expires_at)?;
+        out.push_sql(" FROM unnest(");
+        out.push_bind_param::<Array<Text>, _>(&self.ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.tokens)?;
+        out.push_sql(
+            ") AS r (id, tokens) WHERE r.tokens > 0 AND EXISTS (SELECT 1 FROM admitted) \
+             ON CONFLICT (id) DO UPDATE SET tokens = reservations.tokens + EXCLUDED.tokens) \
+             SELECT * FROM admitted",
+        );
+        Ok(())
     }
 }
 
