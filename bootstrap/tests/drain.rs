@@ -4,23 +4,19 @@
 
 #![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, ExitStatus, Stdio};
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ares_llm::testing::{MockUpstream, Recorded, Reply};
-use ares_server::testing::{PROVIDER_KEYS, config_with_upstream};
 use ares_store::Backend;
 use ares_store::testing::TestDb;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-const JWT_SECRET: &str = "drain-test-jwt-secret-long-enough-0123456";
-const ADMIN_SECRET: &str = "drain-test-admin-secret";
-/// The server's stderr, in its working directory.
-const LOG: &str = "server.log";
+use self::support::Server;
 
 /// Concurrent clients, each on its own keep-alive connection.
 const CLIENTS: usize = 16;
@@ -65,15 +61,17 @@ async fn sigterm_during_load_loses_nothing(backend: Backend, stuck: usize) {
     ares_llm::install_tls_provider();
     let db = TestDb::new(backend).await;
     let upstream = slow_upstream().await;
-    let mut server = Server::start(&db, upstream.url()).await;
-    let (tenant, key) = server.provision().await;
+    let shutdown_timeout = SHUTDOWN_TIMEOUT.as_secs().to_string();
+    let env = [("ARES__SERVER__SHUTDOWN_TIMEOUT", shutdown_timeout.as_str())];
+    let mut server = Server::start(&db, upstream.url(), &env).await;
+    let (tenant, key) = server.provision("pro").await;
     let signalled = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> =
         (0..CLIENTS).map(|_| tokio::spawn(client(server.base.clone(), key.clone(), signalled.clone()))).collect();
     let waiting: Vec<_> = (0..stuck).map(|_| tokio::spawn(never_answered(server.base.clone(), key.clone()))).collect();
     tokio::time::sleep(LOAD_BEFORE_SIGNAL).await;
     signalled.store(true, Ordering::SeqCst);
-    let (status, took) = server.terminate().await;
+    let (status, took) = server.terminate(SHUTDOWN_TIMEOUT + EXIT_MARGIN).await;
     assert!(status.success(), "the server exited with {status} after {took:?}:\n{}", server.log());
     let load = Load::gather(clients, waiting).await;
     let ledger = Ledger::read(&db, &tenant).await;
@@ -157,109 +155,6 @@ const STREAM: &str = concat!(
     "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3}}\n\n",
     "data: [DONE]\n\n",
 );
-
-/// The `ares-server` child process. Killed when dropped, should a test fail before it exits.
-struct Server {
-    child: Child,
-    base: String,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    async fn start(db: &TestDb, upstream: &str) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("ares.toml");
-        std::fs::write(&config, config_with_upstream(upstream, "")).unwrap();
-        let port = free_port().to_string();
-        let shutdown_timeout = SHUTDOWN_TIMEOUT.as_secs().to_string();
-        let child = Command::new(env!("CARGO_BIN_EXE_ares-server"))
-            .arg("--config")
-            .arg(&config)
-            .current_dir(dir.path())
-            .env_clear()
-            .envs(PROVIDER_KEYS)
-            .envs([
-                ("DATABASE_URL", db.url()),
-                ("JWT_SECRET", JWT_SECRET),
-                ("API_KEY", ADMIN_SECRET),
-                ("ARES__SERVER__PORT", port.as_str()),
-                ("ARES__SERVER__SHUTDOWN_TIMEOUT", shutdown_timeout.as_str()),
-                ("RUST_LOG", "warn"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join(LOG)).unwrap())
-            .spawn()
-            .unwrap();
-        let mut server = Server { child, base: format!("http://127.0.0.1:{port}"), dir };
-        server.wait_until_healthy().await;
-        server
-    }
-
-    async fn wait_until_healthy(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the server exited at start-up with {status}:\n{}", self.log());
-            }
-            if let Ok(response) = reqwest::get(format!("{}/health", self.base)).await
-                && response.status() == 200
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not become healthy within 30 s:\n{}", self.log());
-    }
-
-    /// Provisions a `pro` tenant; its id and API key.
-    async fn provision(&self) -> (String, String) {
-        let body = json!({"name": "drain-corp", "tier": "pro", "product_type": "generic", "api_key_name": "load"});
-        let response = reqwest::Client::new()
-            .post(format!("{}/api/admin/provision-client", self.base))
-            .header("X-Admin-Secret", ADMIN_SECRET)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "provisioning the tenant");
-        let answer: Value = response.json().await.unwrap();
-        (answer["tenant_id"].as_str().unwrap().to_owned(), answer["raw_api_key"].as_str().unwrap().to_owned())
-    }
-
-    /// Sends SIGTERM and waits for the exit; its status and how long it took.
-    async fn terminate(&mut self) -> (ExitStatus, Duration) {
-        let sent = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        assert!(sent.success(), "kill -TERM failed");
-        let signalled = Instant::now();
-        let deadline = SHUTDOWN_TIMEOUT + EXIT_MARGIN;
-        while signalled.elapsed() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return (status, signalled.elapsed());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("the server was still running {deadline:?} after SIGTERM:\n{}", self.log());
-    }
-
-    /// What the server wrote on stderr.
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join(LOG)).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A port nothing listens on (bound, then released for the server to take).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// What one client saw.
 #[derive(Debug, Default)]

@@ -25,7 +25,9 @@ pub use provider::{
     ProviderLimits, ProviderName, ProviderSecret, ProviderSource,
 };
 pub use quota::{Counters, Period, QuotaExceeded};
-pub use request::{InvalidValue, KeyLabel, KeyLifetime, MaxTokens, Page, Temperature, TopP, is_hidden_char, plain_text};
+pub use request::{
+    InvalidValue, KeyLabel, KeyLifetime, MaxTokens, Page, Temperature, TopP, is_hidden_char, plain_text,
+};
 pub use run::{Run, RunStatus};
 pub use tenant::{InvalidTenantName, Tenant, TenantName, TenantStats};
 pub use tier::{InvalidTier, Quota, Tier, TierQuotas};

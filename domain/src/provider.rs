@@ -201,7 +201,10 @@ impl ModelSpec {
             !s.is_empty() && s.len() <= MAX_MODEL_NAME_LEN && !s.chars().any(|c| c.is_whitespace() || is_hidden_char(c))
         };
         if !valid(&self.name) {
-            return Err(InvalidProvider::Model(format!("name '{}' must be 1-128 characters, no spaces or control characters", self.name)));
+            return Err(InvalidProvider::Model(format!(
+                "name '{}' must be 1-128 characters, no spaces or control characters",
+                self.name
+            )));
         }
         if !valid(&self.upstream_id) {
             return Err(InvalidProvider::Model(format!(
@@ -332,7 +335,9 @@ impl Credential {
         if valid {
             Ok(Credential::Env(variable.to_owned()))
         } else {
-            Err(InvalidProvider::Credential("api_key_env must be 1-128 letters, digits or '_', not starting with a digit"))
+            Err(InvalidProvider::Credential(
+                "api_key_env must be 1-128 letters, digits or '_', not starting with a digit",
+            ))
         }
     }
 

@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use actix_web::ResponseError;
 use futures_util::Stream;
 use tokio::time::Sleep;
 
@@ -91,7 +91,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_body_that_stops_arriving_fails_at_the_deadline_and_says_so() {
-        let stalled = futures_util::stream::iter([Ok(Bytes::from_static(b"hel"))]).chain(futures_util::stream::pending());
+        let stalled =
+            futures_util::stream::iter([Ok(Bytes::from_static(b"hel"))]).chain(futures_util::stream::pending());
         let mut body = deadline(stalled, Duration::from_secs(10));
         assert_eq!(body.next().await.unwrap().unwrap(), "hel");
         let started = tokio::time::Instant::now();

@@ -15,30 +15,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/health/ready").get(health::ready::handle).route(web::head().to(health::ready::handle)))
         .service(client_api())
         .service(
-        web::scope("/api/admin")
-            .wrap(from_fn(require_admin))
-            .service(web::resource("/tenants").get(tenants::list::handle).post(tenants::create::handle))
-            .service(web::resource("/tenants/{id}").get(tenants::get::handle))
-            .service(web::resource("/tenants/{id}/quota").put(tenants::update_quota::handle))
-            .service(web::resource("/provision-client").post(provision::handle))
-            .service(web::resource("/tenants/{id}/api-keys").get(api_keys::list::handle).post(api_keys::create::handle))
-            .service(web::resource("/tenants/{id}/agents").get(agents::list::handle).post(agents::create::handle))
-            .service(
-                web::resource("/tenants/{id}/agents/{name}").put(agents::update::handle).delete(agents::delete::handle),
-            )
-            .service(web::resource("/agent-templates").get(templates::list::handle))
-            .service(web::resource("/models").get(models::list::handle))
-            .service(web::resource("/providers").get(providers::list::handle).post(providers::create::handle))
-            .service(
-                web::resource("/providers/{id}")
-                    .get(providers::get::handle)
-                    .put(providers::update::handle)
-                    .delete(providers::delete::handle),
-            )
-            .service(web::resource("/providers/{id}/enable").post(providers::enable::handle))
-            .service(web::resource("/providers/{id}/disable").post(providers::disable::handle))
-            .service(web::resource("/providers/{id}/models/refresh").post(providers::refresh_models::handle)),
-    );
+            web::scope("/api/admin")
+                .wrap(from_fn(require_admin))
+                .service(web::resource("/tenants").get(tenants::list::handle).post(tenants::create::handle))
+                .service(web::resource("/tenants/{id}").get(tenants::get::handle))
+                .service(web::resource("/tenants/{id}/quota").put(tenants::update_quota::handle))
+                .service(web::resource("/provision-client").post(provision::handle))
+                .service(
+                    web::resource("/tenants/{id}/api-keys").get(api_keys::list::handle).post(api_keys::create::handle),
+                )
+                .service(web::resource("/tenants/{id}/agents").get(agents::list::handle).post(agents::create::handle))
+                .service(
+                    web::resource("/tenants/{id}/agents/{name}")
+                        .put(agents::update::handle)
+                        .delete(agents::delete::handle),
+                )
+                .service(web::resource("/agent-templates").get(templates::list::handle))
+                .service(web::resource("/models").get(models::list::handle))
+                .service(web::resource("/providers").get(providers::list::handle).post(providers::create::handle))
+                .service(
+                    web::resource("/providers/{id}")
+                        .get(providers::get::handle)
+                        .put(providers::update::handle)
+                        .delete(providers::delete::handle),
+                )
+                .service(web::resource("/providers/{id}/enable").post(providers::enable::handle))
+                .service(web::resource("/providers/{id}/disable").post(providers::disable::handle))
+                .service(web::resource("/providers/{id}/models/refresh").post(providers::refresh_models::handle)),
+        );
 }
 
 fn client_api() -> actix_web::Scope {

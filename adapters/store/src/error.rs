@@ -64,7 +64,10 @@ mod tests {
     #[test]
     fn a_lost_connection_is_the_store_being_unavailable() {
         assert!(connection_lost(&DatabaseErrorKind::ClosedConnection, ""));
-        assert!(connection_lost(&DatabaseErrorKind::Unknown, "FATAL: terminating connection due to administrator command"));
+        assert!(connection_lost(
+            &DatabaseErrorKind::Unknown,
+            "FATAL: terminating connection due to administrator command"
+        ));
         assert!(!connection_lost(&DatabaseErrorKind::Unknown, "syntax error at or near"));
         let RepoError::Unexpected(err) = StoreUnavailable::error("down") else { panic!() };
         assert!(StoreUnavailable::caused(&err));

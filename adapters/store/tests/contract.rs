@@ -571,7 +571,8 @@ async fn further_reservations_count_no_request_and_settlement_releases_them_all(
     let (period, limits) = (Period::at(at(13)), quota(1, 100));
     let held = lease(40);
     assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &held).await.unwrap()).is_some());
-    let more = admitted(s.ledger.reserve(acme.id, &period, &limits, &Reservation { tokens: 60, ..held }).await.unwrap());
+    let more =
+        admitted(s.ledger.reserve(acme.id, &period, &limits, &Reservation { tokens: 60, ..held }).await.unwrap());
     assert_eq!(more.map(|c| (c.day_requests, c.month_reserved)), Some((1, 100)), "the daily limit of 1 still holds");
     let past = s.ledger.reserve(acme.id, &period, &limits, &Reservation { tokens: 1, ..held }).await.unwrap();
     assert!(admitted(past).is_none(), "past the tokens");

@@ -153,7 +153,9 @@ mod tests {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_insert()
             .withf(|key, max_live| {
-                key.hash.as_ref() != "ares_x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3" && key.prefix == "ares_x7k9" && *max_live == 3
+                key.hash.as_ref() != "ares_x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3"
+                    && key.prefix == "ares_x7k9"
+                    && *max_live == 3
             })
             .times(1)
             .returning(|_, _| Ok(true));

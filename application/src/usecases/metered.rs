@@ -375,7 +375,11 @@ mod tests {
     }
 
     fn call(tier: Tier) -> Call {
-        Call { caller: Caller::api_key(TenantId::new(), ApiKeyId::new(), tier), endpoint: "POST /v1/chat".into(), refusable: true }
+        Call {
+            caller: Caller::api_key(TenantId::new(), ApiKeyId::new(), tier),
+            endpoint: "POST /v1/chat".into(),
+            refusable: true,
+        }
     }
 
     fn usage(prompt: u64, completion: u64) -> Usage {

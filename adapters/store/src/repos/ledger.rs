@@ -353,10 +353,12 @@ impl Inner {
     ) -> Result<Vec<Admission>, RepoError> {
         let mut admissions = Vec::with_capacity(reservations.len());
         for reservation in reservations {
-            admissions.push(match self.admit_many(tenant_id, period, quota, 1, std::slice::from_ref(reservation)).await? {
-                Some(counters) => Admission::Admitted(counters),
-                None => Admission::Refused(self.current(tenant_id, period).await?),
-            });
+            admissions.push(
+                match self.admit_many(tenant_id, period, quota, 1, std::slice::from_ref(reservation)).await? {
+                    Some(counters) => Admission::Admitted(counters),
+                    None => Admission::Refused(self.current(tenant_id, period).await?),
+                },
+            );
         }
         Ok(admissions)
     }
@@ -637,7 +639,11 @@ impl UsageLedger for LedgerStore {
         })?;
         let tokens = released.iter().map(|(_, _, tokens)| count(*tokens)).sum();
         if tokens > 0 {
-            tracing::warn!(reservations = released.len(), tokens, "released expired reservations of unrecorded requests");
+            tracing::warn!(
+                reservations = released.len(),
+                tokens,
+                "released expired reservations of unrecorded requests"
+            );
         }
         Ok(tokens)
     }

@@ -18,5 +18,6 @@ pub(crate) async fn handle(
     let page = query.page()?;
     let listed = api.api_keys.list(tenant_id(&path)?, false, page).await?;
     let keys: Vec<ApiKeyView> = listed.keys.iter().map(ApiKeyView::from).collect();
-    Ok(HttpResponse::Ok().json(json!({"keys": keys, "total": listed.total, "page": page.number(), "per_page": page.size()})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"keys": keys, "total": listed.total, "page": page.number(), "per_page": page.size()})))
 }

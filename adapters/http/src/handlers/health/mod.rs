@@ -17,4 +17,3 @@ pub(crate) async fn database_up(health: &Health) -> bool {
         }
     }
 }
-

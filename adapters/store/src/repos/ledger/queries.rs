@@ -4,9 +4,9 @@
 
 use ares_domain::{Counters, Period, Quota, TenantId};
 use diesel::backend::Backend;
+use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::pg::Pg;
 use diesel::sql_types::{Array, BigInt, HasSqlType, Text, Timestamp, Untyped};
 use diesel::{QueryResult, QueryableByName};
 
