@@ -20,7 +20,7 @@ mod validate;
 pub use tools::{
     CheckedSearch, CheckedTools, McpServerSettings, SearchProvider, Seconds, ToolsSettings, WebSearchSettings,
 };
-pub use validate::StartupError;
+pub use validate::{ENCRYPTION_KEY, StartupError};
 
 /// The configuration file used when none is named.
 pub const DEFAULT_CONFIG: &str = "ares.toml";

@@ -315,6 +315,8 @@ struct Shared {
     agents: Agents,
     /// The usage ledger: the metered path's, and the figures operators see.
     ledger: Arc<LedgerStore>,
+    /// What provider API keys are sealed with at rest, when the operator set a key.
+    cipher: Option<Arc<ares_store::Cipher>>,
     background: Arc<TrackedTasks>,
 }
 
@@ -370,6 +372,7 @@ fn shared(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>, bac
         directory,
         router,
         ledger,
+        cipher: settings.encryption_key().ok().flatten().map(Arc::new),
         background,
     }
 }
@@ -388,9 +391,10 @@ fn admin_api(shared: &Shared) -> AdminApi {
 }
 
 fn provider_api(shared: &Shared) -> ProviderApi {
-    let store = Arc::new(ProviderStore::new(shared.db.clone()));
+    let store = Arc::new(ProviderStore::new(shared.db.clone(), shared.cipher.clone()));
+    let providers = Providers::new(store, shared.router.clone(), shared.clock.clone());
     ProviderApi {
-        providers: Providers::new(store, shared.router.clone(), shared.clock.clone()),
+        providers: if shared.cipher.is_some() { providers } else { providers.without_stored_keys() },
         router: shared.router.clone(),
     }
 }

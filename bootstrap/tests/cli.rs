@@ -80,5 +80,5 @@ fn a_port_in_use_stops_the_server() {
 #[test]
 fn an_unknown_argument_is_refused() {
     let line = the_one_error_line(&server(&[], &["--port", "1"]));
-    assert_eq!(line, "error: unknown argument '--port' (usage: ares-server [--config PATH])");
+    assert_eq!(line, "error: unknown argument '--port' (usage: ares-server [rotate-encryption-key] [--config PATH])");
 }

@@ -9,8 +9,10 @@ mod migrate;
 mod probe;
 mod repos;
 mod schema;
+mod secrets;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use db::{Backend, Db, DbSettings};
 pub use repos::{AgentStore, ApiKeyStore, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
+pub use secrets::{Cipher, SecretError};

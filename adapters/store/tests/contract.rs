@@ -16,7 +16,9 @@ use ares_domain::{
     UsageEventId,
 };
 use ares_store::testing::TestDb;
-use ares_store::{AgentStore, ApiKeyStore, Backend, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
+use ares_store::{
+    AgentStore, ApiKeyStore, Backend, Cipher, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore,
+};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
 
@@ -58,6 +60,7 @@ contract!(
     templates_are_replaced_exactly_and_idempotently,
     providers_round_trip_with_their_models_network_and_credentials,
     a_taken_provider_name_is_a_provider_name_conflict,
+    api_keys_are_sealed_at_rest_and_rotated_in_one_go,
     syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_alone,
     concurrent_admissions_never_pass_the_daily_limit,
     token_reservations_must_fit_and_settlement_releases_them,
@@ -105,7 +108,7 @@ async fn stores(backend: Backend) -> Stores {
         keys: ApiKeyStore::new(db.clone()),
         templates: TemplateStore::new(db.clone()),
         runs: RunStore::new(db.clone()),
-        providers: ProviderStore::new(db.clone()),
+        providers: ProviderStore::new(db.clone(), Some(Arc::new(cipher(KEY_ONE)))),
         ledger: LedgerStore::new(db.clone(), db.relaxed(&test_db.settings()).unwrap(), Arc::new(Spawned)),
         _db: test_db,
     }
@@ -448,6 +451,46 @@ async fn providers_round_trip_with_their_models_network_and_credentials(backend:
     assert!(s.providers.delete(&name).await.unwrap());
     assert!(!s.providers.delete(&name).await.unwrap());
     assert!(!s.providers.update(&provider("mine", ProviderSource::Api, &[])).await.unwrap());
+}
+
+/// Two encryption keys (32 bytes each, base64).
+const KEY_ONE: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const KEY_TWO: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+
+fn cipher(key: &str) -> Cipher {
+    Cipher::from_base64(key).unwrap()
+}
+
+/// What the `api_key` column of the providers table holds, behind the store.
+async fn stored_api_keys(s: &Stores) -> Vec<String> {
+    s._db.text_column("providers WHERE api_key IS NOT NULL ORDER BY name", "api_key").await.unwrap()
+}
+
+async fn api_keys_are_sealed_at_rest_and_rotated_in_one_go(backend: Backend) {
+    let s = stores(backend).await;
+    let mut groq = provider("groq", ProviderSource::Api, &["g"]);
+    groq.credential = Credential::Stored(ProviderSecret::new("gsk_live_secret"));
+    s.providers.insert(&groq).await.unwrap();
+    let sealed = stored_api_keys(&s).await;
+    assert!(sealed[0].starts_with("enc:v1:") && !sealed[0].contains("gsk_live_secret"), "{sealed:?}");
+    let db = s._db.connect().await;
+    let refused = ProviderStore::new(db.clone(), None).insert(&provider("x", ProviderSource::Api, &[])).await;
+    assert!(refused.is_ok(), "a provider without a stored key needs no encryption key");
+    let mut keyless = provider("y", ProviderSource::Api, &[]);
+    keyless.credential = Credential::Stored(ProviderSecret::new("k"));
+    assert!(ProviderStore::new(db.clone(), None).insert(&keyless).await.is_err(), "never stored in clear");
+    assert!(ProviderStore::new(db.clone(), None).list().await.is_err(), "a sealed key needs its key to read");
+
+    s._db.execute("UPDATE providers SET api_key = 'legacy-clear' WHERE name = 'x'").await.unwrap();
+    let rotated = ProviderStore::new(db.clone(), None).rotate(Some(&cipher(KEY_ONE)), &cipher(KEY_TWO)).await;
+    assert_eq!(rotated.unwrap(), 2, "the sealed key and the one stored in clear before encryption");
+    assert!(stored_api_keys(&s).await.iter().all(|k| k.starts_with("enc:v1:")));
+    assert!(s.providers.list().await.is_err(), "the old key opens nothing any more");
+    let renewed = ProviderStore::new(db.clone(), Some(Arc::new(cipher(KEY_TWO))));
+    assert_eq!(renewed.find(&groq.name).await.unwrap().unwrap().credential, groq.credential);
+    let wrong = ProviderStore::new(db, None).rotate(Some(&cipher(KEY_ONE)), &cipher(KEY_ONE)).await;
+    assert!(wrong.is_err(), "a current key that opens nothing changes nothing");
+    assert!(renewed.list().await.is_ok(), "still sealed with the second key");
 }
 
 async fn a_taken_provider_name_is_a_provider_name_conflict(backend: Backend) {

@@ -82,12 +82,34 @@ pub struct Providers {
     clock: Arc<dyn Clock>,
     /// Serializes "read the store, rebuild the router", so an older read never replaces a newer one.
     reloading: Mutex<()>,
+    /// Whether the store can keep an API key (it has an encryption key to seal it with).
+    keeps_keys: bool,
 }
+
+/// Why an API key given through the API cannot be kept.
+const NO_ENCRYPTION_KEY: &str = "api_key cannot be stored without an encryption key: set ARES_ENCRYPTION_KEY to 32 \
+     random bytes in base64 (openssl rand -base64 32), or give api_key_env, the variable that holds the key";
 
 impl Providers {
     #[must_use]
     pub fn new(repo: Arc<dyn ProviderRepository>, router: Arc<ModelRouter>, clock: Arc<dyn Clock>) -> Self {
-        Self { repo, router, clock, reloading: Mutex::new(()) }
+        Self { repo, router, clock, reloading: Mutex::new(()), keeps_keys: true }
+    }
+
+    /// The store has no encryption key: a provider given an `api_key` is refused (422), never stored in clear.
+    #[must_use]
+    pub fn without_stored_keys(mut self) -> Self {
+        self.keeps_keys = false;
+        self
+    }
+
+    fn check_keepable(&self, credential: Option<&Credential>) -> Result<(), ProvidersError> {
+        match credential {
+            Some(Credential::Stored(_)) if !self.keeps_keys => {
+                Err(ProvidersError::Invalid(InvalidProvider::Credential(NO_ENCRYPTION_KEY)))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Mirrors the configured providers into the store and routes with the stored set.
@@ -134,6 +156,7 @@ impl Providers {
     /// `Duplicate`, `ModelTaken` when another provider serves one of its model names, `Invalid`.
     #[tracing::instrument(skip_all, fields(provider = %new.name))]
     pub async fn create(&self, new: NewProvider) -> Result<ProviderDetails, ProvidersError> {
+        self.check_keepable(Some(&new.credential))?;
         let now = self.clock.now();
         let provider = Provider {
             name: new.name,
@@ -170,6 +193,7 @@ impl Providers {
         if provider.source == ProviderSource::Config {
             return Err(ProvidersError::ReadOnly(provider.name));
         }
+        self.check_keepable(patch.credential.as_ref())?;
         provider.kind = patch.kind.unwrap_or(provider.kind);
         provider.base_url = patch.base_url.or(provider.base_url);
         provider.credential = patch.credential.unwrap_or(provider.credential);

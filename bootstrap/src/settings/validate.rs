@@ -64,9 +64,13 @@ fn located(text: &str, err: &toml::de::Error) -> String {
     }
 }
 
+/// The environment variable that holds the key provider API keys are sealed with.
+pub const ENCRYPTION_KEY: &str = "ARES_ENCRYPTION_KEY";
+
 impl Settings {
     pub(super) fn validated(self) -> Result<Settings, StartupError> {
         self.check_secrets()?;
+        self.encryption_key()?;
         self.check_limits()?;
         ares_store::Backend::of_url(self.database.url())
             .map_err(|err| StartupError::new(format!("invalid database url: {err}")))?;
@@ -92,6 +96,27 @@ impl Settings {
                 Ok((server.name.clone(), server.transport(&self.environment.0)?))
             })
             .collect()
+    }
+
+    /// The key provider API keys are sealed with at rest: `ARES_ENCRYPTION_KEY`, 32 bytes in base64, if set.
+    ///
+    /// # Errors
+    /// When it is set but not 32 bytes of base64.
+    pub fn encryption_key(&self) -> Result<Option<ares_store::Cipher>, StartupError> {
+        self.cipher_in(ENCRYPTION_KEY)
+    }
+
+    /// The key in the environment variable `variable`, if set.
+    ///
+    /// # Errors
+    /// When it is set but not 32 bytes of base64.
+    pub fn cipher_in(&self, variable: &str) -> Result<Option<ares_store::Cipher>, StartupError> {
+        match self.environment.0.get(variable).filter(|value| !value.trim().is_empty()) {
+            None => Ok(None),
+            Some(encoded) => ares_store::Cipher::from_base64(encoded)
+                .map(Some)
+                .map_err(|err| StartupError::new(format!("{variable}: {err}"))),
+        }
     }
 
     fn check_secrets(&self) -> Result<(), StartupError> {

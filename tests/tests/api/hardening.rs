@@ -1,6 +1,7 @@
 //! Hardening over HTTP: control characters refused in names and stored safely in free text, the tenant's figures
 //! agreeing on both APIs, what counts as a run, request bodies that arrive too slowly, a limited tenant still
-//! seeing its usage, the cap on live keys and paged key lists, the health probes, and JSON nested too deeply.
+//! seeing its usage, the cap on live keys and paged key lists, the health probes, JSON nested too deeply, and API
+//! keys that cannot be stored without an encryption key.
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ with_each_backend!(
     head_health_answers_200_without_a_body,
     the_liveness_and_readiness_probes_answer,
     json_nested_too_deeply_is_a_400_that_says_so,
+    without_an_encryption_key_an_api_key_is_refused_and_api_key_env_still_works,
 );
 
 const HIDDEN: [&str; 3] = ["a\u{0}b", "a\nb", "x\u{202E}y"];
@@ -333,4 +335,21 @@ async fn json_nested_too_deeply_is_a_400_that_says_so(backend: Backend) {
     );
     let (_, agents) = admin_call(&app, Method::GET, &format!("/api/admin/tenants/{tenant}/agents"), None).await;
     assert_eq!(agents["agents"], json!([]), "{agents}");
+}
+
+async fn without_an_encryption_key_an_api_key_is_refused_and_api_key_env_still_works(backend: Backend) {
+    let config = std::fs::read_to_string(ares_server::testing::REPOSITORY_CONFIG).unwrap();
+    let app = TestApp::spawn_configured(backend, &config, &[("ARES_ENCRYPTION_KEY", "")]).await;
+    let vllm = json!({"id": "vllm-main", "type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "sk-live"});
+    let (status, body) = admin_call(&app, Method::POST, "/api/admin/providers", Some(vllm.clone())).await;
+    let message = "Invalid credential: api_key cannot be stored without an encryption key: set ARES_ENCRYPTION_KEY to \
+                   32 random bytes in base64 (openssl rand -base64 32), or give api_key_env, the variable that holds \
+                   the key";
+    assert_eq!((status, body), (422, error(message, "VALIDATION_ERROR")));
+    assert_eq!(app.db.count_rows("providers WHERE name = 'vllm-main'").await.unwrap(), 0, "nothing stored");
+    let mut by_variable = vllm;
+    by_variable.as_object_mut().unwrap().remove("api_key");
+    by_variable["api_key_env"] = json!("VLLM_API_KEY");
+    let (status, created) = admin_call(&app, Method::POST, "/api/admin/providers", Some(by_variable)).await;
+    assert_eq!((status, &created["api_key_env"]), (201, &json!("VLLM_API_KEY")));
 }

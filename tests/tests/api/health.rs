@@ -11,5 +11,9 @@ async fn health_answers_ok_with_the_version_and_the_database_backend(app: TestAp
     let (status, body) = status_and_json(app.request(Method::GET, "/health").send().await.unwrap()).await;
     let backend = if app.db.url().starts_with("postgres") { "postgres" } else { "sqlite" };
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": backend}));
+    assert_eq!(
+        body,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": backend,
+               "dependencies": {"database": {"status": "ok"}}})
+    );
 }

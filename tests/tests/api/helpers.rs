@@ -11,12 +11,14 @@ use ares_application::usecases::ModelRouter;
 pub use ares_server::testing::{PROVIDER_KEYS, config_with_upstream};
 use ares_server::{Application, Settings, Sources};
 use ares_store::testing::TestDb;
-use ares_store::{Backend, Db};
+use ares_store::Backend;
 use chrono::{DateTime, Utc};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
 pub const ADMIN_SECRET: &str = "test-admin-secret-4f9c2a";
+/// The key provider API keys are sealed with at rest (32 bytes, base64), as an operator sets it.
+pub const ENCRYPTION_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-1234";
 
 /// Generates one `#[tokio::test]` per backend for each named `async fn(TestApp)` of the calling module.
@@ -153,11 +155,6 @@ impl TestApp {
         self.router = router;
     }
 
-    /// A pool on the server's database, to look behind the API.
-    pub async fn store(&self) -> Db {
-        self.db.connect().await
-    }
-
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client.request(method, format!("{}{path}", self.address))
     }
@@ -216,6 +213,7 @@ async fn start(
         ("DATABASE_URL".to_owned(), database_url.to_owned()),
         ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
         ("API_KEY".to_owned(), ADMIN_SECRET.to_owned()),
+        ("ARES_ENCRYPTION_KEY".to_owned(), ENCRYPTION_KEY.to_owned()),
         ("ARES__SERVER__PORT".to_owned(), "0".to_owned()),
         ("ARES__SERVER__WORKERS".to_owned(), "1".to_owned()),
         ("ARES__SERVER__MAX_BODY_BYTES".to_owned(), "65536".to_owned()),

@@ -125,6 +125,8 @@ async fn a_provider_defined_over_the_api_is_routed_at_once_and_its_key_is_never_
     }
     let stored = app.db.text_column("providers", "name").await.unwrap();
     assert!(stored.contains(&"vllm-main".to_owned()));
+    let sealed = app.db.text_column("providers WHERE name = 'vllm-main'", "api_key").await.unwrap();
+    assert!(sealed[0].starts_with("enc:v1:") && !sealed[0].contains(SECRET), "stored in clear: {sealed:?}");
 
     let patch =
         json!({"models": [{"id": "Qwen/Qwen2.5-72B", "name": "qwen-72b"}], "limits": {"tokens_per_minute": null}});

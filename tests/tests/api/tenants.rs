@@ -1,9 +1,6 @@
 //! `/api/admin/tenants`: create, list, details, tier changes.
 
-use ares_application::ports::RunRepository;
-use ares_domain::{AgentName, Run, RunId, RunStatus, TenantId};
-use ares_store::RunStore;
-use chrono::Utc;
+use ares_domain::TenantId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,7 +12,7 @@ on_both_backends!(
     an_unknown_tier_is_422_naming_the_valid_tiers,
     an_invalid_tenant_name_is_422,
     the_tenant_list_carries_agent_counts,
-    tenant_details_count_agents_live_keys_runs_and_tokens,
+    tenant_details_count_agents_live_keys_and_this_months_usage,
     an_unknown_or_malformed_tenant_id_is_404,
     a_tier_change_answers_the_updated_tenant,
     a_tier_change_to_an_unknown_tier_changes_nothing,
@@ -90,45 +87,27 @@ async fn the_tenant_list_carries_agent_counts(app: TestApp) {
     assert_eq!(rows, [(json!("acme-corp"), json!(4)), (json!("bare-corp"), json!(0))]);
 }
 
-async fn tenant_details_count_agents_live_keys_runs_and_tokens(app: TestApp) {
+async fn tenant_details_count_agents_live_keys_and_this_months_usage(app: TestApp) {
     let client = app.provision("acme-corp", "pro", "kasino").await;
     let id = client["tenant_id"].as_str().unwrap();
     let issued =
         app.admin(Method::POST, &format!("/api/admin/tenants/{id}/api-keys")).json(&json!({"name": "staging"}));
     assert_eq!(issued.send().await.unwrap().status(), 201);
-    let runs = RunStore::new(app.store().await);
-    for (status, tokens) in [(RunStatus::Completed, (300, 200)), (RunStatus::Failed, (40, 0))] {
-        runs.insert(&run(id.parse().unwrap(), status, tokens)).await.unwrap();
+    let key = client["raw_api_key"].as_str().unwrap();
+    for _ in 0..2 {
+        assert_eq!(app.client_request(key, Method::GET, "/v1/usage").send().await.unwrap().status(), 200);
     }
     let (status, body) =
         status_and_json(app.admin(Method::GET, &format!("/api/admin/tenants/{id}")).send().await.unwrap()).await;
     assert_eq!(status, 200);
-    let figures = ["agent_count", "api_key_count", "total_runs", "total_tokens"].map(|k| body[k].clone());
-    assert_eq!(figures, [json!(4), json!(2), json!(2), json!(540)]);
+    let figures =
+        ["agent_count", "api_key_count", "total_runs", "total_tokens", "total_api_calls"].map(|k| body[k].clone());
+    assert_eq!(figures, [json!(4), json!(2), json!(0), json!(0), json!(2)], "two calls that ran no model");
     assert_eq!(
         (body["id"].as_str(), body["name"].as_str(), body["tier"].as_str()),
         (Some(id), Some("acme-corp"), Some("pro"))
     );
     assert!(is_rfc3339_utc(&body["created_at"]), "{body}");
-}
-
-fn run(tenant_id: TenantId, status: RunStatus, (tokens_in, tokens_out): (u64, u64)) -> Run {
-    Run {
-        id: RunId::new(),
-        tenant_id,
-        agent_name: AgentName::parse("kasino-risk").unwrap(),
-        status,
-        input: json!({"message": "score this"}),
-        output: None,
-        error: None,
-        model: None,
-        provider: None,
-        tokens_in,
-        tokens_out,
-        started_at: Utc::now(),
-        duration_ms: Some(10),
-        tool_calls: vec![],
-    }
 }
 
 async fn an_unknown_or_malformed_tenant_id_is_404(app: TestApp) {

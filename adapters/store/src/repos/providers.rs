@@ -1,5 +1,7 @@
-//! The provider repository. Model lists are stored as JSON; network settings as milliseconds.
+//! The provider repository. Model lists are stored as JSON; network settings as milliseconds; API keys sealed
+//! with the operator's encryption key (`crate::secrets`), never in clear.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ares_application::ports::{ProviderRepository, RepoError};
@@ -16,6 +18,7 @@ use super::{parse_stored, read_time, stored_time};
 use crate::db::Db;
 use crate::error::{corrupt, query_error};
 use crate::schema::providers;
+use crate::secrets::{Cipher, SecretError, reveal};
 
 /// Where providers defined through the API sort: after every configured one.
 const API_POSITION: i32 = i32::MAX;
@@ -61,12 +64,20 @@ fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, RepoError> {
     serde_json::to_string(value).map_err(|err| corrupt("provider models", err))
 }
 
+fn secret_error(err: SecretError) -> RepoError {
+    RepoError::Unexpected(anyhow::Error::new(err))
+}
+
 impl ProviderRow {
-    fn new(provider: &Provider, position: i32) -> Result<Self, RepoError> {
+    /// The row of `provider`, its API key sealed with `cipher` (a key is never stored without one).
+    fn new(provider: &Provider, position: i32, cipher: Option<&Cipher>) -> Result<Self, RepoError> {
         let (api_key_env, api_key) = match &provider.credential {
             Credential::None => (None, None),
             Credential::Env(variable) => (Some(variable.clone()), None),
-            Credential::Stored(secret) => (None, Some(secret.expose().to_owned())),
+            Credential::Stored(secret) => {
+                let cipher = cipher.ok_or_else(|| secret_error(SecretError::NoKey))?;
+                (None, Some(cipher.seal(secret.expose(), provider.name.as_ref()).map_err(secret_error)?))
+            }
         };
         let network = &provider.network;
         Ok(ProviderRow {
@@ -94,12 +105,15 @@ impl ProviderRow {
     }
 }
 
-impl TryFrom<ProviderRow> for Provider {
-    type Error = RepoError;
-
-    fn try_from(row: ProviderRow) -> Result<Self, Self::Error> {
+impl ProviderRow {
+    /// The provider this row holds, its API key opened with `cipher`.
+    fn read(self, cipher: Option<&Cipher>) -> Result<Provider, RepoError> {
+        let row = self;
         let credential = match (row.api_key, row.api_key_env) {
-            (Some(key), _) => Credential::Stored(ProviderSecret::new(key)),
+            (Some(key), _) => {
+                let clear = reveal(cipher, &key, &row.name).map_err(|err| corrupt("provider credential", err))?;
+                Credential::Stored(ProviderSecret::new(clear))
+            }
             (None, Some(variable)) => Credential::Env(variable),
             (None, None) => Credential::None,
         };
@@ -136,12 +150,46 @@ impl TryFrom<ProviderRow> for Provider {
 #[derive(Clone)]
 pub struct ProviderStore {
     db: Db,
+    cipher: Option<Arc<Cipher>>,
 }
 
 impl ProviderStore {
+    /// API keys are sealed with `cipher`; without one, a provider with a stored key is refused.
     #[must_use]
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, cipher: Option<Arc<Cipher>>) -> Self {
+        Self { db, cipher }
+    }
+
+    fn cipher(&self) -> Option<&Cipher> {
+        self.cipher.as_deref()
+    }
+
+    /// Seals every stored API key with `new`, in one transaction: keys sealed with `current` (or stored in clear,
+    /// from before encryption) are opened and sealed again. The number of keys re-sealed.
+    ///
+    /// # Errors
+    /// When a stored key does not open with `current` (nothing is changed then), or the store fails.
+    pub async fn rotate(&self, current: Option<&Cipher>, new: &Cipher) -> Result<usize, RepoError> {
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                let stored: Vec<(String, String)> = providers::table
+                    .filter(providers::api_key.is_not_null())
+                    .select((providers::name, providers::api_key.assume_not_null()))
+                    .load(conn)
+                    .await?;
+                for (name, key) in &stored {
+                    let resealed = reveal(current, key, name)
+                        .and_then(|clear| new.seal(&clear, name))
+                        .map_err(|err| diesel::result::Error::QueryBuilderError(Box::new(err)))?;
+                    diesel::update(providers::table.find(name))
+                        .set(providers::api_key.eq(resealed))
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(stored.len())
+            })
+            .map_err(query_error)
+        })
     }
 }
 
@@ -156,7 +204,7 @@ impl ProviderRepository for ProviderStore {
                 .await
                 .map_err(query_error)?
         });
-        rows.into_iter().map(Provider::try_from).collect()
+        rows.into_iter().map(|row| row.read(self.cipher())).collect()
     }
 
     async fn find(&self, name: &ProviderName) -> Result<Option<Provider>, RepoError> {
@@ -169,11 +217,11 @@ impl ProviderRepository for ProviderStore {
                 .optional()
                 .map_err(query_error)?
         });
-        row.map(Provider::try_from).transpose()
+        row.map(|row| row.read(self.cipher())).transpose()
     }
 
     async fn insert(&self, provider: &Provider) -> Result<(), RepoError> {
-        let row = ProviderRow::new(provider, API_POSITION)?;
+        let row = ProviderRow::new(provider, API_POSITION, self.cipher())?;
         with_conn!(&self.db, |conn| {
             diesel::insert_into(providers::table).values(&row).execute(conn).await.map_err(query_error)?;
         });
@@ -193,7 +241,7 @@ impl ProviderRepository for ProviderStore {
             match position {
                 None => 0,
                 Some(position) => {
-                    let row = ProviderRow::new(provider, position)?;
+                    let row = ProviderRow::new(provider, position, self.cipher())?;
                     diesel::update(providers::table.find(&name)).set(&row).execute(conn).await.map_err(query_error)?
                 }
             }
@@ -213,7 +261,8 @@ impl ProviderRepository for ProviderStore {
             .iter()
             .zip(0..)
             .map(|(provider, position)| {
-                ProviderRow::new(&Provider { source: ProviderSource::Config, ..provider.clone() }, position)
+                let provider = Provider { source: ProviderSource::Config, ..provider.clone() };
+                ProviderRow::new(&provider, position, self.cipher())
             })
             .collect::<Result<Vec<_>, _>>()?;
         let names: Vec<String> = rows.iter().map(|row| row.name.clone()).collect();
