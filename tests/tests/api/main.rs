@@ -14,6 +14,7 @@ mod client_agents;
 mod client_chat;
 mod client_keys;
 mod fixture;
+mod fuzz;
 mod hardening;
 mod health;
 mod metering;
