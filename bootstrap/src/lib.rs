@@ -2,6 +2,7 @@
 //! templates, discovers the tools, wires every adapter to the use cases, and serves HTTP. The only crate that names every concrete type.
 
 pub mod rotate;
+mod serve;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

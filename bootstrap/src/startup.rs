@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{ErrorHandlers, from_fn};
-use actix_web::{App, HttpServer, web};
-use anyhow::Context;
+use actix_web::web;
 use ares_application::keys::RandomKeyGenerator;
 use ares_application::ports::{Background, Clock, Timer};
 use ares_application::usecases::{
@@ -24,8 +22,8 @@ use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing_actix_web::TracingLogger;
 
+use crate::serve::serve;
 use crate::settings::{Settings, StartupError};
 
 /// The wall clock.
@@ -62,12 +60,12 @@ impl Background for TrackedTasks {
 
 /// Every group of use cases handlers reach, as app data.
 #[derive(Clone)]
-struct Groups {
-    admin: web::Data<AdminApi>,
-    providers: web::Data<ProviderApi>,
-    client: web::Data<ClientApi>,
-    health: web::Data<Health>,
-    admin_secret: web::Data<AdminSecret>,
+pub(crate) struct Groups {
+    pub(crate) admin: web::Data<AdminApi>,
+    pub(crate) providers: web::Data<ProviderApi>,
+    pub(crate) client: web::Data<ClientApi>,
+    pub(crate) health: web::Data<Health>,
+    pub(crate) admin_secret: web::Data<AdminSecret>,
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -418,57 +416,6 @@ fn client_api(shared: &Shared, settings: &Settings, tools: Tools) -> ClientApi {
         auth: shared.auth.clone(),
         agents: shared.agents.clone(),
         api_keys: shared.api_keys.clone(),
-    }
-}
-
-fn serve(
-    listener: TcpListener,
-    groups: Groups,
-    limiter: Option<web::Data<IpLimiter>>,
-    settings: &Settings,
-    (body_timeout, shutdown_timeout): (ares_http::BodyTimeout, Duration),
-) -> anyhow::Result<Server> {
-    let limit = settings.server.max_body_bytes;
-    let server = HttpServer::new(move || {
-        let app = App::new()
-            .wrap(from_fn(ares_http::bound_body))
-            .wrap(ErrorHandlers::new().default_handler_client(ares_http::rewrite_empty_errors))
-            .wrap(from_fn(ares_http::limit_by_ip))
-            .wrap(TracingLogger::default());
-        let app = match &limiter {
-            Some(limiter) => app.app_data(limiter.clone()),
-            None => app,
-        };
-        app.app_data(groups.admin.clone())
-            .app_data(groups.providers.clone())
-            .app_data(groups.client.clone())
-            .app_data(groups.health.clone())
-            .app_data(groups.admin_secret.clone())
-            .app_data(ares_http::json_config(limit))
-            .app_data(ares_http::payload_config(limit))
-            .app_data(ares_http::query_config())
-            .app_data(body_timeout)
-            .configure(ares_http::configure)
-            .default_service(web::to(ares_http::not_found))
-    })
-    .on_connect(no_delay)
-    .shutdown_timeout(shutdown_timeout.as_secs().max(1))
-    .listen(listener)
-    .context("cannot listen")?;
-    let server = match settings.server.workers {
-        Some(workers) => server.workers(workers),
-        None => server,
-    };
-    Ok(server.disable_signals().run())
-}
-
-/// Sends every write of an accepted connection at once (`TCP_NODELAY`): a streamed answer's small writes would
-/// otherwise wait for the client's delayed ACK of the previous one (Nagle), about 40 ms each.
-fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
-    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
-        && let Err(err) = stream.set_nodelay(true)
-    {
-        tracing::debug!(error = %err, "cannot set TCP_NODELAY");
     }
 }
 

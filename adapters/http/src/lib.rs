@@ -5,6 +5,7 @@
 mod admin_auth;
 mod body_timeout;
 mod client_auth;
+mod edge_errors;
 mod error;
 mod extract;
 mod handlers;
@@ -17,6 +18,7 @@ mod views;
 
 pub use admin_auth::AdminSecret;
 pub use body_timeout::{BodyTimeout, bound_body};
+pub use edge_errors::JsonErrors;
 pub use error::ApiError;
 pub use extract::{json_config, not_found, payload_config, query_config, rewrite_empty_errors};
 pub use ip_limit::{IpLimiter, limit_by_ip};

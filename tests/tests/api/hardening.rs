@@ -31,6 +31,7 @@ with_each_backend!(
     the_liveness_and_readiness_probes_answer,
     json_nested_too_deeply_is_a_400_that_says_so,
     without_an_encryption_key_an_api_key_is_refused_and_api_key_env_still_works,
+    requests_the_server_cannot_read_get_the_json_error_shape,
 );
 
 const HIDDEN: [&str; 3] = ["a\u{0}b", "a\nb", "x\u{202E}y"];
@@ -352,4 +353,43 @@ async fn without_an_encryption_key_an_api_key_is_refused_and_api_key_env_still_w
     by_variable["api_key_env"] = json!("VLLM_API_KEY");
     let (status, created) = admin_call(&app, Method::POST, "/api/admin/providers", Some(by_variable)).await;
     assert_eq!((status, &created["api_key_env"]), (201, &json!("VLLM_API_KEY")));
+}
+
+/// Sends `request` on a connection of its own and reads the whole answer (the server closes the connection after
+/// answering a request it cannot read; the timeout only guards against a hang).
+async fn exchange(app: &TestApp, request: &[u8]) -> (u16, String, Value) {
+    let mut stream = connect(app).await;
+    // The server may answer and close before it has read all of an oversized request.
+    let _ = stream.write_all(request).await;
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut raw)).await;
+    assert!(read.is_ok(), "no answer");
+    parse_response(&raw)
+}
+
+async fn requests_the_server_cannot_read_get_the_json_error_shape(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let huge_header = format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(200_000));
+    let (status, head, body) = exchange(&app, huge_header.as_bytes()).await;
+    assert_eq!((status, body), (431, error("Request headers too large", "REQUEST_HEADER_FIELDS_TOO_LARGE")), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let ambiguous =
+        b"POST /v1/chat HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    let unreadable = error("Bad request: the request line, headers or framing cannot be read", "BAD_REQUEST");
+    let (status, _, body) = exchange(&app, ambiguous).await;
+    assert_eq!((status, &body), (400, &unreadable), "both Content-Length and Transfer-Encoding");
+    let long_url = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let (status, _, body) = exchange(&app, long_url.as_bytes()).await;
+    assert_eq!((status, &body), (400, &unreadable), "a URL over 64 KiB");
+    let too_big = format!("{{\"message\": \"{}\"}}", "a".repeat(70_000));
+    let request = format!(
+        "POST /api/admin/tenants HTTP/1.1\r\nHost: x\r\nX-Admin-Secret: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{too_big}",
+        crate::helpers::ADMIN_SECRET,
+        too_big.len()
+    );
+    let (status, _, body) = exchange(&app, request.as_bytes()).await;
+    assert_eq!((status, &body["code"]), (413, &json!("PAYLOAD_TOO_LARGE")), "{body}");
+    let (status, _, body) = exchange(&app, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert_eq!((status, &body["status"]), (200, &json!("ok")), "a readable request is answered as before");
 }
