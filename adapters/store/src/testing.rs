@@ -106,6 +106,23 @@ impl TestDb {
         with_conn!(&db, |conn| conn.batch_execute(sql).await.map_err(query_error))
     }
 
+    /// PostgreSQL: stops (`false`) or resumes (`true`) letting anyone connect to this database, and on stopping
+    /// ends every connection to it, as a database server restart does. Does nothing on SQLite.
+    ///
+    /// # Errors
+    /// When the administrative statements fail.
+    pub async fn set_reachable(&self, reachable: bool) -> anyhow::Result<()> {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else { return Ok(()) };
+        let mut admin = AsyncPgConnection::establish(admin_url).await.context("connect to PostgreSQL")?;
+        let allow = format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {reachable}");
+        diesel::sql_query(allow).execute(&mut admin).await?;
+        if !reachable {
+            let end = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+            diesel::sql_query(end).execute(&mut admin).await?;
+        }
+        Ok(())
+    }
+
     /// How many rows `table` holds, looked at behind the API.
     ///
     /// # Errors

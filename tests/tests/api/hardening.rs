@@ -32,6 +32,7 @@ with_each_backend!(
     json_nested_too_deeply_is_a_400_that_says_so,
     without_an_encryption_key_an_api_key_is_refused_and_api_key_env_still_works,
     requests_the_server_cannot_read_get_the_json_error_shape,
+    losing_the_database_is_a_503_to_retry_and_health_says_which_dependency,
 );
 
 const HIDDEN: [&str; 3] = ["a\u{0}b", "a\nb", "x\u{202E}y"];
@@ -392,4 +393,81 @@ async fn requests_the_server_cannot_read_get_the_json_error_shape(backend: Backe
     assert_eq!((status, &body["code"]), (413, &json!("PAYLOAD_TOO_LARGE")), "{body}");
     let (status, _, body) = exchange(&app, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert_eq!((status, &body["status"]), (200, &json!("ok")), "a readable request is answered as before");
+}
+
+/// Holds an exclusive lock on a SQLite database from another process until dropped: no one else can write.
+struct SqliteLock(#[expect(dead_code, reason = "held: the lock lasts as long as its process")] tokio::process::Child);
+
+impl SqliteLock {
+    async fn take(url: &str) -> SqliteLock {
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let script = "import sqlite3, sys, time\n\
+                      c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+                      c.execute('BEGIN EXCLUSIVE')\n\
+                      print('locked', flush=True)\n\
+                      time.sleep(120)\n";
+        let mut child = tokio::process::Command::new("python3")
+            .args(["-c", script, path])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut said = [0_u8; 6];
+        child.stdout.as_mut().unwrap().read_exact(&mut said).await.unwrap();
+        assert_eq!(&said, b"locked");
+        SqliteLock(child)
+    }
+}
+
+/// What a request that needs the database answers while it cannot be had.
+async fn assert_unavailable(response: reqwest::Response) {
+    assert_eq!(response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned()), Some("5".into()));
+    let message = "Service temporarily unavailable: the database cannot be reached";
+    assert_eq!(status_and_json(response).await, (503, error(message, "SERVICE_UNAVAILABLE")));
+}
+
+async fn losing_the_database_is_a_503_to_retry_and_health_says_which_dependency(backend: Backend) {
+    let text = std::fs::read_to_string(ares_server::testing::REPOSITORY_CONFIG).unwrap();
+    let app = TestApp::spawn_configured(backend, &text, &[("ARES__DATABASE__BUSY_TIMEOUT_MS", "100")]).await;
+    let body = app.provision("acme-corp", "pro", "kasino").await;
+    let key = body["raw_api_key"].as_str().unwrap().to_owned();
+    let lock = match backend {
+        Backend::Postgres => {
+            app.db.set_reachable(false).await.unwrap();
+            None
+        }
+        Backend::Sqlite => Some(SqliteLock::take(app.db.url()).await),
+    };
+    assert_unavailable(
+        app.client_request(&key, Method::POST, "/v1/api-keys").json(&json!({"name": "k"})).send().await.unwrap(),
+    )
+    .await;
+    assert_unavailable(
+        app.admin(Method::POST, "/api/admin/tenants")
+            .json(&json!({"name": "b-corp", "tier": "dev"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let live = app.request(Method::GET, "/health/live").send().await.unwrap();
+    assert_eq!(live.status(), 200, "the process is alive whatever its database does");
+    if backend == Backend::Postgres {
+        let (status, health) = status_and_json(app.request(Method::GET, "/health").send().await.unwrap()).await;
+        assert_eq!((status, &health["dependencies"]["database"]["status"]), (503, &json!("down")), "{health}");
+        let ready = app.request(Method::GET, "/health/ready").send().await.unwrap();
+        assert_eq!(ready.status(), 503, "not ready for traffic");
+        app.db.set_reachable(true).await.unwrap();
+    }
+    drop(lock);
+    let mut status = 0;
+    for _ in 0..50 {
+        let response = app.client_request(&key, Method::POST, "/v1/api-keys").json(&json!({"name": "k"})).send().await;
+        status = response.unwrap().status().as_u16();
+        if status == 201 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 201, "back once the database is");
 }
