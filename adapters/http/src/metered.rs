@@ -7,7 +7,9 @@ use std::convert::Infallible;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
-use ares_application::usecases::{Budget, Call, Finished, Metered, PreparedChat, Record, Streamed, prompt_chars};
+use ares_application::usecases::{
+    Budget, Call, Finished, Metered, PreparedChat, Record, RouteError, Streamed, prompt_chars,
+};
 use ares_domain::quota::QuotaHeaders;
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
@@ -33,6 +35,12 @@ impl Reply {
 
     pub(crate) fn new(response: HttpResponse) -> Self {
         Reply { response, record: None }
+    }
+
+    /// The error `err` routing `chat` failed with, recording the provider it called, if any (a run then).
+    pub(crate) fn route_failed(chat: &PreparedChat, err: RouteError) -> Self {
+        let record = chat.failed(&err);
+        Reply::new(ApiError::from(err).error_response()).recording(record)
     }
 
     /// Records `record` with the request (instead of what was asked for).

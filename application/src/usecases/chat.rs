@@ -83,6 +83,12 @@ impl PreparedChat {
         }
     }
 
+    /// What to record of the chat once routing it failed with `err`.
+    #[must_use]
+    pub fn failed(&self, err: &RouteError) -> Record {
+        self.record().failed_on(err)
+    }
+
     /// What to record of the chat once `routed` answered it.
     #[must_use]
     pub fn answered(&self, routed: &Routed<ToolRun>) -> Record {

@@ -112,7 +112,7 @@ impl MeteredPath {
         let admission = self.admit(call, reserve).await?;
         match start(admission.budget()).await {
             Err(err) => {
-                let quota = admission.settle(status_of(&err), record).await?;
+                let quota = admission.settle(status_of(&err), record.failed_on(&err)).await?;
                 Ok(Metered { value: Err(err), quota })
             }
             Ok(routed) => {
@@ -336,7 +336,7 @@ mod tests {
     use futures_util::future::BoxFuture;
 
     use super::*;
-    use crate::ports::{Admission, MockBackground, MockClock, MockUsageLedger, RepoError, Settlement};
+    use crate::ports::{Admission, MockBackground, MockClock, MockUsageLedger, ProviderError, RepoError, Settlement};
 
     /// The settlements the ledger was handed.
     type Settled = Arc<Mutex<Vec<Settlement>>>;
@@ -532,5 +532,17 @@ mod tests {
         let metered = meter.stream(call(Tier::Pro), 100, Record::default(), 40, start, |_| 422).await.unwrap();
         assert!(matches!(metered.value, Err(RouteError::UnknownModel(_))));
         assert_eq!(settled.lock().unwrap()[0].event.status, 422);
+        assert_eq!(settled.lock().unwrap()[0].event.provider, None, "no model was called: not a run");
+    }
+
+    #[tokio::test]
+    async fn a_stream_its_provider_failed_is_recorded_with_that_provider() {
+        let (ledger, settled) = ledger(true);
+        let (meter, _) = path(ledger);
+        let groq = ProviderName::parse("groq").unwrap();
+        let start = |_| async move { Err(RouteError::Failed { provider: groq, error: ProviderError::Timeout }) };
+        let metered = meter.stream(call(Tier::Pro), 100, Record::default(), 40, start, |_| 504).await.unwrap();
+        assert!(metered.value.is_err());
+        assert_eq!(settled.lock().unwrap()[0].event.provider.as_deref(), Some("groq"), "a model was called: a run");
     }
 }

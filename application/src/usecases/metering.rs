@@ -65,6 +65,14 @@ pub struct Record {
     pub run: Option<Run>,
 }
 
+impl Record {
+    /// What to record of a request routing failed: the provider it called, when it called one (it is a run then).
+    #[must_use]
+    pub fn failed_on(self, err: &super::router::RouteError) -> Record {
+        Record { provider: err.called().map(ToString::to_string), ..self }
+    }
+}
+
 /// A tenant's usage this month with its quota.
 #[derive(Debug, Clone)]
 pub struct UsageReport {

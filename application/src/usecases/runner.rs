@@ -167,6 +167,7 @@ impl AgentRunner {
                 tracing::warn!(error = %err, "agent run failed");
                 run.status = RunStatus::Failed;
                 run.error = Some(err.to_string());
+                run.provider = err.called().map(ToString::to_string);
                 Usage::default()
             }
         };

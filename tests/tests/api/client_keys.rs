@@ -100,7 +100,9 @@ async fn key_bodies_are_checked(backend: Backend) {
 }
 
 async fn last_used_is_recorded_in_batches(backend: Backend) {
-    let client = start(backend, "[metering]\nlast_used_flush_seconds = 1\n").await;
+    let reply = Reply::json(200, &completion("ok", 1, 1));
+    let flush_every_second = [("ARES__METERING__LAST_USED_FLUSH_SECONDS", "1")];
+    let client = Client::start_with_env(backend, vec![reply], "", &flush_every_second).await;
     let (tenant, key) = client.tenant("acme-corp", "pro").await;
     for _ in 0..3 {
         assert_eq!(client.call(&key, Method::GET, "/v1/agents", None).await.0, 200);

@@ -22,6 +22,7 @@ with_each_backend!(
     a_prompt_with_nul_and_bidi_overrides_runs_and_is_listed,
     the_tenant_details_and_the_usage_report_agree,
     a_request_no_provider_could_take_is_counted_but_is_not_a_run,
+    a_request_the_provider_refused_called_a_model_and_is_a_run,
     a_body_that_stops_arriving_gets_408_and_the_connection_is_closed,
     a_trickled_body_gets_408,
     a_tenant_at_its_daily_limit_can_still_see_its_usage_and_keys,
@@ -150,6 +151,16 @@ async fn a_request_no_provider_could_take_is_counted_but_is_not_a_run(backend: B
         (&usage["total_runs"], &usage["total_tokens"], &usage["total_api_calls"]),
         (&json!(0), &json!(0), &json!(2))
     );
+}
+
+async fn a_request_the_provider_refused_called_a_model_and_is_a_run(backend: Backend) {
+    let refused = Reply::json(400, &json!({"error": {"message": "context too long", "type": "invalid_request_error"}}));
+    let (client, _, key) = pro_tenant(backend, vec![refused]).await;
+    let (status, body) = client.call(&key, Method::POST, "/v1/chat", Some(chat())).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(client.upstream.received().len(), 1, "the model was called");
+    let (_, usage) = client.call(&key, Method::GET, "/v1/usage", None).await;
+    assert_eq!((&usage["total_runs"], &usage["total_api_calls"]), (&json!(1), &json!(2)));
 }
 
 /// A server with a one-second body timeout, and a tenant's key on it.

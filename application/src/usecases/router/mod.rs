@@ -76,6 +76,17 @@ pub enum RouteError {
     Failed { provider: ProviderName, error: ProviderError },
 }
 
+impl RouteError {
+    /// The provider that was called and failed or refused, when one was: such a request called a model.
+    #[must_use]
+    pub fn called(&self) -> Option<&ProviderName> {
+        match self {
+            RouteError::Rejected { provider, .. } | RouteError::Failed { provider, .. } => Some(provider),
+            RouteError::UnknownModel(_) | RouteError::RateLimited { .. } | RouteError::Unavailable { .. } => None,
+        }
+    }
+}
+
 /// What the router knows about one provider, for operators.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderStatus {

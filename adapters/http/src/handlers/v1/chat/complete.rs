@@ -21,7 +21,10 @@ pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpRespo
     let (chat, service) = (&chat, &client.api.chat);
     client
         .respond(chat.reserve, chat.record(), |budget| async move {
-            let routed = service.complete(chat, &budget).await?;
+            let routed = match service.complete(chat, &budget).await {
+                Ok(routed) => routed,
+                Err(err) => return Ok(Reply::route_failed(chat, err)),
+            };
             let answer = &routed.value;
             let view = json!({
                 "id": uuid::Uuid::new_v4().to_string(),

@@ -25,7 +25,10 @@ pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpRespo
     let (chat, service) = (&chat, &client.api.chat);
     client
         .respond(chat.reserve, chat.record(), |budget| async move {
-            let routed = service.complete(chat, &budget).await?;
+            let routed = match service.complete(chat, &budget).await {
+                Ok(routed) => routed,
+                Err(err) => return Ok(Reply::route_failed(chat, err)),
+            };
             let completion = Completion::new(routed.model.clone()).whole(&routed);
             Ok(Reply::ok(&completion).recording(chat.answered(&routed)))
         })
