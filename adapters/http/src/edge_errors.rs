@@ -86,34 +86,41 @@ fn error_of(status: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// The longest head the dispatcher writes for one of its own answers (a status line and three short headers).
+const MAX_HEAD: usize = 512;
+
 /// `buf` with its last response given a JSON body, when that response is one the dispatcher made: one of its
-/// statuses, `content-length: 0`, no content type, nothing after its head.
+/// statuses, `content-length: 0`, no content type, nothing after its head. Every write passes here, so anything
+/// else is turned away by its last bytes, without reading the rest.
 fn with_json_error(buf: &[u8]) -> Option<Vec<u8>> {
-    let text = std::str::from_utf8(buf).ok()?;
-    let start = text.rfind("HTTP/1.")?;
-    let head = text[start..].strip_suffix("\r\n\r\n")?;
+    if !buf.ends_with(b"\r\n\r\n") {
+        return None;
+    }
+    let tail_start = buf.len().saturating_sub(MAX_HEAD);
+    let tail = &buf[tail_start..];
+    let start = tail_start + tail.windows(7).rposition(|w| w == b"HTTP/1.")?;
+    let head = std::str::from_utf8(&buf[start..buf.len() - 4]).ok()?;
     let mut lines = head.split("\r\n");
     let status_line = lines.next()?;
     let (message, code) = error_of(status_line.split(' ').nth(1)?)?;
     let headers: Vec<&str> = lines.collect();
-    let lower = |line: &&str| line.to_ascii_lowercase();
-    if !headers.iter().map(lower).any(|h| h == "content-length: 0")
-        || headers.iter().map(lower).any(|h| h.starts_with("content-type:"))
-    {
+    let lower: Vec<String> = headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    if !lower.iter().any(|h| h == "content-length: 0") || lower.iter().any(|h| h.starts_with("content-type:")) {
         return None;
     }
     let body = serde_json::json!({"error": message, "code": code}).to_string();
-    let mut rewritten = text[..start].to_owned();
-    rewritten.push_str(status_line);
-    rewritten.push_str("\r\ncontent-type: application/json\r\n");
-    rewritten.push_str(&format!("content-length: {}\r\n", body.len()));
-    for header in headers.iter().filter(|h| !h.to_ascii_lowercase().starts_with("content-length:")) {
-        rewritten.push_str(header);
-        rewritten.push_str("\r\n");
+    let mut rewritten = buf[..start].to_vec();
+    let mut head = format!("{status_line}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n", body.len());
+    for (header, lower) in headers.iter().zip(&lower) {
+        if !lower.starts_with("content-length:") {
+            head.push_str(header);
+            head.push_str("\r\n");
+        }
     }
-    rewritten.push_str("\r\n");
-    rewritten.push_str(&body);
-    Some(rewritten.into_bytes())
+    head.push_str("\r\n");
+    rewritten.extend_from_slice(head.as_bytes());
+    rewritten.extend_from_slice(body.as_bytes());
+    Some(rewritten)
 }
 
 #[cfg(test)]
@@ -144,6 +151,8 @@ mod tests {
         assert!(with_json_error(ok.as_bytes()).is_none());
         let typed = "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ncontent-type: text/plain\r\n\r\n";
         assert!(with_json_error(typed.as_bytes()).is_none());
+        let chunked = "HTTP/1.1 400 Bad Request\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
+        assert!(with_json_error(chunked.as_bytes()).is_none(), "a body, streamed");
     }
 
     #[test]
