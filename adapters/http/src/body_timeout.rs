@@ -15,7 +15,7 @@ use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use futures_util::Stream;
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 
 use crate::ApiError;
 
@@ -40,7 +40,8 @@ pub async fn bound_body(
     let expired = Arc::new(AtomicBool::new(false));
     let (_, payload) = request.parts_mut();
     let body = std::mem::replace(payload, Payload::None);
-    let bounded = Deadline { body, sleep: Box::pin(tokio::time::sleep(limit)), expired: expired.clone() };
+    let deadline = tokio::time::Instant::now() + limit;
+    let bounded = Deadline { body, deadline, sleep: None, expired: expired.clone() };
     request.set_payload(Payload::from(Box::pin(bounded) as BoxedPayloadStream));
     let response = next.call(request).await?;
     if !expired.load(Ordering::Acquire) {
@@ -53,10 +54,12 @@ pub async fn bound_body(
     Ok(ServiceResponse::new(request, timed_out.map_into_boxed_body()).map_into_right_body())
 }
 
-/// The body, until its deadline: then an error, and the deadline is marked as passed.
+/// The body, until its deadline: then an error, and the deadline is marked as passed. The timer is set only once
+/// the body has to be waited for (most bodies arrive with their headers).
 struct Deadline {
     body: Payload,
-    sleep: Pin<Box<Sleep>>,
+    deadline: Instant,
+    sleep: Option<Pin<Box<Sleep>>>,
     expired: Arc<AtomicBool>,
 }
 
@@ -67,7 +70,9 @@ impl Stream for Deadline {
         if let Poll::Ready(item) = Pin::new(&mut self.body).poll_next(cx) {
             return Poll::Ready(item);
         }
-        match self.sleep.as_mut().poll(cx) {
+        let deadline = self.deadline;
+        let sleep = self.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match sleep.as_mut().poll(cx) {
             Poll::Ready(()) => {
                 self.expired.store(true, Ordering::Release);
                 let timed_out = std::io::Error::new(std::io::ErrorKind::TimedOut, "request body timed out");
@@ -86,7 +91,7 @@ mod tests {
 
     fn deadline(body: impl Stream<Item = Result<Bytes, PayloadError>> + 'static, limit: Duration) -> Deadline {
         let body = Payload::from(Box::pin(body) as BoxedPayloadStream);
-        Deadline { body, sleep: Box::pin(tokio::time::sleep(limit)), expired: Arc::default() }
+        Deadline { body, deadline: Instant::now() + limit, sleep: None, expired: Arc::default() }
     }
 
     #[tokio::test(start_paused = true)]

@@ -161,6 +161,9 @@ impl Metering {
     /// Admits under `quota`. A refusal for tokens first releases the payer's expired reservations (requests of an
     /// instance that died) and tries again when that freed any.
     async fn admit_under(&self, caller: &Caller, reserve: u64, quota: Quota) -> Result<Ticket, MeteringError> {
+        // A payer without a token quota has nothing to reserve tokens against: it reserves none, and keeps no
+        // reservation to release.
+        let reserve = if quota.monthly_tokens.is_some() { reserve } else { 0 };
         let event = UsageEventId::new();
         let mut expired_released = false;
         for _ in 0..ADMISSION_ATTEMPTS {
@@ -363,6 +366,18 @@ mod tests {
         ledger.expect_expire().times(1).returning(|_, _| Ok(0));
         let err = metering(ledger).admit(&caller(Tier::Free), 500).await.unwrap_err();
         assert_eq!(err.to_string(), "Monthly token quota exceeded");
+    }
+
+    #[tokio::test]
+    async fn a_payer_without_a_token_quota_reserves_nothing() {
+        let mut ledger = MockUsageLedger::new();
+        ledger
+            .expect_admit()
+            .withf(|_, _, quota, reservation| quota.monthly_tokens.is_none() && reservation.tokens == 0)
+            .times(1)
+            .returning(|_, _, _, _| Ok(Admission::Admitted(Counters::default())));
+        let ticket = metering(ledger).admit(&caller(Tier::Enterprise), 1_500).await.unwrap();
+        assert_eq!(ticket.reserved(), 0);
     }
 
     #[tokio::test]

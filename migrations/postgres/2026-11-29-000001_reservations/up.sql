@@ -10,7 +10,8 @@ CREATE TABLE reservations (
     tokens     BIGINT NOT NULL,
     expires_at TIMESTAMP NOT NULL
 );
-CREATE INDEX reservations_expires_idx ON reservations (expires_at);
+-- No index on expires_at: the table holds only the requests in flight, and the sweep that reads it by expiry is
+-- rare, while every admission and settlement would pay for the index.
 
 -- Settlement releases what the event's reservation still holds (nothing when it expired first), in the month it
 -- was made.

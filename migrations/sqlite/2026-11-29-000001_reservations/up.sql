@@ -7,7 +7,8 @@ CREATE TABLE reservations (
     tokens     BIGINT NOT NULL,
     expires_at TIMESTAMP NOT NULL
 );
-CREATE INDEX reservations_expires_idx ON reservations (expires_at);
+-- No index on expires_at: the table holds only the requests in flight, and the sweep that reads it by expiry is
+-- rare, while every admission and settlement would pay for the index.
 
 DROP TRIGGER usage_events_settle;
 CREATE TRIGGER usage_events_settle AFTER INSERT ON usage_events

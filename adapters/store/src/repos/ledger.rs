@@ -501,6 +501,10 @@ impl Leasing for diesel_async::AsyncPgConnection {
         leases: &[(String, i64)],
         expires_at: NaiveDateTime,
     ) -> diesel::QueryResult<Option<CounterRow>> {
+        if leases.iter().all(|(_, tokens)| *tokens == 0) {
+            // Nothing to keep: the admission alone, the cheaper statement.
+            return query.get_result(self).await.optional();
+        }
         LeasingAdmitQuery::new(query, leases, expires_at).get_result(self).await.optional()
     }
 }

@@ -11,5 +11,6 @@ use crate::ApiError;
 
 /// An agent name from the path. A name that cannot exist names no agent.
 pub(crate) fn agent_name(raw: &str) -> Result<AgentName, ApiError> {
-    AgentName::parse(raw).map_err(|_| ApiError::NotFound(format!("Agent not found: {raw}")))
+    // A name that cannot be an agent's is echoed escaped: no control character goes back to the client.
+    AgentName::parse(raw).map_err(|_| ApiError::NotFound(format!("Agent not found: {}", raw.escape_debug())))
 }
