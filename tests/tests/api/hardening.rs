@@ -53,15 +53,6 @@ async fn pro_tenant(backend: Backend, replies: Vec<Reply>) -> (Client, String, S
     (client, tenant, key)
 }
 
-async fn admin_call(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let request = app.admin(method, path);
-    let request = match body {
-        Some(body) => request.json(&body),
-        None => request,
-    };
-    status_and_json(request.send().await.unwrap()).await
-}
-
 async fn key_names_with_control_characters_are_refused_on_both_apis(backend: Backend) {
     let (client, tenant, key) = pro_tenant(backend, vec![reply()]).await;
     let refused = error(
@@ -72,9 +63,9 @@ async fn key_names_with_control_characters_are_refused_on_both_apis(backend: Bac
     for name in HIDDEN {
         let body = json!({"name": name});
         assert_eq!(client.call(&key, Method::POST, "/v1/api-keys", Some(body.clone())).await, (422, refused.clone()));
-        assert_eq!(admin_call(&client.app, Method::POST, &admin_path, Some(body)).await, (422, refused.clone()));
+        assert_eq!(client.app.admin_call(Method::POST, &admin_path, Some(body)).await, (422, refused.clone()));
     }
-    let (_, listed) = admin_call(&client.app, Method::GET, &admin_path, None).await;
+    let (_, listed) = client.app.admin_call(Method::GET, &admin_path, None).await;
     assert_eq!(listed["total"], 1, "only the provisioned key: {listed}");
 }
 
@@ -104,10 +95,10 @@ async fn providers_with_control_characters_are_refused(backend: Backend) {
     bodies.push(json!({"id": "vllm", "type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "sk\u{0}x"}));
     bodies.push(json!({"id": "vllm", "type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key_env": "K\u{0}"}));
     for body in bodies {
-        let (status, answer) = admin_call(&app, Method::POST, "/api/admin/providers", Some(body.clone())).await;
+        let (status, answer) = app.admin_call(Method::POST, "/api/admin/providers", Some(body.clone())).await;
         assert_eq!((status, &answer["code"]), (422, &json!("VALIDATION_ERROR")), "{body}: {answer}");
     }
-    assert_eq!(admin_call(&app, Method::GET, "/api/admin/providers/vllm", None).await.0, 404);
+    assert_eq!(app.admin_call(Method::GET, "/api/admin/providers/vllm", None).await.0, 404);
 }
 
 async fn a_prompt_with_nul_and_bidi_overrides_runs_and_is_listed(backend: Backend) {
@@ -130,7 +121,7 @@ async fn the_tenant_details_and_the_usage_report_agree(backend: Backend) {
     for _ in 0..3 {
         assert_eq!(client.call(&key, Method::POST, "/v1/chat", Some(chat())).await.0, 200);
     }
-    let (status, details) = admin_call(&client.app, Method::GET, &format!("/api/admin/tenants/{tenant}"), None).await;
+    let (status, details) = client.app.admin_call(Method::GET, &format!("/api/admin/tenants/{tenant}"), None).await;
     assert_eq!(status, 200);
     let (_, usage) = client.call(&key, Method::GET, "/v1/usage", None).await;
     assert_eq!((&details["total_runs"], &details["total_tokens"]), (&json!(3), &json!(126)), "{details}");
@@ -142,7 +133,7 @@ async fn the_tenant_details_and_the_usage_report_agree(backend: Backend) {
 
 async fn a_request_no_provider_could_take_is_counted_but_is_not_a_run(backend: Backend) {
     let (client, _, key) = pro_tenant(backend, vec![reply()]).await;
-    assert_eq!(admin_call(&client.app, Method::POST, "/api/admin/providers/groq/disable", None).await.0, 200);
+    assert_eq!(client.app.admin_call(Method::POST, "/api/admin/providers/groq/disable", None).await.0, 200);
     let (status, body) = client.call(&key, Method::POST, "/v1/chat", Some(chat())).await;
     assert_eq!((status, &body["code"]), (503, &json!("PROVIDER_UNAVAILABLE")), "{body}");
     assert!(client.upstream.received().is_empty());
@@ -271,7 +262,7 @@ async fn live_keys_are_capped_and_key_lists_are_paged(backend: Backend) {
         error("API key limit reached: a tenant may have at most 3 live keys. Revoke one to make another", "CONFLICT");
     assert_eq!(create_key(&client, &key, "fourth").await, (409, full.clone()));
     let admin_path = format!("/api/admin/tenants/{tenant}/api-keys");
-    assert_eq!(admin_call(&client.app, Method::POST, &admin_path, Some(json!({"name": "ops"}))).await, (409, full));
+    assert_eq!(client.app.admin_call(Method::POST, &admin_path, Some(json!({"name": "ops"}))).await, (409, full));
     let revoke = format!("/v1/api-keys/{}", third["key"].as_str().unwrap());
     assert_eq!(client.call(&key, Method::DELETE, &revoke, None).await.0, 204);
     assert_eq!(create_key(&client, &key, "fourth").await.0, 201);
@@ -287,7 +278,7 @@ async fn assert_pages(client: &Client, key: &str, admin_path: &str) {
     assert_eq!((second["keys"].as_array().unwrap().len(), &second["total"]), (1, &json!(3)), "{second}");
     assert_eq!(client.call(key, Method::GET, "/v1/api-keys?per_page=0", None).await.0, 400);
     let paged = format!("{admin_path}?page=1&per_page=2");
-    let (status, all) = admin_call(&client.app, Method::GET, &paged, None).await;
+    let (status, all) = client.app.admin_call(Method::GET, &paged, None).await;
     assert_eq!((status, all["keys"].as_array().unwrap().len(), &all["total"]), (200, 2, &json!(4)), "{all}");
 }
 
@@ -346,7 +337,7 @@ async fn json_nested_too_deeply_is_a_400_that_says_so(backend: Backend) {
         status_and_json(response).await,
         (400, error("Invalid JSON in request body: nested too deeply (at most 128 levels)", "BAD_REQUEST"))
     );
-    let (_, agents) = admin_call(&app, Method::GET, &format!("/api/admin/tenants/{tenant}/agents"), None).await;
+    let (_, agents) = app.admin_call(Method::GET, &format!("/api/admin/tenants/{tenant}/agents"), None).await;
     assert_eq!(agents["agents"], json!([]), "{agents}");
 }
 
@@ -354,7 +345,7 @@ async fn without_an_encryption_key_an_api_key_is_refused_and_api_key_env_still_w
     let config = std::fs::read_to_string(ares_server::testing::REPOSITORY_CONFIG).unwrap();
     let app = TestApp::spawn_configured(backend, &config, &[("ARES_ENCRYPTION_KEY", "")]).await;
     let vllm = json!({"id": "vllm-main", "type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "sk-live"});
-    let (status, body) = admin_call(&app, Method::POST, "/api/admin/providers", Some(vllm.clone())).await;
+    let (status, body) = app.admin_call(Method::POST, "/api/admin/providers", Some(vllm.clone())).await;
     let message = "Invalid credential: api_key cannot be stored without an encryption key: set ARES_ENCRYPTION_KEY to \
                    32 random bytes in base64 (openssl rand -base64 32), or give api_key_env, the variable that holds \
                    the key";
@@ -363,7 +354,7 @@ async fn without_an_encryption_key_an_api_key_is_refused_and_api_key_env_still_w
     let mut by_variable = vllm;
     by_variable.as_object_mut().unwrap().remove("api_key");
     by_variable["api_key_env"] = json!("VLLM_API_KEY");
-    let (status, created) = admin_call(&app, Method::POST, "/api/admin/providers", Some(by_variable)).await;
+    let (status, created) = app.admin_call(Method::POST, "/api/admin/providers", Some(by_variable)).await;
     assert_eq!((status, &created["api_key_env"]), (201, &json!("VLLM_API_KEY")));
 }
 

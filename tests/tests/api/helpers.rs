@@ -174,6 +174,16 @@ impl TestApp {
         self.request(method, path).header("X-Admin-Secret", ADMIN_SECRET)
     }
 
+    /// An admin request with `body` as JSON, if any: its status and JSON body.
+    pub async fn admin_call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let request = self.admin(method, path);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        status_and_json(request.send().await.unwrap()).await
+    }
+
     /// Provisions a client and returns the documented response body.
     pub async fn provision(&self, name: &str, tier: &str, product_type: &str) -> Value {
         let body = json!({"name": name, "tier": tier, "product_type": product_type, "api_key_name": "production"});

@@ -5,7 +5,7 @@ use ares_llm::testing::{MockUpstream, Reply};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error, status_and_json};
+use crate::helpers::{TestApp, error};
 
 on_both_backends!(
     configured_providers_are_listed_read_only_with_why_they_are_unavailable,
@@ -18,15 +18,6 @@ on_both_backends!(
 );
 
 const SECRET: &str = "sk-live-do-not-leak-7f3a";
-
-async fn call(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let request = app.admin(method, path);
-    let request = match body {
-        Some(body) => request.json(&body),
-        None => request,
-    };
-    status_and_json(request.send().await.unwrap()).await
-}
 
 fn chat(model: &str) -> ChatRequest {
     ChatRequest {
@@ -61,7 +52,7 @@ fn vllm(upstream: &MockUpstream) -> Value {
 }
 
 async fn configured_providers_are_listed_read_only_with_why_they_are_unavailable(app: TestApp) {
-    let (status, body) = call(&app, Method::GET, "/api/admin/providers", None).await;
+    let (status, body) = app.admin_call(Method::GET, "/api/admin/providers", None).await;
     assert_eq!(status, 200);
     let providers = body["providers"].as_array().unwrap();
     let ids: Vec<&str> = providers.iter().map(|p| p["id"].as_str().unwrap()).collect();
@@ -83,7 +74,7 @@ async fn configured_providers_are_listed_read_only_with_why_they_are_unavailable
 }
 
 async fn the_models_list_has_the_documented_shape_and_availability(app: TestApp) {
-    let (status, body) = call(&app, Method::GET, "/api/admin/models", None).await;
+    let (status, body) = app.admin_call(Method::GET, "/api/admin/models", None).await;
     assert_eq!(status, 200);
     let models = body["models"].as_array().unwrap();
     let ids: Vec<&str> = models.iter().map(|m| m["id"].as_str().unwrap()).collect();
@@ -130,7 +121,7 @@ async fn a_provider_defined_over_the_api_is_routed_at_once_and_its_key_is_never_
 
     let patch =
         json!({"models": [{"id": "Qwen/Qwen2.5-72B", "name": "qwen-72b"}], "limits": {"tokens_per_minute": null}});
-    let (status, updated) = call(&app, Method::PUT, "/api/admin/providers/vllm-main", Some(patch)).await;
+    let (status, updated) = app.admin_call(Method::PUT, "/api/admin/providers/vllm-main", Some(patch)).await;
     assert_eq!(
         (status, &updated["models"][0]["name"], &updated["limits"]["tokens_per_minute"]),
         (200, &json!("qwen-72b"), &Value::Null)
@@ -139,7 +130,7 @@ async fn a_provider_defined_over_the_api_is_routed_at_once_and_its_key_is_never_
     assert!(app.router.complete(&chat("qwen-7b")).await.is_err(), "the old model is gone at once");
 
     assert_eq!(app.admin(Method::DELETE, "/api/admin/providers/vllm-main").send().await.unwrap().status(), 204);
-    let (status, body) = call(&app, Method::GET, "/api/admin/providers/vllm-main", None).await;
+    let (status, body) = app.admin_call(Method::GET, "/api/admin/providers/vllm-main", None).await;
     assert_eq!((status, body), (404, error("Provider not found: vllm-main", "NOT_FOUND")));
 }
 
@@ -148,12 +139,13 @@ async fn configured_providers_cannot_be_edited_or_deleted_through_the_api(app: T
         "Provider 'groq' is defined in ares.toml: change it there (it can still be enabled or disabled here)",
         "CONFLICT",
     );
-    let (status, body) =
-        call(&app, Method::PUT, "/api/admin/providers/groq", Some(json!({"base_url": "http://evil.example/v1"}))).await;
+    let (status, body) = app
+        .admin_call(Method::PUT, "/api/admin/providers/groq", Some(json!({"base_url": "http://evil.example/v1"})))
+        .await;
     assert_eq!((status, body), (409, read_only.clone()));
-    let (status, body) = call(&app, Method::DELETE, "/api/admin/providers/groq", None).await;
+    let (status, body) = app.admin_call(Method::DELETE, "/api/admin/providers/groq", None).await;
     assert_eq!((status, body), (409, read_only));
-    let (status, body) = call(&app, Method::POST, "/api/admin/providers/groq/disable", None).await;
+    let (status, body) = app.admin_call(Method::POST, "/api/admin/providers/groq/disable", None).await;
     assert_eq!((status, body["enabled"].clone()), (200, json!(false)));
 }
 
@@ -208,26 +200,29 @@ async fn provider_bodies_are_checked(app: TestApp) {
     ];
     for (body, status, message, code) in cases {
         assert_eq!(
-            call(&app, Method::POST, "/api/admin/providers", Some(body.clone())).await,
+            app.admin_call(Method::POST, "/api/admin/providers", Some(body.clone())).await,
             (status, error(message, code)),
             "{body}"
         );
     }
-    let (status, body) =
-        call(&app, Method::POST, "/api/admin/providers", Some(json!({"id": "p", "type": "openai", "colour": "red"})))
-            .await;
+    let (status, body) = app
+        .admin_call(Method::POST, "/api/admin/providers", Some(json!({"id": "p", "type": "openai", "colour": "red"})))
+        .await;
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("unknown field `colour`"), "{body}");
     let ok = json!({"id": "p", "kind": "openai", "api_base": format!("{}/v1", upstream.url())});
     assert_eq!(
-        call(&app, Method::POST, "/api/admin/providers", Some(ok)).await.0,
+        app.admin_call(Method::POST, "/api/admin/providers", Some(ok)).await.0,
         201,
         "the config spellings are accepted"
     );
-    let (status, body) = call(&app, Method::PUT, "/api/admin/providers/p", Some(json!({"id": "q"}))).await;
+    let (status, body) = app.admin_call(Method::PUT, "/api/admin/providers/p", Some(json!({"id": "q"}))).await;
     assert_eq!((status, body), (422, error("A provider's id cannot be changed", "VALIDATION_ERROR")));
     for path in ["/api/admin/providers/ghost/enable", "/api/admin/providers/ghost/models/refresh"] {
-        assert_eq!(call(&app, Method::POST, path, None).await, (404, error("Provider not found: ghost", "NOT_FOUND")));
+        assert_eq!(
+            app.admin_call(Method::POST, path, None).await,
+            (404, error("Provider not found: ghost", "NOT_FOUND"))
+        );
     }
 }
 
@@ -236,15 +231,15 @@ async fn discovered_models_become_routable(app: TestApp) {
     let upstream =
         MockUpstream::start(vec![Reply::json(200, &models), Reply::json(200, &completion("Guarded."))]).await;
     let body = json!({"id": "together", "type": "openai", "base_url": format!("{}/v1", upstream.url())});
-    assert_eq!(call(&app, Method::POST, "/api/admin/providers", Some(body)).await.0, 201);
-    let (status, refreshed) = call(&app, Method::POST, "/api/admin/providers/together/models/refresh", None).await;
+    assert_eq!(app.admin_call(Method::POST, "/api/admin/providers", Some(body)).await.0, 201);
+    let (status, refreshed) = app.admin_call(Method::POST, "/api/admin/providers/together/models/refresh", None).await;
     assert_eq!((status, &refreshed["discovered_models"]), (200, &json!(["llama-guard-4", "whisper-1"])));
     assert!(refreshed["models_refreshed_at"].is_string());
     assert_eq!(upstream.received()[0].path, "/v1/models");
     let routed = app.router.complete(&chat("llama-guard-4")).await.unwrap();
     assert_eq!((routed.value.text.as_str(), routed.provider.as_ref()), ("Guarded.", "together"));
 
-    let (status, body) = call(&app, Method::POST, "/api/admin/providers/groq/models/refresh", None).await;
+    let (status, body) = app.admin_call(Method::POST, "/api/admin/providers/groq/models/refresh", None).await;
     assert_eq!(
         (status, body),
         (502, error("Provider 'groq' could not list its models: GROQ_API_KEY is not set", "PROVIDER_ERROR"))
@@ -253,10 +248,10 @@ async fn discovered_models_become_routable(app: TestApp) {
 
 async fn api_providers_and_operator_choices_survive_a_restart(mut app: TestApp) {
     let upstream = MockUpstream::start(vec![]).await;
-    assert_eq!(call(&app, Method::POST, "/api/admin/providers", Some(vllm(&upstream))).await.0, 201);
-    assert_eq!(call(&app, Method::POST, "/api/admin/providers/local/disable", None).await.0, 200);
+    assert_eq!(app.admin_call(Method::POST, "/api/admin/providers", Some(vllm(&upstream))).await.0, 201);
+    assert_eq!(app.admin_call(Method::POST, "/api/admin/providers/local/disable", None).await.0, 200);
     app.restart(None).await;
-    let (_, body) = call(&app, Method::GET, "/api/admin/providers", None).await;
+    let (_, body) = app.admin_call(Method::GET, "/api/admin/providers", None).await;
     let providers = body["providers"].as_array().unwrap();
     let local = providers.iter().find(|p| p["id"] == "local").unwrap();
     assert_eq!((&local["enabled"], &local["unavailable_reason"]), (&json!(false), &json!("disabled by an operator")));

@@ -378,8 +378,15 @@ impl Inner {
         let leases: Vec<(String, i64)> =
             reservations.iter().map(|r| (r.id.to_string(), stored_count(r.tokens))).collect();
         let expires_at = reservations.iter().map(|r| r.expires_at).max().map_or_else(Default::default, stored_time);
+        let keeps_nothing = leases.iter().all(|(_, tokens)| *tokens == 0);
         let row: Option<CounterRow> = with_conn!(&self.admissions_db, |conn| {
-            conn.admit_leasing(query, &leases, expires_at).await.map_err(query_error)?
+            // Nothing to keep: the admission alone, the cheaper statement on either backend.
+            let admitted = if keeps_nothing {
+                query.get_result(conn).await.optional()
+            } else {
+                conn.admit_leasing(query, &leases, expires_at).await
+            };
+            admitted.map_err(query_error)?
         });
         Ok(row.map(Counters::from))
     }
@@ -501,10 +508,6 @@ impl Leasing for diesel_async::AsyncPgConnection {
         leases: &[(String, i64)],
         expires_at: NaiveDateTime,
     ) -> diesel::QueryResult<Option<CounterRow>> {
-        if leases.iter().all(|(_, tokens)| *tokens == 0) {
-            // Nothing to keep: the admission alone, the cheaper statement.
-            return query.get_result(self).await.optional();
-        }
         LeasingAdmitQuery::new(query, leases, expires_at).get_result(self).await.optional()
     }
 }
