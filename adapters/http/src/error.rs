@@ -11,7 +11,8 @@ use ares_application::usecases::{
     TenantError,
 };
 use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier, InvalidValue};
-use serde_json::json;
+
+use crate::views::ErrorView;
 
 /// What an error answer was, kept with the response for routes that answer errors in another shape (the
 /// OpenAI-compatible family rewrites the body from it).
@@ -154,12 +155,15 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) = self {
             tracing::error!(error.cause_chain = ?cause, "request failed");
         }
-        let mut body = json!({ "error": self.message(), "code": self.code() });
         let mut response = HttpResponse::build(self.status_code());
-        if let Self::TooManyRequests { retry_after: Some(seconds), .. } = self {
-            body["retry_after"] = json!(seconds);
+        let retry_after = match self {
+            Self::TooManyRequests { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response.insert_header((RETRY_AFTER, seconds.to_string()));
         }
+        let body = ErrorView { error: self.message(), code: self.code(), retry_after };
         if self.store_unavailable() {
             response.insert_header((RETRY_AFTER, STORE_RETRY_AFTER_SECONDS.to_string()));
         }
@@ -338,6 +342,7 @@ impl From<ChatError> for ApiError {
 #[cfg(test)]
 mod tests {
     use actix_web::body::to_bytes;
+    use serde_json::json;
 
     use super::*;
 

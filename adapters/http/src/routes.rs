@@ -1,62 +1,199 @@
-//! Every route of the server, in one table.
+//! Every route of the server, in one table. The table registers the routes with actix-web and, written the same
+//! way, lists them ([`route_table`]): the OpenAPI document is held to that list, so a route cannot be added without
+//! being documented.
 
+use actix_web::dev::HttpServiceFactory;
+use actix_web::http::Method;
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{FromRequest, Handler, Resource, Responder, web};
 
 use crate::admin_auth::require_admin;
-use crate::handlers::{agents, api_keys, health, models, providers, provision, templates, tenants, v1};
+use crate::handlers::{agents, api_keys, docs, health, models, providers, provision, templates, tenants, v1};
 use crate::openai_errors::openai_errors;
+
+/// One route: a method on a path, spelled as the OpenAPI document spells it (`/v1/models/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: Method,
+    pub path: String,
+}
 
 /// Registers all routes. Everything under `/api/admin` requires the admin secret; everything under `/v1` a
 /// tenant's API key. The OpenAI-compatible routes answer errors in OpenAI's shape.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/health").get(health::get::handle).route(web::head().to(health::get::handle)))
-        .service(web::resource("/health/live").get(health::live::handle).route(web::head().to(health::live::handle)))
-        .service(web::resource("/health/ready").get(health::ready::handle).route(web::head().to(health::ready::handle)))
-        .service(client_api())
-        .service(
-            web::scope("/api/admin")
-                .wrap(from_fn(require_admin))
-                .service(web::resource("/tenants").get(tenants::list::handle).post(tenants::create::handle))
-                .service(web::resource("/tenants/{id}").get(tenants::get::handle))
-                .service(web::resource("/tenants/{id}/quota").put(tenants::update_quota::handle))
-                .service(web::resource("/provision-client").post(provision::handle))
-                .service(
-                    web::resource("/tenants/{id}/api-keys").get(api_keys::list::handle).post(api_keys::create::handle),
-                )
-                .service(web::resource("/tenants/{id}/agents").get(agents::list::handle).post(agents::create::handle))
-                .service(
-                    web::resource("/tenants/{id}/agents/{name}")
-                        .put(agents::update::handle)
-                        .delete(agents::delete::handle),
-                )
-                .service(web::resource("/agent-templates").get(templates::list::handle))
-                .service(web::resource("/models").get(models::list::handle))
-                .service(web::resource("/providers").get(providers::list::handle).post(providers::create::handle))
-                .service(
-                    web::resource("/providers/{id}")
-                        .get(providers::get::handle)
-                        .put(providers::update::handle)
-                        .delete(providers::delete::handle),
-                )
-                .service(web::resource("/providers/{id}/enable").post(providers::enable::handle))
-                .service(web::resource("/providers/{id}/disable").post(providers::disable::handle))
-                .service(web::resource("/providers/{id}/models/refresh").post(providers::refresh_models::handle)),
-        );
+    register(cfg, &mut Vec::new());
 }
 
-fn client_api() -> actix_web::Scope {
-    web::scope("/v1")
-        .service(web::resource("/agents").get(v1::agents::list::handle))
-        .service(web::resource("/agents/{name}").get(v1::agents::get::handle))
-        .service(web::resource("/agents/{name}/run").post(v1::agents::run::handle))
-        .service(web::resource("/agents/{name}/runs").get(v1::agents::runs::handle))
-        .service(web::resource("/chat").post(v1::chat::complete::handle))
-        .service(web::resource("/chat/stream").post(v1::chat::stream::handle))
-        .service(web::resource("/chat/completions").wrap(from_fn(openai_errors)).post(v1::chat::completions::handle))
-        .service(web::resource("/models").wrap(from_fn(openai_errors)).get(v1::models::list::handle))
-        .service(web::resource("/models/{id:.+}").wrap(from_fn(openai_errors)).get(v1::models::get::handle))
-        .service(web::resource("/usage").get(v1::usage::handle))
-        .service(web::resource("/api-keys").get(v1::api_keys::list::handle).post(v1::api_keys::create::handle))
-        .service(web::resource("/api-keys/{id}").delete(v1::api_keys::delete::handle))
+/// Every route [`configure`] registers.
+#[must_use]
+pub fn route_table() -> Vec<Route> {
+    let mut routes = Vec::new();
+    let _app = actix_web::App::new().configure(|cfg| register(cfg, &mut routes));
+    routes
+}
+
+fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<Route>) {
+    let mut top = Table { prefix: "", routes: &mut *routes };
+    cfg.service(top.at("/health").get(health::get::handle).head(health::get::head).done())
+        .service(top.at("/health/live").get(health::live::handle).head(health::live::head).done())
+        .service(top.at("/health/ready").get(health::ready::handle).head(health::ready::head).done())
+        .service(top.at("/openapi.json").get(docs::document::handle).done())
+        .service(top.at("/docs").get(docs::page::redirect).done())
+        .service(top.at("/docs/{file:.*}").get(docs::page::handle).done());
+    cfg.service(client_api(&mut Table { prefix: "/v1", routes: &mut *routes }));
+    cfg.service(admin_api(&mut Table { prefix: "/api/admin", routes }));
+}
+
+fn admin_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
+    web::scope(t.prefix)
+        .wrap(from_fn(require_admin))
+        .service(t.at("/tenants").get(tenants::list::handle).post(tenants::create::handle).done())
+        .service(t.at("/tenants/{id}").get(tenants::get::handle).done())
+        .service(t.at("/tenants/{id}/quota").put(tenants::update_quota::handle).done())
+        .service(t.at("/provision-client").post(provision::handle).done())
+        .service(t.at("/tenants/{id}/api-keys").get(api_keys::list::handle).post(api_keys::create::handle).done())
+        .service(t.at("/tenants/{id}/agents").get(agents::list::handle).post(agents::create::handle).done())
+        .service(t.at("/tenants/{id}/agents/{name}").put(agents::update::handle).delete(agents::delete::handle).done())
+        .service(t.at("/agent-templates").get(templates::list::handle).done())
+        .service(t.at("/models").get(models::list::handle).done())
+        .service(t.at("/providers").get(providers::list::handle).post(providers::create::handle).done())
+        .service(
+            t.at("/providers/{id}")
+                .get(providers::get::handle)
+                .put(providers::update::handle)
+                .delete(providers::delete::handle)
+                .done(),
+        )
+        .service(t.at("/providers/{id}/enable").post(providers::enable::handle).done())
+        .service(t.at("/providers/{id}/disable").post(providers::disable::handle).done())
+        .service(t.at("/providers/{id}/models/refresh").post(providers::refresh_models::handle).done())
+}
+
+fn client_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
+    web::scope(t.prefix)
+        .service(t.at("/agents").get(v1::agents::list::handle).done())
+        .service(t.at("/agents/{name}").get(v1::agents::get::handle).done())
+        .service(t.at("/agents/{name}/run").post(v1::agents::run::handle).done())
+        .service(t.at("/agents/{name}/runs").get(v1::agents::runs::handle).done())
+        .service(t.at("/chat").post(v1::chat::complete::handle).done())
+        .service(t.at("/chat/stream").post(v1::chat::stream::handle).done())
+        .service(t.at("/chat/completions").post(v1::chat::completions::handle).done().wrap(from_fn(openai_errors)))
+        .service(t.at("/models").get(v1::models::list::handle).done().wrap(from_fn(openai_errors)))
+        .service(t.at("/models/{id:.+}").get(v1::models::get::handle).done().wrap(from_fn(openai_errors)))
+        .service(t.at("/usage").get(v1::usage::handle).done())
+        .service(t.at("/api-keys").get(v1::api_keys::list::handle).post(v1::api_keys::create::handle).done())
+        .service(t.at("/api-keys/{id}").delete(v1::api_keys::delete::handle).done())
+}
+
+/// The routes of one scope, listed as they are registered.
+struct Table<'t> {
+    prefix: &'static str,
+    routes: &'t mut Vec<Route>,
+}
+
+impl Table<'_> {
+    /// A resource at `path` (relative to the scope), to add methods to.
+    fn at(&mut self, path: &'static str) -> Methods<'_> {
+        let documented = format!("{}{}", self.prefix, documented(path));
+        Methods { resource: web::resource(path), path: documented, routes: self.routes }
+    }
+}
+
+/// One resource's methods, registered and listed together.
+struct Methods<'t> {
+    resource: Resource,
+    path: String,
+    routes: &'t mut Vec<Route>,
+}
+
+impl Methods<'_> {
+    fn on<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.routes.push(Route { method: method.clone(), path: self.path.clone() });
+        self.resource = self.resource.route(web::method(method).to(handler));
+        self
+    }
+
+    fn get<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
+    where
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::GET, handler)
+    }
+
+    fn head<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
+    where
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::HEAD, handler)
+    }
+
+    fn post<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
+    where
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::POST, handler)
+    }
+
+    fn put<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
+    where
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::PUT, handler)
+    }
+
+    fn delete<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
+    where
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::DELETE, handler)
+    }
+
+    fn done(self) -> Resource {
+        self.resource
+    }
+}
+
+/// A path pattern as the document writes it: `{id:.+}` is `{id}`.
+fn documented(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut in_regex = false;
+    for c in pattern.chars() {
+        match c {
+            ':' if out.rfind('{') > out.rfind('}') => in_regex = true,
+            '}' => {
+                in_regex = false;
+                out.push(c);
+            }
+            _ if in_regex => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_is_documented_without_its_regex() {
+        assert_eq!(documented("/models/{id:.+}"), "/models/{id}");
+        assert_eq!(documented("/docs/{file:.*}"), "/docs/{file}");
+        assert_eq!(documented("/tenants/{id}/agents/{name}"), "/tenants/{id}/agents/{name}");
+    }
+
+    #[test]
+    fn the_table_lists_each_route_once() {
+        let routes = route_table();
+        let unique: std::collections::BTreeSet<(String, &str)> =
+            routes.iter().map(|route| (route.method.to_string(), route.path.as_str())).collect();
+        assert_eq!(unique.len(), routes.len());
+        assert!(routes.contains(&Route { method: Method::GET, path: "/v1/models/{id}".into() }));
+        assert!(routes.contains(&Route { method: Method::DELETE, path: "/api/admin/providers/{id}".into() }));
+    }
 }

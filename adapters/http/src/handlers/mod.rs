@@ -2,6 +2,7 @@
 
 pub(crate) mod agents;
 pub(crate) mod api_keys;
+pub(crate) mod docs;
 pub(crate) mod health;
 pub(crate) mod models;
 pub(crate) mod providers;

@@ -3,23 +3,42 @@
 
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::ProvisionRequest;
-use ares_domain::{ProductType, TenantName, Tier};
+use ares_domain::{KeyLabel, ProductType, TenantName, Tier};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::ApiError;
 use crate::state::AdminApi;
-use ares_domain::KeyLabel;
+use crate::views::{ErrorView, ProvisionedView};
 
-#[derive(Deserialize)]
-pub(crate) struct Body {
+/// A client company to set up.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ProvisionBody {
+    #[schema(example = "acme-corp")]
     name: String,
+    /// `free`, `dev`, `pro` or `enterprise`.
+    #[schema(example = "pro")]
     tier: String,
+    /// `generic`, `kasino` or `ehb`: which agent templates are cloned.
+    #[schema(example = "kasino")]
     product_type: String,
+    #[schema(example = "production")]
     api_key_name: String,
 }
 
-pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(
+    post,
+    path = "/api/admin/provision-client",
+    operation_id = "provisionClient",
+    tag = "tenants",
+    request_body = ProvisionBody,
+    responses(
+        (status = 201, description = "The tenant, its agents and its first key, shown this once", body = ProvisionedView),
+        (status = 409, description = "A tenant of that name exists", body = ErrorView),
+        (status = 422, description = "An invalid name, tier, product type or key name", body = ErrorView),
+    ),
+)]
+pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<ProvisionBody>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = ProvisionRequest {
         name: TenantName::parse(&body.name)?,
@@ -29,15 +48,5 @@ pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<Body>) -> R
     };
     let client = api.provisioning.provision(request).await?;
     tracing::info!(tenant.id = %client.tenant.id, agents.count = client.agents.len(), "client provisioned");
-    let agents: Vec<String> = client.agents.iter().map(|a| a.name.to_string()).collect();
-    Ok(HttpResponse::Created().json(json!({
-        "tenant_id": client.tenant.id.to_string(),
-        "tenant_name": client.tenant.name,
-        "tier": client.tenant.tier,
-        "product_type": client.tenant.product_type,
-        "api_key_id": client.key.id.to_string(),
-        "api_key_prefix": client.key.prefix,
-        "raw_api_key": client.raw_key.expose(),
-        "agents_created": agents,
-    })))
+    Ok(HttpResponse::Created().json(ProvisionedView::from(&client)))
 }

@@ -2,10 +2,11 @@
 //! RFC 3339 UTC with a `Z` (`2026-03-13T00:00:00Z`).
 
 use ares_application::ports::{AgentSummary, TenantListing};
-use ares_application::usecases::TenantDetails;
+use ares_application::usecases::{IssuedKey, ProvisionedClient, TenantDetails};
 use ares_domain::{Agent, AgentTemplate, ApiKey, Tenant};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 use serde_json::{Map, Value};
 
 pub(crate) mod openai;
@@ -13,14 +14,17 @@ mod providers;
 mod v1;
 
 pub(crate) use providers::{ModelListItem, ProviderView};
-pub(crate) use v1::{ClientAgentView, ClientKeyView, RunView, UsageView};
+pub(crate) use v1::{
+    ChatView, ClientAgentPage, ClientAgentView, ClientKeyPage, ClientKeyView, IssuedClientKeyView, RunPage, RunView, StreamEventView,
+    UsageView,
+};
 
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// A tenant as created or updated.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TenantView {
     id: String,
     name: String,
@@ -43,7 +47,7 @@ impl From<&Tenant> for TenantView {
 }
 
 /// A tenant in the tenant list.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TenantListItem {
     #[serde(flatten)]
     tenant: TenantView,
@@ -58,7 +62,7 @@ impl From<&TenantListing> for TenantListItem {
 
 /// A tenant with its figures: `total_runs`, `total_tokens` and `total_api_calls` are this month's, the figures
 /// `/v1/usage` shows the tenant (README, Usage figures).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TenantDetailsView {
     #[serde(flatten)]
     tenant: TenantView,
@@ -85,7 +89,7 @@ impl From<&TenantDetails> for TenantDetailsView {
 }
 
 /// An API key as listed: never its secret.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ApiKeyView {
     id: String,
     name: String,
@@ -111,7 +115,7 @@ impl From<&ApiKey> for ApiKeyView {
 }
 
 /// An agent in an agent list, with its run figures.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct AgentListItem {
     id: String,
     name: String,
@@ -138,12 +142,13 @@ impl From<&AgentSummary> for AgentListItem {
 }
 
 /// An agent with its whole config, as created or updated.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct AgentView {
     id: String,
     name: String,
     agent_type: String,
     status: &'static str,
+    #[schema(value_type = Object)]
     config: Map<String, Value>,
     created_at: String,
     updated_at: String,
@@ -164,11 +169,12 @@ impl From<&Agent> for AgentView {
 }
 
 /// An agent template.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TemplateView {
     name: String,
     agent_type: String,
     product_type: &'static str,
+    #[schema(value_type = Object)]
     config: Map<String, Value>,
 }
 
@@ -179,6 +185,116 @@ impl From<&AgentTemplate> for TemplateView {
             agent_type: template.agent_type.to_string(),
             product_type: template.product_type.as_str(),
             config: template.config.to_json(),
+        }
+    }
+}
+
+/// An error answer: `{"error": "...", "code": "..."}`; a 429 says when to try again when it knows.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ErrorView {
+    /// What went wrong, for people.
+    #[schema(example = "Tenant not found")]
+    pub error: String,
+    /// What went wrong, for programs: `NOT_FOUND`, `VALIDATION_ERROR`, `RATE_LIMIT_EXCEEDED`, ...
+    #[schema(example = "NOT_FOUND")]
+    pub code: &'static str,
+    /// Seconds until the limit lets the request through, when known (also sent as `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// `{"tenants": [...]}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TenantList {
+    pub tenants: Vec<TenantListItem>,
+}
+
+/// `{"agents": [...]}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AgentList {
+    pub agents: Vec<AgentListItem>,
+}
+
+/// `{"templates": [...]}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TemplateList {
+    pub templates: Vec<TemplateView>,
+}
+
+/// `{"models": [...]}`: every configured model across providers.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ModelCatalog {
+    pub models: Vec<ModelListItem>,
+}
+
+/// `{"providers": [...]}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProviderList {
+    pub providers: Vec<ProviderView>,
+}
+
+/// A tenant's keys, a page of them.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ApiKeyPage {
+    pub keys: Vec<ApiKeyView>,
+    /// Keys in all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// A key just issued by an operator: `raw_key` is shown this once.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct IssuedKeyView {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    #[schema(example = "ares_Xk2mP9qR4tV7wY1zA3bC5dE8fG0hJ6kL2nQ4sU7vX9yZ1aB")]
+    pub raw_key: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+}
+
+impl From<&IssuedKey> for IssuedKeyView {
+    fn from(issued: &IssuedKey) -> Self {
+        IssuedKeyView {
+            id: issued.key.id.to_string(),
+            name: issued.key.name.clone(),
+            prefix: issued.key.prefix.clone(),
+            raw_key: issued.raw_key.expose().to_owned(),
+            created_at: timestamp(issued.key.created_at),
+            expires_at: issued.key.expires_at.map(timestamp),
+        }
+    }
+}
+
+/// A client provisioned whole: `raw_api_key` is shown this once.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProvisionedView {
+    pub tenant_id: String,
+    pub tenant_name: String,
+    #[schema(example = "pro")]
+    pub tier: &'static str,
+    #[schema(example = "kasino")]
+    pub product_type: Option<&'static str>,
+    pub api_key_id: String,
+    pub api_key_prefix: String,
+    pub raw_api_key: String,
+    /// The names of the agents cloned from the product type's templates.
+    pub agents_created: Vec<String>,
+}
+
+impl From<&ProvisionedClient> for ProvisionedView {
+    fn from(client: &ProvisionedClient) -> Self {
+        ProvisionedView {
+            tenant_id: client.tenant.id.to_string(),
+            tenant_name: client.tenant.name.to_string(),
+            tier: client.tenant.tier.as_str(),
+            product_type: client.tenant.product_type.map(|p| p.as_str()),
+            api_key_id: client.key.id.to_string(),
+            api_key_prefix: client.key.prefix.clone(),
+            raw_api_key: client.raw_key.expose().to_owned(),
+            agents_created: client.agents.iter().map(|a| a.name.to_string()).collect(),
         }
     }
 }

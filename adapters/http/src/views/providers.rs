@@ -5,11 +5,12 @@ use ares_application::usecases::{ModelStatus, ProviderDetails, ProviderStatus};
 use ares_domain::routing::BreakerState;
 use ares_domain::{Credential, ModelSpec, NetworkConfig, ProviderSource};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::timestamp;
 
 /// A model as a provider serves it: `id` is the upstream's id, `name` what clients say.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ProviderModelView {
     id: String,
     name: String,
@@ -32,7 +33,7 @@ impl From<&ModelSpec> for ProviderModelView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct NetworkView {
     connect_timeout_seconds: f64,
     request_timeout_seconds: f64,
@@ -54,7 +55,7 @@ impl From<&NetworkConfig> for NetworkView {
 }
 
 /// What the router knows: the circuit and its cause, and the use of the provider's own limits.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct HealthView {
     circuit: &'static str,
     open_until: Option<String>,
@@ -83,14 +84,14 @@ impl From<&ProviderStatus> for HealthView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct LimitsView {
     requests_per_day: Option<u64>,
     tokens_per_minute: Option<u64>,
 }
 
 /// A provider with its live state.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ProviderView {
     id: String,
     #[serde(rename = "type")]
@@ -147,7 +148,7 @@ impl From<&ProviderDetails> for ProviderView {
 }
 
 /// A model in the platform-wide list: `id` is the name clients and agents use.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ModelListItem {
     id: String,
     provider: String,

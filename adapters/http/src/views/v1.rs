@@ -1,9 +1,10 @@
 //! The JSON shapes of the V1 client API, as the V1 reference gives them.
 
 use ares_application::ports::AgentSummary;
-use ares_application::usecases::UsageReport;
+use ares_application::usecases::{IssuedKey, UsageReport};
 use ares_domain::{Agent, ApiKey, Run, ToolCallRecord};
 use serde::Serialize;
+use utoipa::ToSchema;
 use serde_json::{Map, Value};
 
 use super::timestamp;
@@ -14,12 +15,13 @@ fn rate(summary: &AgentSummary) -> f64 {
 }
 
 /// An agent of the caller's tenant, with its whole config and run figures.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ClientAgentView {
     id: String,
     name: String,
     agent_type: String,
     status: &'static str,
+    #[schema(value_type = Object)]
     config: Map<String, Value>,
     created_at: String,
     last_run: Option<String>,
@@ -45,7 +47,7 @@ impl From<&AgentSummary> for ClientAgentView {
 }
 
 /// One run, with the tool calls its model made.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct RunView {
     id: String,
     agent_id: String,
@@ -57,7 +59,7 @@ pub(crate) struct RunView {
     finished_at: Option<String>,
     duration_ms: Option<u64>,
     tokens_used: u64,
-    tool_calls: Vec<ToolCallRecord>,
+    tool_calls: Vec<ToolCallView>,
 }
 
 impl RunView {
@@ -75,13 +77,13 @@ impl RunView {
             finished_at: finished.map(timestamp),
             duration_ms: run.duration_ms,
             tokens_used: run.tokens_used(),
-            tool_calls: run.tool_calls.clone(),
+            tool_calls: run.tool_calls.iter().map(ToolCallView::from).collect(),
         }
     }
 }
 
 /// A key of the caller's tenant: never its secret.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ClientKeyView {
     id: String,
     name: String,
@@ -104,7 +106,7 @@ impl From<&ApiKey> for ClientKeyView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct DayView {
     date: String,
     runs: u64,
@@ -113,7 +115,7 @@ struct DayView {
 }
 
 /// The tenant's usage in the current billing period (the calendar month).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct UsageView {
     period_start: String,
     period_end: String,
@@ -148,4 +150,108 @@ impl From<&UsageReport> for UsageView {
                 .collect(),
         }
     }
+}
+
+/// One tool call of a run: its result or its error, never both.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ToolCallView {
+    name: String,
+    arguments: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    duration_ms: u64,
+}
+
+impl From<&ToolCallRecord> for ToolCallView {
+    fn from(call: &ToolCallRecord) -> Self {
+        ToolCallView {
+            name: call.name.clone(),
+            arguments: call.arguments.clone(),
+            result: call.result.clone(),
+            error: call.error.clone(),
+            duration_ms: call.duration_ms,
+        }
+    }
+}
+
+/// The caller's agents, a page of them.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ClientAgentPage {
+    pub agents: Vec<ClientAgentView>,
+    /// Agents in all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// An agent's runs, newest first, a page of them.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RunPage {
+    pub runs: Vec<RunView>,
+    /// Runs in all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// The caller's live keys, a page of them.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ClientKeyPage {
+    pub keys: Vec<ClientKeyView>,
+    /// Live keys in all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// A key the client just made: `secret` is shown this once.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct IssuedClientKeyView {
+    /// The key's id.
+    key: String,
+    #[schema(example = "ares_Xk2mP9qR4tV7wY1zA3bC5dE8fG0hJ6kL2nQ4sU7vX9yZ1aB")]
+    secret: String,
+    name: String,
+    prefix: String,
+    created_at: String,
+    expires_at: Option<String>,
+}
+
+impl From<&IssuedKey> for IssuedClientKeyView {
+    fn from(issued: &IssuedKey) -> Self {
+        IssuedClientKeyView {
+            key: issued.key.id.to_string(),
+            secret: issued.raw_key.expose().to_owned(),
+            name: issued.key.name.clone(),
+            prefix: issued.key.prefix.clone(),
+            created_at: timestamp(issued.key.created_at),
+            expires_at: issued.key.expires_at.map(timestamp),
+        }
+    }
+}
+
+/// A whole chat answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ChatView {
+    pub id: String,
+    pub content: String,
+    /// The model that answered.
+    pub model: String,
+    pub tokens_used: u64,
+    #[schema(example = "stop")]
+    pub finish_reason: String,
+}
+
+/// One `data:` event of `/v1/chat/stream`: text deltas with `finish_reason: null`, then one last event with the
+/// finish reason and `tokens_used`, or `"finish_reason": "error"` and the `error`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StreamEventView<'a> {
+    pub delta: &'a str,
+    pub finish_reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_used: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
 }

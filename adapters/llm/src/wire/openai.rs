@@ -50,6 +50,7 @@ const NO_ARGUMENTS: &str = "{}";
 
 /// `POST /chat/completions`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatCompletionRequest {
     pub model: String,
     pub messages: Vec<MessageParam>,
@@ -111,6 +112,7 @@ impl ChatCompletionRequest {
 
 /// One message of a request, by role.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum MessageParam {
     System {
@@ -162,6 +164,7 @@ impl MessageParam {
 
 /// A message's content: a string, or an array of parts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum MessageContent {
     Text(String),
@@ -239,6 +242,23 @@ impl From<ContentPart> for Value {
     }
 }
 
+/// A part is an object with a `type`; a text part has its `text`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ContentPart {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .property("type", ObjectBuilder::new().schema_type(Type::String))
+            .required("type")
+            .property("text", ObjectBuilder::new().schema_type(Type::String))
+            .description(Some("`{\"type\": \"text\", \"text\": ...}`; parts of other types are refused"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ContentPart {}
+
 /// A content part ARES cannot pass on: only text parts are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsupportedContent {
@@ -256,6 +276,7 @@ impl std::error::Error for UnsupportedContent {}
 
 /// A call an assistant message made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageToolCall {
     #[serde(default)]
     pub id: String,
@@ -266,6 +287,7 @@ pub struct MessageToolCall {
 
 /// The function a call names, with its JSON arguments as text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionCall {
     pub name: String,
     /// JSON text; an upstream that sends an object has it written out, one that sends none gets `{}`.
@@ -275,6 +297,7 @@ pub struct FunctionCall {
 
 /// A tool offered to the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionTool {
     #[serde(rename = "type", default)]
     pub kind: FunctionType,
@@ -283,6 +306,7 @@ pub struct FunctionTool {
 
 /// A function the model may call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionDefinition {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,6 +320,7 @@ pub struct FunctionDefinition {
 
 /// `tool_choice`: a mode, or one named function.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum ToolChoiceOption {
     Mode(ToolChoiceMode),
@@ -304,6 +329,7 @@ pub enum ToolChoiceOption {
 
 /// `"none"`, `"auto"` or `"required"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ToolChoiceMode {
     None,
@@ -313,6 +339,7 @@ pub enum ToolChoiceMode {
 
 /// `{"type": "function", "function": {"name": ...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NamedToolChoice {
     #[serde(rename = "type", default)]
     pub kind: FunctionType,
@@ -321,12 +348,14 @@ pub struct NamedToolChoice {
 
 /// `{"name": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionName {
     pub name: String,
 }
 
 /// `response_format`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ResponseFormatParam {
     Text,
@@ -339,6 +368,7 @@ pub enum ResponseFormatParam {
 
 /// `stop`: one sequence or several.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum StopSequences {
     One(String),
@@ -358,6 +388,7 @@ impl StopSequences {
 
 /// `stream_options`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_usage: Option<bool>,
@@ -369,6 +400,7 @@ pub struct StreamOptions {
 
 /// A completed chat.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatCompletion {
     #[serde(default)]
     pub id: String,
@@ -389,6 +421,7 @@ pub struct ChatCompletion {
 
 /// One answer of a completion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Choice {
     #[serde(default)]
     pub index: usize,
@@ -402,6 +435,7 @@ pub struct Choice {
 
 /// The assistant's message in an answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseMessage {
     #[serde(default)]
     pub role: AssistantRole,
@@ -416,6 +450,7 @@ pub struct ResponseMessage {
 
 /// The tokens a call used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompletionUsage {
     pub prompt_tokens: u64,
     #[serde(default)]
@@ -431,6 +466,7 @@ pub struct CompletionUsage {
 /// One `data:` event of a streamed completion. The last one of a stream asked with `include_usage` has no choices
 /// and the usage.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatCompletionChunk {
     #[serde(default)]
     pub id: String,
@@ -451,6 +487,7 @@ pub struct ChatCompletionChunk {
 
 /// The piece of one answer a chunk carries.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChunkChoice {
     #[serde(default)]
     pub index: usize,
@@ -466,6 +503,7 @@ pub struct ChunkChoice {
 
 /// What a chunk adds to the answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChunkDelta {
     /// Set on the first chunk only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -480,6 +518,7 @@ pub struct ChunkDelta {
 
 /// A fragment of tool call `index`: the id, type and name come once, the arguments in pieces.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ToolCallDelta {
     #[serde(default)]
     pub index: usize,
@@ -493,6 +532,7 @@ pub struct ToolCallDelta {
 
 /// The function part of a tool call fragment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionCallDelta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -506,6 +546,7 @@ pub struct FunctionCallDelta {
 
 /// An error answer: `{"error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
@@ -520,6 +561,7 @@ impl ErrorBody {
 
 /// What went wrong; `param` and `code` are written as `null` when unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub message: String,
     #[serde(rename = "type", default)]
@@ -533,6 +575,7 @@ pub struct ErrorDetail {
 
 /// `GET /models`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelList {
     #[serde(default)]
     pub object: ListObject,
@@ -541,6 +584,7 @@ pub struct ModelList {
 
 /// One model of the list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Model {
     pub id: String,
     #[serde(default)]

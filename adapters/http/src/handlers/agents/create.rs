@@ -5,26 +5,48 @@ use ares_application::usecases::NewAgent;
 use ares_domain::{AgentConfig, AgentName, AgentType};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::ApiError;
 use crate::extract::tenant_id;
 use crate::state::AdminApi;
-use crate::views::AgentView;
+use crate::views::{AgentView, ErrorView};
 
 /// The agent type of an agent created without one.
 const DEFAULT_AGENT_TYPE: &str = "general";
 
-#[derive(Deserialize)]
-pub(crate) struct Body {
+/// A new agent.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct NewAgentBody {
+    /// Lowercase letters, digits, hyphens and underscores.
+    #[schema(example = "support-bot")]
     name: String,
+    /// `general` when not given.
+    #[schema(example = "general")]
     agent_type: Option<String>,
+    /// `model` is required; `system_prompt`, `temperature`, `max_tokens`, `tools` and any other keys are kept.
+    #[schema(value_type = Object, example = json!({"model": "llama-3.3-70b-versatile", "system_prompt": "You are helpful."}))]
     config: Map<String, Value>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/tenants/{id}/agents",
+    operation_id = "createTenantAgent",
+    tag = "agents",
+    params(("id" = String, Path, description = "The tenant's id")),
+    request_body = NewAgentBody,
+    responses(
+        (status = 201, description = "The agent", body = AgentView),
+        (status = 404, description = "No such tenant", body = ErrorView),
+        (status = 409, description = "The tenant has an agent of that name", body = ErrorView),
+        (status = 422, description = "An invalid name, type or config", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(
     api: web::Data<AdminApi>,
     path: web::Path<String>,
-    body: web::Json<Body>,
+    body: web::Json<NewAgentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&path)?;
     let body = body.into_inner();

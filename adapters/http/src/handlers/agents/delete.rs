@@ -6,7 +6,22 @@ use super::agent_name;
 use crate::ApiError;
 use crate::extract::tenant_id;
 use crate::state::AdminApi;
+use crate::views::ErrorView;
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/tenants/{id}/agents/{name}",
+    operation_id = "deleteTenantAgent",
+    tag = "agents",
+    params(
+        ("id" = String, Path, description = "The tenant's id"),
+        ("name" = String, Path, description = "The agent's name"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such tenant or agent", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(
     api: web::Data<AdminApi>,
     path: web::Path<(String, String)>,

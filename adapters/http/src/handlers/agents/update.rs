@@ -5,25 +5,47 @@ use ares_application::usecases::AgentPatch;
 use ares_domain::{AgentName, AgentStatus, AgentType};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::agent_name;
 use crate::ApiError;
 use crate::extract::tenant_id;
 use crate::state::AdminApi;
-use crate::views::AgentView;
+use crate::views::{AgentView, ErrorView};
 
-#[derive(Deserialize)]
-pub(crate) struct Body {
+/// The fields to change; `config` keys replace the stored ones one by one.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct AgentPatchBody {
     name: Option<String>,
     agent_type: Option<String>,
+    #[schema(value_type = Option<Object>)]
     config: Option<Map<String, Value>>,
+    /// `active` or `disabled`.
+    #[schema(example = "disabled")]
     status: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/tenants/{id}/agents/{name}",
+    operation_id = "updateTenantAgent",
+    tag = "agents",
+    params(
+        ("id" = String, Path, description = "The tenant's id"),
+        ("name" = String, Path, description = "The agent's name"),
+    ),
+    request_body = AgentPatchBody,
+    responses(
+        (status = 200, description = "The agent as updated", body = AgentView),
+        (status = 404, description = "No such tenant or agent", body = ErrorView),
+        (status = 409, description = "The new name is another agent's", body = ErrorView),
+        (status = 422, description = "An invalid name, type, config or status", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(
     api: web::Data<AdminApi>,
     path: web::Path<(String, String)>,
-    body: web::Json<Body>,
+    body: web::Json<AgentPatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, name) = path.into_inner();
     let (id, name) = (tenant_id(&id)?, agent_name(&name)?);
@@ -32,7 +54,7 @@ pub(crate) async fn handle(
     Ok(HttpResponse::Ok().json(AgentView::from(&agent)))
 }
 
-fn patch(body: Body) -> Result<AgentPatch, ApiError> {
+fn patch(body: AgentPatchBody) -> Result<AgentPatch, ApiError> {
     let status = body
         .status
         .map(|raw| {

@@ -5,13 +5,18 @@ pub(crate) mod list;
 
 use ares_domain::{KeyLabel, KeyLifetime};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::ApiError;
 
 /// `{"name", "expires_in_days"?}`: a new key, as operators and clients ask for one.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct KeyBody {
+    /// A label for people; no control characters.
+    #[schema(example = "production")]
     name: String,
+    /// Days until the key stops working (1 to 3650); without it the key does not expire.
+    #[schema(example = 90, minimum = 1, maximum = 3650)]
     expires_in_days: Option<u32>,
 }
 

@@ -3,25 +3,26 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::database_up;
 use crate::state::Health;
 
 /// One dependency's state.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Dependency {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Dependencies {
     database: Dependency,
 }
 
-#[derive(Serialize)]
-struct HealthView {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HealthView {
     status: &'static str,
     version: &'static str,
     database: &'static str,
@@ -30,6 +31,16 @@ struct HealthView {
     error: Option<&'static str>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "getHealth",
+    tag = "health",
+    responses(
+        (status = 200, description = "Up, with every dependency", body = HealthView),
+        (status = 503, description = "A dependency is down", body = HealthView),
+    ),
+)]
 pub(crate) async fn handle(health: web::Data<Health>) -> HttpResponse {
     let up = database_up(&health).await;
     let view = HealthView {
@@ -45,4 +56,16 @@ pub(crate) async fn handle(health: web::Data<Health>) -> HttpResponse {
         error: (!up).then_some("Database unavailable"),
     };
     if up { HttpResponse::Ok().json(view) } else { HttpResponse::ServiceUnavailable().json(view) }
+}
+
+/// `HEAD /health`: the status of `GET`, without the body.
+#[utoipa::path(
+    head,
+    path = "/health",
+    operation_id = "headHealth",
+    tag = "health",
+    responses((status = 200, description = "Up"), (status = 503, description = "A dependency is down")),
+)]
+pub(crate) async fn head(health: web::Data<Health>) -> HttpResponse {
+    handle(health).await
 }

@@ -2,13 +2,19 @@
 //! not.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 use crate::ApiError;
 use crate::state::ProviderApi;
-use crate::views::ModelListItem;
+use crate::views::{ModelCatalog, ModelListItem};
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/models",
+    operation_id = "listModels",
+    tag = "catalog",
+    responses((status = 200, description = "Every configured model", body = ModelCatalog)),
+)]
 pub(crate) async fn handle(api: web::Data<ProviderApi>) -> Result<HttpResponse, ApiError> {
-    let models: Vec<ModelListItem> = api.router.models().iter().map(ModelListItem::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "models": models })))
+    let models = api.router.models().iter().map(ModelListItem::from).collect();
+    Ok(HttpResponse::Ok().json(ModelCatalog { models }))
 }

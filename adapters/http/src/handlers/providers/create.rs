@@ -7,8 +7,20 @@ use ares_domain::{Credential, NetworkConfig, ProviderKind, ProviderLimits, Provi
 use super::{ProviderBody, missing};
 use crate::ApiError;
 use crate::state::ProviderApi;
-use crate::views::ProviderView;
+use crate::views::{ErrorView, ProviderView};
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/providers",
+    operation_id = "createProvider",
+    tag = "providers",
+    request_body = ProviderBody,
+    responses(
+        (status = 201, description = "The provider, routed to at once", body = ProviderView),
+        (status = 409, description = "A provider of that id exists, or a model name another provider serves", body = ErrorView),
+        (status = 422, description = "An invalid field", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(
     api: web::Data<ProviderApi>,
     body: web::Json<ProviderBody>,

@@ -4,7 +4,20 @@ use actix_web::{HttpResponse, web};
 
 use crate::ApiError;
 use crate::state::ProviderApi;
+use crate::views::ErrorView;
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/providers/{id}",
+    operation_id = "deleteProvider",
+    tag = "providers",
+    params(("id" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such provider", body = ErrorView),
+        (status = 409, description = "A configured provider: read-only here", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     api.providers.delete(&path).await?;
     tracing::info!(provider = %path, "provider deleted");

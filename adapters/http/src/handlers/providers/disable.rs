@@ -4,8 +4,19 @@ use actix_web::{HttpResponse, web};
 
 use crate::ApiError;
 use crate::state::ProviderApi;
-use crate::views::ProviderView;
+use crate::views::{ErrorView, ProviderView};
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/providers/{id}/disable",
+    operation_id = "disableProvider",
+    tag = "providers",
+    params(("id" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 200, description = "The provider, disabled", body = ProviderView),
+        (status = 404, description = "No such provider", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let details = api.providers.set_enabled(&path, false).await?;
     tracing::info!(provider = %path, "provider disabled");

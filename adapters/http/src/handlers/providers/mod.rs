@@ -13,29 +13,44 @@ pub(crate) mod update;
 
 use ares_domain::{Credential, InvalidProvider, ModelSpec, NetworkSeconds};
 use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
 
 use crate::ApiError;
 
-/// A provider as the API takes it: every field optional here, the handlers say which ones they require.
-#[derive(Deserialize)]
+/// A provider as the API takes it: `id` and `type` are required to create one; to update one, the fields given
+/// replace the stored ones.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProviderBody {
+    /// The provider's id (`name` is taken too).
     #[serde(alias = "name")]
+    #[schema(example = "groq-backup")]
     id: Option<String>,
+    /// `openai` (any OpenAI-compatible server: Groq, NVIDIA, vLLM, ...), `anthropic`, `ollama` or `mock` (`kind`
+    /// and `provider_type` are taken too).
     #[serde(rename = "type", alias = "kind", alias = "provider_type")]
+    #[schema(example = "openai")]
     kind: Option<String>,
+    /// The upstream's base URL (`api_base` is taken too).
     #[serde(alias = "api_base")]
+    #[schema(example = "http://127.0.0.1:11434/v1")]
     base_url: Option<String>,
+    /// The upstream's API key, stored sealed and never shown again.
     api_key: Option<String>,
+    /// The environment variable holding the upstream's API key.
+    #[schema(example = "GROQ_API_KEY")]
     api_key_env: Option<String>,
     models: Option<Vec<ModelBody>>,
     limits: Option<LimitsBody>,
+    /// `connect_timeout_seconds`, `request_timeout_seconds`, `max_retries`, `max_idle_connections_per_host`,
+    /// `idle_keep_alive_timeout_seconds`; each one left out keeps its value.
+    #[schema(value_type = Option<NetworkBody>)]
     network: Option<NetworkSeconds>,
     enabled: Option<bool>,
 }
 
 /// `{"id": upstream id, "name": what clients say, ...}`, as `[[providers.models]]` in the config file.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ModelBody {
     id: String,
@@ -48,13 +63,29 @@ struct ModelBody {
 }
 
 /// A limit given as a number, or `null` to remove it.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LimitsBody {
     #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<u64>)]
     requests_per_day: Option<Option<u64>>,
     #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<u64>)]
     tokens_per_minute: Option<Option<u64>>,
+}
+
+/// The network settings a body may give: the schema of the domain's `NetworkSeconds`, which is read directly.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "a schema only: the body is read as the domain's NetworkSeconds")]
+pub(crate) struct NetworkBody {
+    #[schema(exclusive_minimum = 0.0)]
+    connect_timeout_seconds: Option<f64>,
+    #[schema(exclusive_minimum = 0.0)]
+    request_timeout_seconds: Option<f64>,
+    max_retries: Option<u32>,
+    max_idle_connections_per_host: Option<u32>,
+    #[schema(exclusive_minimum = 0.0)]
+    idle_keep_alive_timeout_seconds: Option<f64>,
 }
 
 /// Tells a key given as `null` (`Some(None)`) from a key left out (`None`).

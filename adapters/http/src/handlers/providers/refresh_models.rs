@@ -5,8 +5,20 @@ use actix_web::{HttpResponse, web};
 
 use crate::ApiError;
 use crate::state::ProviderApi;
-use crate::views::ProviderView;
+use crate::views::{ErrorView, ProviderView};
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/providers/{id}/models/refresh",
+    operation_id = "refreshProviderModels",
+    tag = "providers",
+    params(("id" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 200, description = "The provider with its discovered models", body = ProviderView),
+        (status = 404, description = "No such provider", body = ErrorView),
+        (status = 502, description = "The upstream did not list its models", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let details = api.providers.refresh_models(&path).await?;
     tracing::info!(provider = %path, models = details.provider.discovered_models.len(), "provider models refreshed");

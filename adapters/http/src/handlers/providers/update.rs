@@ -7,8 +7,22 @@ use ares_application::usecases::ProviderPatch;
 use super::ProviderBody;
 use crate::ApiError;
 use crate::state::ProviderApi;
-use crate::views::ProviderView;
+use crate::views::{ErrorView, ProviderView};
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/providers/{id}",
+    operation_id = "updateProvider",
+    tag = "providers",
+    params(("id" = String, Path, description = "The provider's id")),
+    request_body = ProviderBody,
+    responses(
+        (status = 200, description = "The provider as updated", body = ProviderView),
+        (status = 404, description = "No such provider", body = ErrorView),
+        (status = 409, description = "A configured provider (read-only here), or a model name another provider serves", body = ErrorView),
+        (status = 422, description = "An invalid field, or an attempt to change the id", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(
     api: web::Data<ProviderApi>,
     path: web::Path<String>,

@@ -3,20 +3,35 @@
 use actix_web::{HttpResponse, web};
 use ares_domain::ProductType;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::IntoParams;
 
 use crate::ApiError;
 use crate::state::AdminApi;
-use crate::views::TemplateView;
+use crate::views::{ErrorView, TemplateList, TemplateView};
 
-#[derive(Deserialize)]
-pub(crate) struct Query {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TemplateQuery {
+    /// `generic`, `kasino` or `ehb`; all templates when not given.
     product_type: Option<String>,
 }
 
-pub(crate) async fn handle(api: web::Data<AdminApi>, query: web::Query<Query>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/admin/agent-templates",
+    operation_id = "listAgentTemplates",
+    tag = "catalog",
+    params(TemplateQuery),
+    responses(
+        (status = 200, description = "The templates", body = TemplateList),
+        (status = 422, description = "An unknown product type", body = ErrorView),
+    ),
+)]
+pub(crate) async fn handle(
+    api: web::Data<AdminApi>,
+    query: web::Query<TemplateQuery>,
+) -> Result<HttpResponse, ApiError> {
     let product_type = query.product_type.as_deref().map(str::parse::<ProductType>).transpose()?;
     let templates = api.templates.list(product_type).await?;
-    let templates: Vec<TemplateView> = templates.iter().map(TemplateView::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "templates": templates })))
+    Ok(HttpResponse::Ok().json(TemplateList { templates: templates.iter().map(TemplateView::from).collect() }))
 }

@@ -3,18 +3,36 @@
 use actix_web::{HttpResponse, web};
 use ares_domain::{TenantName, Tier};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::ApiError;
 use crate::state::AdminApi;
-use crate::views::TenantView;
+use crate::views::{ErrorView, TenantView};
 
-#[derive(Deserialize)]
-pub(crate) struct Body {
+/// A new tenant.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct NewTenantBody {
+    /// Lowercase letters, digits and hyphens.
+    #[schema(example = "acme-corp")]
     name: String,
+    /// `free`, `dev`, `pro` or `enterprise`.
+    #[schema(example = "pro")]
     tier: String,
 }
 
-pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(
+    post,
+    path = "/api/admin/tenants",
+    operation_id = "createTenant",
+    tag = "tenants",
+    request_body = NewTenantBody,
+    responses(
+        (status = 201, description = "The tenant", body = TenantView),
+        (status = 409, description = "A tenant of that name exists", body = ErrorView),
+        (status = 422, description = "An invalid name or tier", body = ErrorView),
+    ),
+)]
+pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<NewTenantBody>) -> Result<HttpResponse, ApiError> {
     let name = TenantName::parse(&body.name)?;
     let tier: Tier = body.tier.parse()?;
     let tenant = api.tenants.create(name, tier).await?;

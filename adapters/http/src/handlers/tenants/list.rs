@@ -1,14 +1,19 @@
 //! `GET /api/admin/tenants`: every tenant with its agent count.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 use crate::ApiError;
 use crate::state::AdminApi;
-use crate::views::TenantListItem;
+use crate::views::{TenantList, TenantListItem};
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tenants",
+    operation_id = "listTenants",
+    tag = "tenants",
+    responses((status = 200, description = "Every tenant", body = TenantList)),
+)]
 pub(crate) async fn handle(api: web::Data<AdminApi>) -> Result<HttpResponse, ApiError> {
     let tenants = api.tenants.list().await?;
-    let tenants: Vec<TenantListItem> = tenants.iter().map(TenantListItem::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "tenants": tenants })))
+    Ok(HttpResponse::Ok().json(TenantList { tenants: tenants.iter().map(TenantListItem::from).collect() }))
 }

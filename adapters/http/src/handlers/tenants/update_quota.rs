@@ -3,21 +3,38 @@
 use actix_web::{HttpResponse, web};
 use ares_domain::Tier;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::ApiError;
 use crate::extract::tenant_id;
 use crate::state::AdminApi;
-use crate::views::TenantDetailsView;
+use crate::views::{ErrorView, TenantDetailsView};
 
-#[derive(Deserialize)]
-pub(crate) struct Body {
+/// The tier to move to.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct TierBody {
+    /// `free`, `dev`, `pro` or `enterprise`.
+    #[schema(example = "enterprise")]
     tier: String,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/tenants/{id}/quota",
+    operation_id = "updateTenantQuota",
+    tag = "tenants",
+    params(("id" = String, Path, description = "The tenant's id")),
+    request_body = TierBody,
+    responses(
+        (status = 200, description = "The tenant on its new tier", body = TenantDetailsView),
+        (status = 404, description = "No such tenant", body = ErrorView),
+        (status = 422, description = "An unknown tier", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(
     api: web::Data<AdminApi>,
     path: web::Path<String>,
-    body: web::Json<Body>,
+    body: web::Json<TierBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&path)?;
     let tier: Tier = body.tier.parse()?;

@@ -10,13 +10,19 @@ pub(crate) mod usage;
 
 use ares_domain::Page;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::ApiError;
 
 /// `?page=1&per_page=20`: pages count from 1; at most 100 a page.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct Pagination {
+    /// The page, from 1 (default 1).
+    #[param(minimum = 1)]
     page: Option<u64>,
+    /// Items a page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u64>,
 }
 

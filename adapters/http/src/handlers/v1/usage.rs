@@ -8,6 +8,13 @@ use crate::client_auth::Client;
 use crate::metered::Reply;
 use crate::views::UsageView;
 
+#[utoipa::path(
+    get,
+    path = "/v1/usage",
+    operation_id = "getUsage",
+    tag = "client",
+    responses((status = 200, description = "This month's usage, day by day", body = UsageView)),
+)]
 pub(crate) async fn handle(client: Client) -> Result<HttpResponse, ApiError> {
     client
         .respond_counted(|_| async {

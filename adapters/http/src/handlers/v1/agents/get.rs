@@ -7,8 +7,19 @@ use super::agent_name;
 use crate::ApiError;
 use crate::client_auth::Client;
 use crate::metered::Reply;
-use crate::views::ClientAgentView;
+use crate::views::{ClientAgentView, ErrorView};
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{name}",
+    operation_id = "getAgent",
+    tag = "client",
+    params(("name" = String, Path, description = "The agent's name")),
+    responses(
+        (status = 200, description = "The agent", body = ClientAgentView),
+        (status = 404, description = "The caller has no agent of that name", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(client: Client, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let asked = Record { agent: Some(path.clone()), ..Record::default() };
     client

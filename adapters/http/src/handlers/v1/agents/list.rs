@@ -3,22 +3,29 @@
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::Record;
 use ares_domain::Page;
-use serde_json::json;
 
 use crate::ApiError;
 use crate::client_auth::Client;
 use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
-use crate::views::ClientAgentView;
+use crate::views::{ClientAgentPage, ClientAgentView};
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents",
+    operation_id = "listAgents",
+    tag = "client",
+    params(Pagination),
+    responses((status = 200, description = "A page of the caller's agents", body = ClientAgentPage)),
+)]
 pub(crate) async fn handle(client: Client, query: web::Query<Pagination>) -> Result<HttpResponse, ApiError> {
     let page: Page = query.page()?;
     client
         .respond(0, Record::default(), |_| async {
             let agents = client.api.agents.list(client.tenant_id).await?;
-            let shown: Vec<ClientAgentView> = page.of(&agents).iter().map(ClientAgentView::from).collect();
-            let body = json!({"agents": shown, "total": agents.len(), "page": page.number(), "per_page": page.size()});
-            Ok(Reply::ok(&body))
+            let shown = page.of(&agents).iter().map(ClientAgentView::from).collect();
+            let total = agents.len() as u64;
+            Ok(Reply::ok(&ClientAgentPage { agents: shown, total, page: page.number(), per_page: page.size() }))
         })
         .await
 }

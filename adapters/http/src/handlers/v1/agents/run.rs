@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use utoipa::ToSchema;
 use serde_json::Value;
 
 use super::agent_name;
@@ -10,12 +11,31 @@ use crate::ApiError;
 use crate::client_auth::Client;
 use crate::extract::parse_json;
 use crate::metered::Reply;
-use crate::views::RunView;
+use crate::views::{ErrorView, RunView};
 
-#[derive(Deserialize)]
-pub(crate) struct Body {
+/// What to run the agent on.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct RunBody {
+    /// A string, or any JSON the agent's prompt takes.
+    #[schema(example = json!({"message": "What is 17 * 23?"}))]
     input: Value,
 }
+
+#[utoipa::path(
+    post,
+    path = "/v1/agents/{name}/run",
+    operation_id = "runAgent",
+    tag = "client",
+    params(("name" = String, Path, description = "The agent's name")),
+    request_body = RunBody,
+    responses(
+        (status = 200, description = "The run: `completed`, or `failed` with its `error` when the provider failed",
+         body = RunView),
+        (status = 404, description = "The caller has no agent of that name", body = ErrorView),
+        (status = 409, description = "The agent is disabled", body = ErrorView),
+        (status = 422, description = "An input or agent config that cannot be run", body = ErrorView),
+    ),
+)]
 
 pub(crate) async fn handle(
     client: Client,
@@ -23,7 +43,7 @@ pub(crate) async fn handle(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let name = agent_name(&path)?;
-    let input = parse_json::<Body>(&body)?.input;
+    let input = parse_json::<RunBody>(&body)?.input;
     let prepared = client.api.runner.prepare(client.tenant_id, &name, input).await?;
     let (reserve, asked, runner) = (prepared.reserve, prepared.record(), &client.api.runner);
     client

@@ -2,15 +2,25 @@
 
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::Record;
-use serde_json::json;
 
 use super::agent_name;
 use crate::ApiError;
 use crate::client_auth::Client;
 use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
-use crate::views::RunView;
+use crate::views::{ErrorView, RunPage, RunView};
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{name}/runs",
+    operation_id = "listAgentRuns",
+    tag = "client",
+    params(("name" = String, Path, description = "The agent's name"), Pagination),
+    responses(
+        (status = 200, description = "A page of the agent's runs, newest first", body = RunPage),
+        (status = 404, description = "The caller has no agent of that name", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(
     client: Client,
     path: web::Path<String>,
@@ -21,9 +31,8 @@ pub(crate) async fn handle(
     client
         .respond(0, asked, |_| async {
             let history = client.api.runner.history(client.tenant_id, &agent_name(&path)?, page).await?;
-            let runs: Vec<RunView> = history.runs.iter().map(|run| RunView::new(run, &history.agent)).collect();
-            let body = json!({"runs": runs, "total": history.total, "page": page.number(), "per_page": page.size()});
-            Ok(Reply::ok(&body))
+            let runs = history.runs.iter().map(|run| RunView::new(run, &history.agent)).collect();
+            Ok(Reply::ok(&RunPage { runs, total: history.total, page: page.number(), per_page: page.size() }))
         })
         .await
 }

@@ -8,7 +8,19 @@ use ares_domain::ApiKeyId;
 use crate::ApiError;
 use crate::client_auth::Client;
 use crate::metered::Reply;
+use crate::views::ErrorView;
 
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}",
+    operation_id = "revokeApiKey",
+    tag = "client",
+    params(("id" = String, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "The caller has no key of that id", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(client: Client, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     client
         .respond(0, Record::default(), |_| async {

@@ -2,22 +2,28 @@
 //! refused by a limit.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 use crate::ApiError;
 use crate::client_auth::Client;
 use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
-use crate::views::ClientKeyView;
+use crate::views::{ClientKeyPage, ClientKeyView};
 
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys",
+    operation_id = "listApiKeys",
+    tag = "client",
+    params(Pagination),
+    responses((status = 200, description = "A page of the caller's live keys", body = ClientKeyPage)),
+)]
 pub(crate) async fn handle(client: Client, query: web::Query<Pagination>) -> Result<HttpResponse, ApiError> {
     let page = query.page()?;
     client
         .respond_counted(|_| async {
             let listed = client.api.api_keys.list(client.tenant_id, true, page).await?;
-            let keys: Vec<ClientKeyView> = listed.keys.iter().map(ClientKeyView::from).collect();
-            let body = json!({"keys": keys, "total": listed.total, "page": page.number(), "per_page": page.size()});
-            Ok(Reply::ok(&body))
+            let keys = listed.keys.iter().map(ClientKeyView::from).collect();
+            Ok(Reply::ok(&ClientKeyPage { keys, total: listed.total, page: page.number(), per_page: page.size() }))
         })
         .await
 }

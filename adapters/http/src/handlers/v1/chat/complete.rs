@@ -2,15 +2,34 @@
 //! `"stream": true` it answers as `/v1/chat/stream`.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 use super::ChatBody;
 use crate::ApiError;
 use crate::client_auth::Client;
 use crate::extract::parse_json;
 use crate::metered::Reply;
+use crate::views::{ChatView, ErrorView, StreamEventView};
 use ares_llm::wire::openai::finish_reason_to_wire;
 
+#[utoipa::path(
+    post,
+    path = "/v1/chat",
+    operation_id = "chat",
+    tag = "client",
+    request_body = ChatBody,
+    responses(
+        (status = 200, description = "The whole answer; with `\"stream\": true`, the events of `/v1/chat/stream`",
+         content(
+            (ChatView = "application/json"),
+            (StreamEventView = "text/event-stream"),
+         )),
+        (status = 404, description = "The caller has no agent of that type", body = ErrorView),
+        (status = 409, description = "The agent is disabled", body = ErrorView),
+        (status = 422, description = "An unknown model, a role, temperature or max_tokens out of range", body = ErrorView),
+        (status = 502, description = "The provider failed", body = ErrorView),
+        (status = 504, description = "The provider did not answer in time", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let body = parse_json::<ChatBody>(&body)?;
     let streamed = body.stream;
@@ -26,13 +45,13 @@ pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpRespo
                 Err(err) => return Ok(Reply::route_failed(chat, err)),
             };
             let answer = &routed.value;
-            let view = json!({
-                "id": uuid::Uuid::new_v4().to_string(),
-                "content": answer.response.text,
-                "model": routed.model,
-                "tokens_used": answer.usage.total(),
-                "finish_reason": finish_reason_to_wire(&answer.response.finish_reason),
-            });
+            let view = ChatView {
+                id: uuid::Uuid::new_v4().to_string(),
+                content: answer.response.text.clone(),
+                model: routed.model.clone(),
+                tokens_used: answer.usage.total(),
+                finish_reason: finish_reason_to_wire(&answer.response.finish_reason).to_owned(),
+            };
             Ok(Reply::ok(&view).recording(chat.answered(&routed)))
         })
         .await

@@ -5,7 +5,7 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::{StreamEnd, Streamed};
-use ares_llm::wire::openai::ChatCompletionRequest;
+use ares_llm::wire::openai::{ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ErrorBody};
 use futures_util::StreamExt;
 
 use super::openai::chat_input;
@@ -15,6 +15,26 @@ use crate::extract::parse_json;
 use crate::metered::{Reply, Started, event_stream, sse_frame};
 use crate::views::openai::{Completion, stream_error};
 
+#[utoipa::path(
+    post,
+    path = "/v1/chat/completions",
+    operation_id = "createChatCompletion",
+    tag = "openai",
+    request_body = ChatCompletionRequest,
+    responses(
+        (status = 200, description = "A `chat.completion`; with `\"stream\": true`, `chat.completion.chunk` events, then \
+                                      `data: [DONE]`",
+         content(
+            (ChatCompletion = "application/json"),
+            (ChatCompletionChunk = "text/event-stream"),
+         )),
+        (status = 403, description = "The agent (`agent/<name>`) is disabled", body = ErrorBody),
+        (status = 404, description = "No such model or agent", body = ErrorBody),
+        (status = 422, description = "A parameter out of range, or content ARES cannot pass on", body = ErrorBody),
+        (status = 502, description = "The provider failed", body = ErrorBody),
+        (status = 504, description = "The provider did not answer in time", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let request = parse_json::<ChatCompletionRequest>(&body)?;
     let (streamed, include_usage) = (request.is_stream(), request.include_usage());

@@ -10,22 +10,35 @@ pub(crate) mod stream;
 use ares_application::usecases::{AgentChoice, ChatInput, InputMessage, Sampling};
 use ares_domain::{MaxTokens, Temperature};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::ApiError;
 
-#[derive(Deserialize)]
+/// One message of the conversation.
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct MessageBody {
+    /// `system`, `user` or `assistant`.
+    #[schema(example = "user")]
     role: String,
+    #[schema(example = "Hello!")]
     content: String,
 }
 
-#[derive(Deserialize)]
+/// A chat: `messages`, or one `message` from the user, or both (the message comes last); to a `model`, or to the
+/// caller's agent of an `agent_type`, or to the platform's default model.
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct ChatBody {
     messages: Option<Vec<MessageBody>>,
+    #[schema(example = "Hello!")]
     message: Option<String>,
+    #[schema(example = "llama-3.3-70b-versatile")]
     model: Option<String>,
     agent_type: Option<String>,
+    /// The answer's token limit (at least 1); the tier's default when not given.
+    #[schema(minimum = 1)]
     max_tokens: Option<u32>,
+    /// 0 to 2.
+    #[schema(minimum = 0.0, maximum = 2.0)]
     temperature: Option<f64>,
     /// `true` answers as `/v1/chat/stream` does.
     #[serde(default)]

@@ -8,15 +8,31 @@ use actix_web::{HttpResponse, web};
 use ares_application::ports::StreamEvent;
 use ares_application::usecases::{StreamEnd, Streamed};
 use futures_util::StreamExt;
-use serde_json::json;
 
 use super::ChatBody;
 use crate::ApiError;
 use crate::client_auth::Client;
 use crate::extract::parse_json;
 use crate::metered::{Started, event_stream, sse_frame};
+use crate::views::{ErrorView, StreamEventView};
 use ares_llm::wire::openai::finish_reason_to_wire;
 
+#[utoipa::path(
+    post,
+    path = "/v1/chat/stream",
+    operation_id = "chatStream",
+    tag = "client",
+    request_body = ChatBody,
+    responses(
+        (status = 200, description = "Server-Sent Events, each `data:` one event", body = StreamEventView,
+         content_type = "text/event-stream"),
+        (status = 404, description = "The caller has no agent of that type", body = ErrorView),
+        (status = 409, description = "The agent is disabled", body = ErrorView),
+        (status = 422, description = "An unknown model, a role, temperature or max_tokens out of range", body = ErrorView),
+        (status = 502, description = "The provider failed before the stream started", body = ErrorView),
+        (status = 504, description = "The provider did not answer in time", body = ErrorView),
+    ),
+)]
 pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let chat = client.api.chat.prepare(client.tenant_id, parse_json::<ChatBody>(&body)?.input()?).await?;
     client.stream(&chat, render).await
@@ -28,14 +44,20 @@ pub(crate) fn render(started: Started) -> HttpResponse {
 }
 
 fn frame(item: &Streamed) -> Option<Bytes> {
-    match item {
-        Streamed::Event(StreamEvent::Text(delta)) => Some(sse_frame(&json!({"delta": delta, "finish_reason": null}))),
-        Streamed::Event(_) => None,
-        Streamed::End(StreamEnd { error: Some(error), .. }) => {
-            Some(sse_frame(&json!({"delta": "", "finish_reason": "error", "error": error})))
+    let event = match item {
+        Streamed::Event(StreamEvent::Text(delta)) => {
+            StreamEventView { delta, finish_reason: None, tokens_used: None, error: None }
         }
-        Streamed::End(StreamEnd { finish, usage, error: None }) => Some(sse_frame(
-            &json!({"delta": "", "finish_reason": finish_reason_to_wire(finish), "tokens_used": usage.total()}),
-        )),
-    }
+        Streamed::Event(_) => return None,
+        Streamed::End(StreamEnd { error: Some(error), .. }) => {
+            StreamEventView { delta: "", finish_reason: Some("error"), tokens_used: None, error: Some(error) }
+        }
+        Streamed::End(StreamEnd { finish, usage, error: None }) => StreamEventView {
+            delta: "",
+            finish_reason: Some(finish_reason_to_wire(finish)),
+            tokens_used: Some(usage.total()),
+            error: None,
+        },
+    };
+    Some(sse_frame(&event))
 }

@@ -8,7 +8,19 @@ use crate::ApiError;
 use crate::client_auth::Client;
 use crate::metered::Reply;
 use crate::views::openai::model;
+use ares_llm::wire::openai::{ErrorBody, Model};
 
+#[utoipa::path(
+    get,
+    path = "/v1/models/{id}",
+    operation_id = "getOpenAiModel",
+    tag = "openai",
+    params(("id" = String, Path, description = "A model's name, or `agent/<name>` (the slash included)")),
+    responses(
+        (status = 200, description = "The model", body = Model),
+        (status = 404, description = "No such model the caller may name", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn handle(client: Client, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     client
         .respond(0, Record::default(), |_| async {

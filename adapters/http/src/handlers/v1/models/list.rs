@@ -7,7 +7,15 @@ use crate::ApiError;
 use crate::client_auth::Client;
 use crate::metered::Reply;
 use crate::views::openai::models;
+use ares_llm::wire::openai::ModelList;
 
+#[utoipa::path(
+    get,
+    path = "/v1/models",
+    operation_id = "listOpenAiModels",
+    tag = "openai",
+    responses((status = 200, description = "Every model, then the caller's agents as `agent/<name>`", body = ModelList)),
+)]
 pub(crate) async fn handle(client: Client) -> Result<HttpResponse, ApiError> {
     client
         .respond(0, Record::default(), |_| async {

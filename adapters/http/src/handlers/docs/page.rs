@@ -1,0 +1,52 @@
+//! `GET /docs/`: Swagger UI on `/openapi.json`, its assets inside the binary (no CDN: it works offline). `GET /docs`
+//! redirects there, so that the page's relative asset paths resolve.
+
+use std::sync::{Arc, LazyLock};
+
+use actix_web::http::header::{CONTENT_ENCODING, ContentEncoding, LOCATION};
+use actix_web::{HttpResponse, web};
+use utoipa_swagger_ui::Config;
+
+use crate::ApiError;
+
+static CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
+    // No validator badge: it would send the document's address to validator.swagger.io.
+    let config = Config::new(["/openapi.json"]).validator_url("none").display_operation_id(true);
+    Arc::new(config.try_it_out_enabled(true).persist_authorization(true))
+});
+
+/// Sends `/docs` to `/docs/`.
+#[utoipa::path(
+    get,
+    path = "/docs",
+    operation_id = "redirectToDocsPage",
+    tag = "docs",
+    responses((status = 308, description = "To `/docs/`", headers(("Location" = String, description = "`/docs/`")))),
+)]
+pub(crate) async fn redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header((LOCATION, "/docs/")).finish()
+}
+
+/// The page (`/docs/`) and its assets (`/docs/swagger-ui.css`, ...).
+#[utoipa::path(
+    get,
+    path = "/docs/{file}",
+    operation_id = "getDocsPage",
+    tag = "docs",
+    params(("file" = String, Path, description = "An asset of the page; empty for the page itself")),
+    responses(
+        (status = 200, description = "The page or one of its assets", content_type = "text/html", body = String),
+        (status = 404, description = "No such asset", body = crate::views::ErrorView),
+    ),
+)]
+pub(crate) async fn handle(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let served = utoipa_swagger_ui::serve(&file, CONFIG.clone())
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("the docs page cannot be served: {err}")))?
+        .ok_or_else(|| ApiError::NotFound(format!("No docs asset {}", file.escape_debug())))?;
+    let mut response = HttpResponse::Ok();
+    response.content_type(served.content_type);
+    if served.gzpipped {
+        response.insert_header((CONTENT_ENCODING, ContentEncoding::Gzip));
+    }
+    Ok(response.body(served.bytes.into_owned()))
+}

@@ -1,0 +1,251 @@
+//! The OpenAPI 3.1 document of every route (`GET /openapi.json`), generated from the handlers' `#[utoipa::path]`
+//! annotations and the views' schemas. The security of each family of routes and the answers every route of a
+//! family can give (no credentials, a rate limit, a database that is down, a body that is not JSON) are added here
+//! once, by path, so that each handler documents only what is its own.
+
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, Ref, RefOr, Type};
+use utoipa::{Modify, OpenApi};
+
+use crate::handlers::{agents, api_keys, docs, health, models, providers, provision, templates, tenants, v1};
+
+/// The security scheme names the document uses.
+const ADMIN_SECRET: &str = "admin_secret";
+const API_KEY: &str = "api_key";
+const JWT: &str = "jwt";
+
+/// The whole API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ARES",
+        description = "Multi-tenant LLM platform. Operators manage tenants, agents, keys and providers through the \
+                       Admin API (`X-Admin-Secret`); a tenant's applications call the V1 client API and the \
+                       OpenAI-compatible API with `Authorization: Bearer ares_...`. Every V1 request is metered \
+                       against the tenant's tier. Errors are `{\"error\": \"...\", \"code\": \"...\"}`, except on the \
+                       OpenAI-compatible routes, which answer OpenAI's error shape.",
+        license(name = "MIT")
+    ),
+    paths(
+        health::get::handle, health::get::head, health::live::handle, health::live::head,
+        health::ready::handle, health::ready::head,
+        docs::document::handle, docs::page::redirect, docs::page::handle,
+        tenants::list::handle, tenants::create::handle, tenants::get::handle, tenants::update_quota::handle,
+        provision::handle,
+        api_keys::list::handle, api_keys::create::handle,
+        agents::list::handle, agents::create::handle, agents::update::handle, agents::delete::handle,
+        templates::list::handle, models::list::handle,
+        providers::list::handle, providers::create::handle, providers::get::handle, providers::update::handle,
+        providers::delete::handle, providers::enable::handle, providers::disable::handle,
+        providers::refresh_models::handle,
+        v1::agents::list::handle, v1::agents::get::handle, v1::agents::run::handle, v1::agents::runs::handle,
+        v1::chat::complete::handle, v1::chat::stream::handle, v1::chat::completions::handle,
+        v1::models::list::handle, v1::models::get::handle, v1::usage::handle,
+        v1::api_keys::list::handle, v1::api_keys::create::handle, v1::api_keys::delete::handle,
+    ),
+    modifiers(&Security, &CommonAnswers),
+    tags(
+        (name = "health", description = "Liveness, readiness and dependency state"),
+        (name = "docs", description = "This document and its interactive page"),
+        (name = "tenants", description = "Admin: client companies, their tiers and figures"),
+        (name = "api-keys", description = "Admin: a tenant's API keys"),
+        (name = "agents", description = "Admin: a tenant's agents"),
+        (name = "catalog", description = "Admin: agent templates and the models the platform serves"),
+        (name = "providers", description = "Admin: model providers managed at runtime"),
+        (name = "client", description = "V1: the calling tenant's agents, runs, chat, usage and keys"),
+        (name = "openai", description = "OpenAI-compatible: chat completions and models, in OpenAI's shapes"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served, built once.
+#[must_use]
+pub fn document() -> &'static str {
+    static DOCUMENT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| ApiDoc::openapi().to_json().unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}")));
+    &DOCUMENT
+}
+
+/// The family a path belongs to, by its prefix.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Open,
+    Admin,
+    Client,
+    OpenAi,
+}
+
+impl Family {
+    fn of(path: &str) -> Family {
+        if path.starts_with("/api/admin/") {
+            Family::Admin
+        } else if path == "/v1/chat/completions" || path == "/v1/models" || path.starts_with("/v1/models/") {
+            Family::OpenAi
+        } else if path.starts_with("/v1/") {
+            Family::Client
+        } else {
+            Family::Open
+        }
+    }
+
+    /// The schema of the family's error bodies.
+    fn error_schema(self) -> &'static str {
+        if self == Family::OpenAi { "ErrorBody" } else { "ErrorView" }
+    }
+}
+
+/// The three ways to authenticate, and which routes take which.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let admin = ApiKeyValue::with_description("X-Admin-Secret", "The operator's admin secret (`API_KEY`).");
+        components.add_security_scheme(ADMIN_SECRET, SecurityScheme::ApiKey(ApiKey::Header(admin)));
+        let key = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("ares_...")
+            .description(Some("A tenant's API key, `ares_` and 48 more characters."));
+        components.add_security_scheme(API_KEY, SecurityScheme::Http(key.build()));
+        let jwt = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some("A signed-in user's access token (HS256, signed with `JWT_SECRET`)."));
+        components.add_security_scheme(JWT, SecurityScheme::Http(jwt.build()));
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let scheme = match Family::of(path) {
+                Family::Open => continue,
+                Family::Admin => ADMIN_SECRET,
+                Family::Client | Family::OpenAi => API_KEY,
+            };
+            for operation in operations(item) {
+                operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
+            }
+        }
+    }
+}
+
+/// What any route of a family may answer besides its own results.
+struct CommonAnswers;
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let family = Family::of(path);
+            for operation in operations(item) {
+                let has_body = operation.request_body.is_some();
+                let has_query = operation.parameters.iter().flatten().any(|p| {
+                    serde_json::to_value(p).is_ok_and(|p| p["in"] == "query")
+                });
+                let mut add = |status: &str, description: &str| {
+                    let answers = &mut operation.responses.responses;
+                    if !answers.contains_key(status) {
+                        answers.insert(status.to_owned(), RefOr::T(error(description, family, status)));
+                    }
+                };
+                add("429", "Too many requests: the per-IP rate limit, or the tenant's quota or rate");
+                if family != Family::Open {
+                    add("401", "Missing or invalid credentials");
+                    add("503", "The database is unavailable (`Retry-After: 5`), or no provider can serve");
+                }
+                if has_body {
+                    add("400", "The body is not JSON, or JSON of the wrong shape");
+                    add("408", "The body did not arrive within `[server] body_timeout`");
+                    add("413", "The body is larger than the limit");
+                }
+                if has_query {
+                    add("400", "A query parameter that does not parse");
+                }
+            }
+        }
+    }
+}
+
+/// An error answer of `family`'s shape.
+fn error(description: &str, family: Family, status: &str) -> Response {
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", Content::new(Some(Ref::from_schema_name(family.error_schema()))));
+    if status == "429" || status == "503" {
+        let seconds = ObjectBuilder::new().schema_type(Type::Integer);
+        let header =
+            HeaderBuilder::new().schema(Some(seconds)).description(Some("Seconds to wait before trying again, when known"));
+        response = response.header("Retry-After", header.build());
+    }
+    response.build()
+}
+
+/// The operations of a path, whatever their methods.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.head, &mut item.patch]
+        .into_iter()
+        .filter_map(Option::as_mut)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::routes::route_table;
+
+    fn documented() -> BTreeSet<(String, String)> {
+        let document: Value = serde_json::from_str(document()).unwrap_or_default();
+        let mut operations = BTreeSet::new();
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            for method in item.as_object().into_iter().flatten().map(|(method, _)| method) {
+                operations.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        operations
+    }
+
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_a_route() {
+        let routes: BTreeSet<(String, String)> =
+            route_table().into_iter().map(|route| (route.method.to_string(), route.path)).collect();
+        let documented = documented();
+        let undocumented: Vec<_> = routes.difference(&documented).collect();
+        assert!(undocumented.is_empty(), "routes missing from /openapi.json: {undocumented:?}");
+        let phantom: Vec<_> = documented.difference(&routes).collect();
+        assert!(phantom.is_empty(), "documented operations with no route: {phantom:?}");
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_unique_operation_ids_and_every_reference_resolved() {
+        let text = document();
+        let document: Value = serde_json::from_str(text).unwrap_or_default();
+        assert_eq!(document["openapi"], "3.1.0");
+        let mut ids = BTreeSet::new();
+        for item in document["paths"].as_object().into_iter().flatten().map(|(_, item)| item) {
+            for operation in item.as_object().into_iter().flatten().map(|(_, operation)| operation) {
+                let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+                assert!(!id.is_empty() && ids.insert(id.clone()), "operationId {id:?} missing or repeated");
+            }
+        }
+        for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap_or_default();
+            assert!(document["components"]["schemas"].get(name).is_some(), "unresolved schema {name}");
+        }
+    }
+
+    #[test]
+    fn each_family_has_its_scheme_and_error_shape() {
+        let document: Value = serde_json::from_str(document()).unwrap_or_default();
+        let schemes = &document["components"]["securitySchemes"];
+        assert_eq!(schemes[ADMIN_SECRET]["name"], "X-Admin-Secret");
+        assert_eq!(schemes[API_KEY]["scheme"], "bearer");
+        assert_eq!(schemes[JWT]["bearerFormat"], "JWT");
+        let tenants = &document["paths"]["/api/admin/tenants"]["get"];
+        assert_eq!(tenants["security"][0][ADMIN_SECRET], serde_json::json!([]));
+        let unauthorized = &document["paths"]["/v1/chat/completions"]["post"]["responses"]["401"];
+        assert_eq!(unauthorized["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
+        let unauthorized = &document["paths"]["/v1/usage"]["get"]["responses"]["401"];
+        assert_eq!(unauthorized["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorView");
+        assert!(document["paths"]["/health"]["get"].get("security").is_none());
+    }
+}
