@@ -1,0 +1,159 @@
+//! Contract fuzzing: the server keeps the promises of its own OpenAPI 3.1 document, `GET /openapi.json`, for every
+//! operation in it. Schemathesis (PyPI's `schemathesis`, which CI installs) loads the document from a running
+//! server and sends each operation its examples, the boundary values of every parameter and body field (each type,
+//! bound, enum and required field, just inside and just outside), and a fixed, seeded number of generated
+//! requests, valid and invalid. For every response it checks that:
+//! - no request, however malformed, gets a 5xx;
+//! - the status and the content type are documented for the operation, and the body matches the documented schema
+//!   (a Server-Sent Events answer is checked event by event);
+//! - a request the document calls invalid is refused with a 4xx;
+//! - an operation that declares credentials refuses a request without them, or with wrong ones.
+//!
+//! The server runs on SQLite against a mock model that answers every chat, whole or streamed. The admin secret and
+//! an enterprise tenant's API key go with every request, so the Admin API, the V1 API and the OpenAI-compatible API
+//! are all reached past authentication and quotas; a run where an operation only ever answered 401/403 or 429 fails,
+//! so a broken credential cannot pass unnoticed.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use ares_llm::testing::{MockUpstream, Recorded, Reply};
+use ares_store::Backend;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::fixture::completion;
+use crate::helpers::{ADMIN_SECRET, PROVIDER_KEYS, TestApp, config_with_upstream, status_and_json};
+
+/// The checks applied to every response (`schemathesis run --help` lists them all).
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+                      response_schema_conformance,negative_data_rejection,ignored_auth";
+
+/// Generated requests per operation in the fuzzing phase. The coverage phase sends its boundary values on top,
+/// however many the operation's schemas call for.
+const EXAMPLES_PER_OPERATION: &str = "20";
+
+/// Fixed, so a violation CI finds is found again by the same command anywhere.
+const SEED: &str = "20260313";
+
+/// How long schemathesis may take before the test gives up on it; a run takes well under 2 minutes.
+const DEADLINE: Duration = Duration::from_secs(600);
+
+/// Schemathesis's configuration file: its warnings that only a file can make fatal. An operation that answered
+/// nothing but 401/403 (the credentials do not work), or mostly 429 (a quota or rate limit got in the way), was not
+/// really tested.
+const CONFIG: &str = "[warnings]\nfail-on = [\"missing_auth\", \"rate_limited\", \"base_url_mismatch\"]\n";
+
+/// The HTTP methods an OpenAPI path item holds operations under.
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// A streamed answer: `chat.completion.chunk` events, the usage chunk, then `[DONE]`.
+const STREAM: &str = concat!(
+    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.3-70b-versatile\",",
+    "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n",
+    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.3-70b-versatile\",",
+    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Contract\"},\"finish_reason\":null}]}\n\n",
+    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.3-70b-versatile\",",
+    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" kept.\"},\"finish_reason\":null}]}\n\n",
+    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.3-70b-versatile\",",
+    "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.3-70b-versatile\",",
+    "\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15}}\n\n",
+    "data: [DONE]\n\n",
+);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_documented_operation_keeps_its_contract_under_fuzzing() {
+    let upstream = MockUpstream::respond(model).await;
+    let config = config_with_upstream(upstream.url(), "");
+    let app = TestApp::spawn_configured(Backend::Sqlite, &config, &PROVIDER_KEYS).await;
+    let provisioned = app.provision("contract-corp", "enterprise", "kasino").await;
+    let key = provisioned["raw_api_key"].as_str().unwrap();
+    let operations = documented_operations(&app).await;
+
+    let (passed, report) = schemathesis(&app.address, key).await;
+    assert!(passed, "schemathesis found answers that break GET /openapi.json's contract:\n{report}");
+    assert!(
+        report.contains(&format!("Tested: {operations}\n")),
+        "schemathesis did not test all {operations} operations of the document:\n{report}"
+    );
+    let (status, usage) = status_and_json(app.client_request(key, Method::GET, "/v1/usage").send().await.unwrap()).await;
+    assert_eq!(status, 200, "{usage}");
+    assert!(usage["total_api_calls"].as_u64().unwrap() > 1, "the fuzzed V1 requests were the tenant's: {usage}");
+    assert!(!upstream.received().is_empty(), "no fuzzed chat reached the model:\n{report}");
+}
+
+/// The mock model: a model list for `GET .../models`, else a chat completion, streamed when the request asks.
+fn model(request: &Recorded) -> Reply {
+    if request.method == "GET" {
+        let list = json!({"object": "list", "data": [{"id": "llama-3.3-70b-versatile", "object": "model"}]});
+        return Reply::json(200, &list);
+    }
+    if request.body["stream"] == true {
+        return Reply::stream("text/event-stream", STREAM, 64);
+    }
+    Reply::json(200, &completion("Contract kept.", 12, 3))
+}
+
+/// How many operations `GET /openapi.json` documents; it is an OpenAPI 3.1 document.
+async fn documented_operations(app: &TestApp) -> usize {
+    let (status, document) = status_and_json(app.request(Method::GET, "/openapi.json").send().await.unwrap()).await;
+    assert_eq!(status, 200, "GET /openapi.json: {document}");
+    let version = document["openapi"].as_str().unwrap_or_default();
+    assert!(version.starts_with("3.1"), "an OpenAPI 3.1 document, not {version:?}");
+    let paths = document["paths"].as_object().unwrap().values();
+    let count: usize = paths.map(|item| METHODS.into_iter().filter(|method| item.get(*method).is_some()).count()).sum();
+    assert!(count > 0, "the document has no operations");
+    count
+}
+
+/// Runs schemathesis against the server at `address` with the admin secret and `key` on every request; whether
+/// it passed, and its whole output (a failure names the operation, the check, the response and a `curl` to replay).
+async fn schemathesis(address: &str, key: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schemathesis.toml"), CONFIG).unwrap();
+    let output = tokio::time::timeout(DEADLINE, command(dir.path(), address, key).output())
+        .await
+        .unwrap_or_else(|_| panic!("schemathesis did not finish within {DEADLINE:?}"))
+        .unwrap_or_else(|error| panic!("running `python3 -m schemathesis.cli` (pip install schemathesis): {error}"));
+    (output.status.success(), report(&output))
+}
+
+/// The schemathesis command line, run in `dir` (its caches go there, not into the repository):
+/// - `--url`: the server, whatever `servers` the document names;
+/// - `--header` twice: both credentials on every request; the `ignored_auth` check removes them or spoils them
+///   itself to see them refused;
+/// - `--phases`: the document's examples, the boundary values, then the seeded generation; not the stateful phase,
+///   whose chains of calls would disable and delete the providers and keys the rest relies on, and whose length
+///   is unbounded;
+/// - `--max-examples`, `--seed`: a fixed amount of generation, the same every run (no `--max-time`: that is a budget
+///   the fuzzing repeats to fill, not a limit);
+/// - `--workers 1`: on 2 cores the server is the bottleneck, and more workers crash schemathesis's coverage phase
+///   at random (a CPython thread-safety error in 3.11);
+/// - `--request-timeout`: a request the server never answers fails the run instead of hanging it;
+/// - `--suppress-health-check too_slow`: Hypothesis's timing of its own generation, which a busy CI host trips;
+/// - `--generation-database none`: no example database kept between runs, so every run is the same.
+fn command(dir: &Path, address: &str, key: &str) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new("python3");
+    command
+        .args(["-m", "schemathesis.cli", "--config-file", "schemathesis.toml", "run"])
+        .arg(format!("{address}/openapi.json"))
+        .args(["--url", address])
+        .args(["--header", &format!("X-Admin-Secret: {ADMIN_SECRET}")])
+        .args(["--header", &format!("Authorization: Bearer {key}")])
+        .args(["--phases", "examples,coverage,fuzzing", "--checks", CHECKS])
+        .args(["--max-examples", EXAMPLES_PER_OPERATION, "--seed", SEED, "--workers", "1"])
+        .args(["--request-timeout", "30", "--suppress-health-check", "too_slow"])
+        .args(["--generation-database", "none", "--no-color"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
+/// A run's exit status, stdout and stderr, for the test's failure message.
+fn report(output: &Output) -> String {
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    format!("schemathesis exited with {}\n{stdout}\n{stderr}", output.status)
+}
