@@ -18,15 +18,18 @@ pub struct Page {
 impl Page {
     /// The largest page.
     pub const MAX_SIZE: u64 = 100;
+    /// The last page number asked for that is taken: a million pages of 100 is more than any listing holds, and
+    /// keeps every offset far inside the databases' 64-bit signed integers.
+    pub const MAX_NUMBER: u64 = 1_000_000;
 
     /// `?page=&per_page=`: page 1 and 20 a page when not given.
     ///
     /// # Errors
-    /// When the page is 0 or the size is outside 1 to 100.
+    /// When the page is outside 1 to 1000000 or the size outside 1 to 100.
     pub fn parse(number: Option<u64>, size: Option<u64>) -> Result<Page, InvalidValue> {
         let (number, size) = (number.unwrap_or(1), size.unwrap_or(20));
-        if number == 0 {
-            return Err(InvalidValue("Invalid query: page must be at least 1".into()));
+        if !(1..=Self::MAX_NUMBER).contains(&number) {
+            return Err(InvalidValue(format!("Invalid query: page must be between 1 and {}", Self::MAX_NUMBER)));
         }
         if !(1..=Self::MAX_SIZE).contains(&size) {
             return Err(InvalidValue(format!("Invalid query: per_page must be between 1 and {}", Self::MAX_SIZE)));
@@ -212,7 +215,9 @@ mod tests {
         let page = Page::parse(Some(2), Some(2)).unwrap();
         assert_eq!(page.of(&[1, 2, 3, 4, 5]), [3, 4]);
         assert_eq!(Page::parse(Some(9), Some(2)).unwrap().of(&[1, 2, 3]), [0; 0]);
-        assert_eq!(Page::parse(Some(u64::MAX), Some(100)).unwrap().of(&[1]), [0; 0]);
+        assert_eq!(Page::parse(Some(Page::MAX_NUMBER), Some(100)).unwrap().of(&[1]), [0; 0]);
+        assert!(Page::parse(Some(Page::MAX_NUMBER + 1), None).is_err());
+        assert!(Page::parse(Some(u64::MAX), None).is_err());
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! family can give (no credentials, a rate limit, a database that is down, a body that is not JSON) are added here
 //! once, by path, so that each handler documents only what is its own.
 
+use serde_json::{Value, json};
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, Ref, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
@@ -63,9 +66,40 @@ pub struct ApiDoc;
 /// The document as served, built once.
 #[must_use]
 pub fn document() -> &'static str {
-    static DOCUMENT: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| ApiDoc::openapi().to_json().unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}")));
+    static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        describe_event_streams(&mut document);
+        document.to_string()
+    });
     &DOCUMENT
+}
+
+/// A `text/event-stream` answer is a sequence of events whose `data` is JSON of the schema the handler names
+/// (OpenAPI 3.1 describes each event, `{data, event?, id?, retry?}`, not the stream); an OpenAI stream ends with
+/// `data: [DONE]`.
+fn describe_event_streams(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for (path, item) in paths.iter_mut() {
+        let done = Family::of(path) == Family::OpenAi;
+        let operations = item.as_object_mut().into_iter().flat_map(|item| item.values_mut());
+        let responses = operations.filter_map(|operation| operation.get_mut("responses")?.as_object_mut());
+        for response in responses.flat_map(|responses| responses.values_mut()) {
+            if let Some(schema) = response.pointer_mut("/content/text~1event-stream/schema") {
+                *schema = event_schema(schema.take(), done);
+            }
+        }
+    }
+}
+
+fn event_schema(payload: Value, done: bool) -> Value {
+    let json = json!({"type": "string", "contentMediaType": "application/json", "contentSchema": payload});
+    let data = if done { json!({"anyOf": [{"const": "[DONE]"}, json]}) } else { json };
+    json!({
+        "type": "object",
+        "description": "One Server-Sent Event; its `data` is one JSON object",
+        "required": ["data"],
+        "properties": {"data": data, "event": {"type": "string"}},
+    })
 }
 
 /// The family a path belongs to, by its prefix.
@@ -136,9 +170,11 @@ impl Modify for CommonAnswers {
             let family = Family::of(path);
             for operation in operations(item) {
                 let has_body = operation.request_body.is_some();
-                let has_query = operation.parameters.iter().flatten().any(|p| {
-                    serde_json::to_value(p).is_ok_and(|p| p["in"] == "query")
-                });
+                let has_query = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| serde_json::to_value(p).is_ok_and(|p| p["in"] == "query"));
                 let mut add = |status: &str, description: &str| {
                     let answers = &mut operation.responses.responses;
                     if !answers.contains_key(status) {
@@ -170,8 +206,9 @@ fn error(description: &str, family: Family, status: &str) -> Response {
         .content("application/json", Content::new(Some(Ref::from_schema_name(family.error_schema()))));
     if status == "429" || status == "503" {
         let seconds = ObjectBuilder::new().schema_type(Type::Integer);
-        let header =
-            HeaderBuilder::new().schema(Some(seconds)).description(Some("Seconds to wait before trying again, when known"));
+        let header = HeaderBuilder::new()
+            .schema(Some(seconds))
+            .description(Some("Seconds to wait before trying again, when known"));
         response = response.header("Retry-After", header.build());
     }
     response.build()
@@ -187,8 +224,6 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-
-    use serde_json::Value;
 
     use super::*;
     use crate::routes::route_table;
@@ -247,5 +282,17 @@ mod tests {
         let unauthorized = &document["paths"]["/v1/usage"]["get"]["responses"]["401"];
         assert_eq!(unauthorized["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorView");
         assert!(document["paths"]["/health"]["get"].get("security").is_none());
+    }
+
+    #[test]
+    fn a_stream_is_described_event_by_event() {
+        let document: Value = serde_json::from_str(document()).unwrap_or_default();
+        let content = |path: &str| document["paths"][path]["post"]["responses"]["200"]["content"].clone();
+        let stream = content("/v1/chat/stream")["text/event-stream"]["schema"].clone();
+        assert_eq!(stream["properties"]["data"]["contentSchema"]["$ref"], "#/components/schemas/StreamEventView");
+        let chunks = content("/v1/chat/completions")["text/event-stream"]["schema"].clone();
+        assert_eq!(chunks["properties"]["data"]["anyOf"][0]["const"], "[DONE]");
+        let whole = content("/v1/chat/completions")["application/json"]["schema"].clone();
+        assert_eq!(whole["$ref"], "#/components/schemas/ChatCompletion");
     }
 }

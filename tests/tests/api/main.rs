@@ -13,6 +13,7 @@ mod api_keys;
 mod client_agents;
 mod client_chat;
 mod client_keys;
+mod contract;
 mod docs_page;
 mod fixture;
 mod fuzz;

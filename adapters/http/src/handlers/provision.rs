@@ -9,23 +9,25 @@ use utoipa::ToSchema;
 
 use crate::ApiError;
 use crate::state::AdminApi;
-use crate::views::{ErrorView, ProvisionedView};
+use crate::views::{ErrorView, ProductTypeName, ProvisionedView, TierName};
 
 /// A client company to set up.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct ProvisionBody {
     #[schema(example = "acme-corp")]
     name: String,
-    /// `free`, `dev`, `pro` or `enterprise`.
-    #[schema(example = "pro")]
+    #[schema(value_type = TierName, example = "pro")]
     tier: String,
     /// `generic`, `kasino` or `ehb`: which agent templates are cloned.
-    #[schema(example = "kasino")]
+    #[schema(value_type = ProductTypeName, example = "kasino")]
     product_type: String,
     #[schema(example = "production")]
     api_key_name: String,
 }
 
+/// Tenant, cloned templates and first API key in one transaction (201).
+///
+/// The raw key is in this response and nowhere else.
 #[utoipa::path(
     post,
     path = "/api/admin/provision-client",

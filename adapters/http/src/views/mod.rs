@@ -6,17 +6,19 @@ use ares_application::usecases::{IssuedKey, ProvisionedClient, TenantDetails};
 use ares_domain::{Agent, AgentTemplate, ApiKey, Tenant};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use utoipa::ToSchema;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
+mod names;
 pub(crate) mod openai;
 mod providers;
 mod v1;
 
+pub(crate) use names::{AgentStatusName, MessageRole, ProductTypeName, TierName};
 pub(crate) use providers::{ModelListItem, ProviderView};
 pub(crate) use v1::{
-    ChatView, ClientAgentPage, ClientAgentView, ClientKeyPage, ClientKeyView, IssuedClientKeyView, RunPage, RunView, StreamEventView,
-    UsageView,
+    ChatView, ClientAgentPage, ClientAgentView, ClientKeyPage, ClientKeyView, IssuedClientKeyView, RunPage, RunView,
+    StreamEventView, UsageView,
 };
 
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
@@ -28,8 +30,10 @@ pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
 pub(crate) struct TenantView {
     id: String,
     name: String,
+    #[schema(value_type = TierName)]
     tier: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ProductTypeName>)]
     product_type: Option<&'static str>,
     created_at: String,
 }
@@ -120,6 +124,7 @@ pub(crate) struct AgentListItem {
     id: String,
     name: String,
     agent_type: String,
+    #[schema(value_type = AgentStatusName)]
     status: &'static str,
     model: String,
     total_runs: u64,
@@ -147,6 +152,7 @@ pub(crate) struct AgentView {
     id: String,
     name: String,
     agent_type: String,
+    #[schema(value_type = AgentStatusName)]
     status: &'static str,
     #[schema(value_type = Object)]
     config: Map<String, Value>,
@@ -173,6 +179,7 @@ impl From<&Agent> for AgentView {
 pub(crate) struct TemplateView {
     name: String,
     agent_type: String,
+    #[schema(value_type = ProductTypeName)]
     product_type: &'static str,
     #[schema(value_type = Object)]
     config: Map<String, Value>,
@@ -273,9 +280,9 @@ impl From<&IssuedKey> for IssuedKeyView {
 pub(crate) struct ProvisionedView {
     pub tenant_id: String,
     pub tenant_name: String,
-    #[schema(example = "pro")]
+    #[schema(value_type = TierName, example = "pro")]
     pub tier: &'static str,
-    #[schema(example = "kasino")]
+    #[schema(value_type = Option<ProductTypeName>, example = "kasino")]
     pub product_type: Option<&'static str>,
     pub api_key_id: String,
     pub api_key_prefix: String,

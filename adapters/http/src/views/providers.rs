@@ -34,7 +34,7 @@ impl From<&ModelSpec> for ProviderModelView {
 }
 
 #[derive(Serialize, ToSchema)]
-struct NetworkView {
+struct ProviderNetworkView {
     connect_timeout_seconds: f64,
     request_timeout_seconds: f64,
     max_retries: u32,
@@ -42,9 +42,9 @@ struct NetworkView {
     idle_keep_alive_timeout_seconds: f64,
 }
 
-impl From<&NetworkConfig> for NetworkView {
+impl From<&NetworkConfig> for ProviderNetworkView {
     fn from(network: &NetworkConfig) -> Self {
-        NetworkView {
+        ProviderNetworkView {
             connect_timeout_seconds: network.connect_timeout.as_secs_f64(),
             request_timeout_seconds: network.request_timeout.as_secs_f64(),
             max_retries: network.max_retries,
@@ -56,7 +56,7 @@ impl From<&NetworkConfig> for NetworkView {
 
 /// What the router knows: the circuit and its cause, and the use of the provider's own limits.
 #[derive(Serialize, ToSchema)]
-struct HealthView {
+struct ProviderHealthView {
     circuit: &'static str,
     open_until: Option<String>,
     consecutive_failures: u32,
@@ -66,13 +66,13 @@ struct HealthView {
     tokens_this_minute: u64,
 }
 
-impl From<&ProviderStatus> for HealthView {
+impl From<&ProviderStatus> for ProviderHealthView {
     fn from(status: &ProviderStatus) -> Self {
         let open_until = match status.circuit {
             BreakerState::Open { until } => Some(timestamp(until)),
             _ => None,
         };
-        HealthView {
+        ProviderHealthView {
             circuit: status.circuit.as_str(),
             open_until,
             consecutive_failures: status.consecutive_failures,
@@ -85,7 +85,7 @@ impl From<&ProviderStatus> for HealthView {
 }
 
 #[derive(Serialize, ToSchema)]
-struct LimitsView {
+struct ProviderLimitsView {
     requests_per_day: Option<u64>,
     tokens_per_minute: Option<u64>,
 }
@@ -104,9 +104,9 @@ pub(crate) struct ProviderView {
     enabled: bool,
     available: bool,
     unavailable_reason: Option<String>,
-    health: Option<HealthView>,
-    limits: LimitsView,
-    network: NetworkView,
+    health: Option<ProviderHealthView>,
+    limits: ProviderLimitsView,
+    network: ProviderNetworkView,
     models: Vec<ProviderModelView>,
     discovered_models: Vec<String>,
     models_refreshed_at: Option<String>,
@@ -132,12 +132,12 @@ impl From<&ProviderDetails> for ProviderView {
             enabled: provider.enabled,
             available: status.is_some_and(|s| s.available),
             unavailable_reason: status.map_or_else(|| Some("not loaded yet".to_owned()), |s| s.reason.clone()),
-            health: status.map(HealthView::from),
-            limits: LimitsView {
+            health: status.map(ProviderHealthView::from),
+            limits: ProviderLimitsView {
                 requests_per_day: provider.limits.requests_per_day,
                 tokens_per_minute: provider.limits.tokens_per_minute,
             },
-            network: NetworkView::from(&provider.network),
+            network: ProviderNetworkView::from(&provider.network),
             models: provider.models.iter().map(ProviderModelView::from).collect(),
             discovered_models: provider.discovered_models.clone(),
             models_refreshed_at: provider.models_refreshed_at.map(timestamp),

@@ -4,10 +4,10 @@ use ares_application::ports::AgentSummary;
 use ares_application::usecases::{IssuedKey, UsageReport};
 use ares_domain::{Agent, ApiKey, Run, ToolCallRecord};
 use serde::Serialize;
-use utoipa::ToSchema;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
-use super::timestamp;
+use super::{AgentStatusName, timestamp};
 
 /// Completed runs over all runs, to three decimals.
 fn rate(summary: &AgentSummary) -> f64 {
@@ -20,6 +20,7 @@ pub(crate) struct ClientAgentView {
     id: String,
     name: String,
     agent_type: String,
+    #[schema(value_type = AgentStatusName)]
     status: &'static str,
     #[schema(value_type = Object)]
     config: Map<String, Value>,
@@ -107,7 +108,7 @@ impl From<&ApiKey> for ClientKeyView {
 }
 
 #[derive(Serialize, ToSchema)]
-struct DayView {
+struct UsageDayView {
     date: String,
     runs: u64,
     tokens: u64,
@@ -124,7 +125,7 @@ pub(crate) struct UsageView {
     total_api_calls: u64,
     quota_runs: Option<u64>,
     quota_tokens: Option<u64>,
-    daily_usage: Vec<DayView>,
+    daily_usage: Vec<UsageDayView>,
 }
 
 impl From<&UsageReport> for UsageView {
@@ -141,7 +142,7 @@ impl From<&UsageReport> for UsageView {
             daily_usage: usage
                 .daily
                 .iter()
-                .map(|day| DayView {
+                .map(|day| UsageDayView {
                     date: day.date.format("%Y-%m-%d").to_string(),
                     runs: day.runs,
                     tokens: day.tokens,

@@ -29,6 +29,7 @@ pub(crate) struct NewAgentBody {
     config: Map<String, Value>,
 }
 
+/// Adds an agent to the tenant (201).
 #[utoipa::path(
     post,
     path = "/api/admin/tenants/{id}/agents",

@@ -8,6 +8,7 @@ use crate::extract::tenant_id;
 use crate::state::AdminApi;
 use crate::views::ErrorView;
 
+/// Removes the agent (204).
 #[utoipa::path(
     delete,
     path = "/api/admin/tenants/{id}/agents/{name}",

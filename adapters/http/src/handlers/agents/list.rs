@@ -7,6 +7,7 @@ use crate::extract::tenant_id;
 use crate::state::AdminApi;
 use crate::views::{AgentList, AgentListItem, ErrorView};
 
+/// The tenant's agents with run counts and success rate.
 #[utoipa::path(
     get,
     path = "/api/admin/tenants/{id}/agents",

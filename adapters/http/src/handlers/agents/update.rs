@@ -11,7 +11,7 @@ use super::agent_name;
 use crate::ApiError;
 use crate::extract::tenant_id;
 use crate::state::AdminApi;
-use crate::views::{AgentView, ErrorView};
+use crate::views::{AgentStatusName, AgentView, ErrorView};
 
 /// The fields to change; `config` keys replace the stored ones one by one.
 #[derive(Deserialize, ToSchema)]
@@ -20,11 +20,13 @@ pub(crate) struct AgentPatchBody {
     agent_type: Option<String>,
     #[schema(value_type = Option<Object>)]
     config: Option<Map<String, Value>>,
-    /// `active` or `disabled`.
-    #[schema(example = "disabled")]
+    #[schema(value_type = Option<AgentStatusName>, example = "disabled")]
     status: Option<String>,
 }
 
+/// The fields given replace the stored ones.
+///
+/// config keys one by one.
 #[utoipa::path(
     put,
     path = "/api/admin/tenants/{id}/agents/{name}",

@@ -9,6 +9,7 @@ use crate::handlers::v1::Pagination;
 use crate::state::AdminApi;
 use crate::views::{ApiKeyPage, ApiKeyView, ErrorView};
 
+/// The tenant's keys, revoked ones included, oldest first, by prefix only.
 #[utoipa::path(
     get,
     path = "/api/admin/tenants/{id}/api-keys",

@@ -10,45 +10,48 @@ use crate::state::Health;
 
 /// One dependency's state.
 #[derive(Serialize, ToSchema)]
-struct Dependency {
+struct DependencyState {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'static str>,
 }
 
 #[derive(Serialize, ToSchema)]
-struct Dependencies {
-    database: Dependency,
+struct HealthDependencies {
+    database: DependencyState,
 }
 
 #[derive(Serialize, ToSchema)]
-pub(crate) struct HealthView {
+pub(crate) struct HealthReport {
     status: &'static str,
     version: &'static str,
     database: &'static str,
-    dependencies: Dependencies,
+    dependencies: HealthDependencies,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'static str>,
 }
 
+/// The version, the database backend and each dependency's state.
+///
+/// 503 when one is down.
 #[utoipa::path(
     get,
     path = "/health",
     operation_id = "getHealth",
     tag = "health",
     responses(
-        (status = 200, description = "Up, with every dependency", body = HealthView),
-        (status = 503, description = "A dependency is down", body = HealthView),
+        (status = 200, description = "Up, with every dependency", body = HealthReport),
+        (status = 503, description = "A dependency is down", body = HealthReport),
     ),
 )]
 pub(crate) async fn handle(health: web::Data<Health>) -> HttpResponse {
     let up = database_up(&health).await;
-    let view = HealthView {
+    let view = HealthReport {
         status: if up { "ok" } else { "unavailable" },
         version: health.version,
         database: health.store.backend(),
-        dependencies: Dependencies {
-            database: Dependency {
+        dependencies: HealthDependencies {
+            database: DependencyState {
                 status: if up { "ok" } else { "down" },
                 error: (!up).then_some("Database unavailable"),
             },

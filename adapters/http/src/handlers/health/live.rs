@@ -14,6 +14,7 @@ pub(crate) struct LiveView {
     version: &'static str,
 }
 
+/// The process is up and answering (a liveness probe: never the database's fault).
 #[utoipa::path(
     get,
     path = "/health/live",

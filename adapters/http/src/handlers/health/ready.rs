@@ -25,6 +25,9 @@ pub(crate) struct ReadyDependencies {
     database: &'static str,
 }
 
+/// Ready for traffic only when the database answers (a readiness probe).
+///
+/// 503 otherwise.
 #[utoipa::path(
     get,
     path = "/health/ready",

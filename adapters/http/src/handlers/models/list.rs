@@ -7,6 +7,7 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ModelCatalog, ModelListItem};
 
+/// Every configured model across providers, with whether it can be served now and why not.
 #[utoipa::path(
     get,
     path = "/api/admin/models",

@@ -9,6 +9,7 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ErrorView, ProviderView};
 
+/// Defines a provider and routes to it at once (201).
 #[utoipa::path(
     post,
     path = "/api/admin/providers",

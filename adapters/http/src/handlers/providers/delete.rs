@@ -6,6 +6,7 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::ErrorView;
 
+/// Removes a provider defined through the API (204).
 #[utoipa::path(
     delete,
     path = "/api/admin/providers/{id}",

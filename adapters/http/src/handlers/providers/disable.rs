@@ -6,6 +6,9 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ErrorView, ProviderView};
 
+/// Stops routing to the provider, at once.
+///
+/// its models fail over.
 #[utoipa::path(
     post,
     path = "/api/admin/providers/{id}/disable",

@@ -6,6 +6,7 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ErrorView, ProviderView};
 
+/// Lets requests reach the provider again, at once.
 #[utoipa::path(
     post,
     path = "/api/admin/providers/{id}/enable",

@@ -6,6 +6,7 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ErrorView, ProviderView};
 
+/// One provider, with its circuit state and why it is unavailable, if it is.
 #[utoipa::path(
     get,
     path = "/api/admin/providers/{id}",

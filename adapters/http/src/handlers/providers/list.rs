@@ -6,6 +6,7 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ProviderList, ProviderView};
 
+/// Every provider, configured ones first, with its live api.
 #[utoipa::path(
     get,
     path = "/api/admin/providers",

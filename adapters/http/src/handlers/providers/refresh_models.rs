@@ -7,6 +7,9 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ErrorView, ProviderView};
 
+/// Asks the upstream which models it serves and keeps the list (`discovered_models`).
+///
+/// those ids become routable.
 #[utoipa::path(
     post,
     path = "/api/admin/providers/{id}/models/refresh",

@@ -9,6 +9,10 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ErrorView, ProviderView};
 
+/// Changes a provider defined through the API.
+///
+/// The fields given replace the stored ones (network settings and limits one by one; a limit set to `null` is
+/// removed), applied at once. Configured providers are read-only here.
 #[utoipa::path(
     put,
     path = "/api/admin/providers/{id}",

@@ -7,15 +7,17 @@ use utoipa::IntoParams;
 
 use crate::ApiError;
 use crate::state::AdminApi;
-use crate::views::{ErrorView, TemplateList, TemplateView};
+use crate::views::{ErrorView, ProductTypeName, TemplateList, TemplateView};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct TemplateQuery {
     /// `generic`, `kasino` or `ehb`; all templates when not given.
+    #[param(value_type = Option<ProductTypeName>)]
     product_type: Option<String>,
 }
 
+/// The templates of one product type, or all of them.
 #[utoipa::path(
     get,
     path = "/api/admin/agent-templates",

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::ApiError;
 use crate::state::AdminApi;
-use crate::views::{ErrorView, TenantView};
+use crate::views::{ErrorView, TenantView, TierName};
 
 /// A new tenant.
 #[derive(Deserialize, ToSchema)]
@@ -15,11 +15,11 @@ pub(crate) struct NewTenantBody {
     /// Lowercase letters, digits and hyphens.
     #[schema(example = "acme-corp")]
     name: String,
-    /// `free`, `dev`, `pro` or `enterprise`.
-    #[schema(example = "pro")]
+    #[schema(value_type = TierName, example = "pro")]
     tier: String,
 }
 
+/// Creates a bare tenant (201).
 #[utoipa::path(
     post,
     path = "/api/admin/tenants",

@@ -7,6 +7,7 @@ use crate::extract::tenant_id;
 use crate::state::AdminApi;
 use crate::views::{ErrorView, TenantDetailsView};
 
+/// One tenant with its agent, key, run and token counts.
 #[utoipa::path(
     get,
     path = "/api/admin/tenants/{id}",

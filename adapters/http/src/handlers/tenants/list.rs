@@ -6,6 +6,7 @@ use crate::ApiError;
 use crate::state::AdminApi;
 use crate::views::{TenantList, TenantListItem};
 
+/// Every tenant with its agent count.
 #[utoipa::path(
     get,
     path = "/api/admin/tenants",

@@ -8,16 +8,18 @@ use utoipa::ToSchema;
 use crate::ApiError;
 use crate::extract::tenant_id;
 use crate::state::AdminApi;
-use crate::views::{ErrorView, TenantDetailsView};
+use crate::views::{ErrorView, TenantDetailsView, TierName};
 
 /// The tier to move to.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct TierBody {
-    /// `free`, `dev`, `pro` or `enterprise`.
-    #[schema(example = "enterprise")]
+    #[schema(value_type = TierName, example = "enterprise")]
     tier: String,
 }
 
+/// Moves a tenant to another tier.
+///
+/// answers the updated tenant.
 #[utoipa::path(
     put,
     path = "/api/admin/tenants/{id}/quota",

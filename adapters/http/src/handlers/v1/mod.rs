@@ -18,8 +18,8 @@ use crate::ApiError;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct Pagination {
-    /// The page, from 1 (default 1).
-    #[param(minimum = 1)]
+    /// The page, from 1 (default 1) to 1000000.
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u64>,
     /// Items a page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

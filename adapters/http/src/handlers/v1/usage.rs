@@ -8,6 +8,9 @@ use crate::client_auth::Client;
 use crate::metered::Reply;
 use crate::views::UsageView;
 
+/// The caller's usage in the current billing period (the calendar month, UTC), day by day.
+///
+/// Counted, but never refused by a limit: a client at its limit can find out why and when it resets.
 #[utoipa::path(
     get,
     path = "/v1/usage",

@@ -9,6 +9,7 @@ use crate::client_auth::Client;
 use crate::metered::Reply;
 use crate::views::{ClientAgentView, ErrorView};
 
+/// One of the caller's agents, with its whole config and run figures.
 #[utoipa::path(
     get,
     path = "/v1/agents/{name}",

@@ -10,6 +10,7 @@ use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
 use crate::views::{ClientAgentPage, ClientAgentView};
 
+/// The caller's agents by name, with their config and run figures.
 #[utoipa::path(
     get,
     path = "/v1/agents",

@@ -3,8 +3,8 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use utoipa::ToSchema;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::agent_name;
 use crate::ApiError;
@@ -21,6 +21,10 @@ pub(crate) struct RunBody {
     input: Value,
 }
 
+/// Runs the agent.
+///
+/// The run is recorded with its usage event in one transaction before it is answered; a provider failure is a run
+/// with `"status": "failed"` and its `error`.
 #[utoipa::path(
     post,
     path = "/v1/agents/{name}/run",

@@ -10,6 +10,7 @@ use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
 use crate::views::{ErrorView, RunPage, RunView};
 
+/// The agent's runs, newest first.
 #[utoipa::path(
     get,
     path = "/v1/agents/{name}/runs",

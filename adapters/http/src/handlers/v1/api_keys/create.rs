@@ -11,6 +11,9 @@ use crate::handlers::api_keys::KeyBody;
 use crate::metered::Reply;
 use crate::views::{ErrorView, IssuedClientKeyView};
 
+/// A new key for the caller's tenant (201).
+///
+/// `secret` is shown this once. Without `expires_in_days` the key does not expire.
 #[utoipa::path(
     post,
     path = "/v1/api-keys",

@@ -10,6 +10,10 @@ use crate::client_auth::Client;
 use crate::metered::Reply;
 use crate::views::ErrorView;
 
+/// Revokes one of the caller's keys (204).
+///
+/// It stops working at once here, and on every other instance within the authentication cache's second. Another
+/// tenant's key is "not found".
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}",

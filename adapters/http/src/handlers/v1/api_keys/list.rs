@@ -9,6 +9,9 @@ use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
 use crate::views::{ClientKeyPage, ClientKeyView};
 
+/// The caller's live keys, oldest first, by prefix only.
+///
+/// Counted, but never refused by a limit.
 #[utoipa::path(
     get,
     path = "/v1/api-keys",

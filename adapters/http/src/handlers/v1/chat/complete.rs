@@ -11,6 +11,10 @@ use crate::metered::Reply;
 use crate::views::{ChatView, ErrorView, StreamEventView};
 use ares_llm::wire::openai::finish_reason_to_wire;
 
+/// A chat, answered whole.
+///
+/// `{"id", "content", "model", "tokens_used", "finish_reason"}`.
+/// With `"stream": true` it answers as `/v1/chat/stream`.
 #[utoipa::path(
     post,
     path = "/v1/chat",

@@ -15,6 +15,11 @@ use crate::extract::parse_json;
 use crate::metered::{Reply, Started, event_stream, sse_frame};
 use crate::views::openai::{Completion, stream_error};
 
+/// The OpenAI Chat Completions API, metered and quota-checked like `/v1/chat`.
+///
+/// The answer is a `chat.completion`; with `"stream": true`, `chat.completion.chunk` events (the role first, then
+/// text and tool-call fragments, the finish, the usage when `stream_options.include_usage` asks), then `data:
+/// [DONE]`.
 #[utoipa::path(
     post,
     path = "/v1/chat/completions",

@@ -13,12 +13,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::ApiError;
+use crate::views::MessageRole;
 
 /// One message of the conversation.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct MessageBody {
-    /// `system`, `user` or `assistant`.
-    #[schema(example = "user")]
+    #[schema(value_type = MessageRole, example = "user")]
     role: String,
     #[schema(example = "Hello!")]
     content: String,

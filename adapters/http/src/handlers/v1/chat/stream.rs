@@ -17,6 +17,12 @@ use crate::metered::{Started, event_stream, sse_frame};
 use crate::views::{ErrorView, StreamEventView};
 use ares_llm::wire::openai::finish_reason_to_wire;
 
+/// A chat answered as Server-Sent Events.
+///
+/// `data: {"delta": "...", "finish_reason": null}` as the answer is written, ending with
+/// `data: {"delta": "", "finish_reason": "stop", "tokens_used": N}`.
+/// An error before the stream starts is a plain JSON error with its status; one after it ends the stream with
+/// `"finish_reason": "error"` and the `error`. The last event is sent once the request is recorded.
 #[utoipa::path(
     post,
     path = "/v1/chat/stream",

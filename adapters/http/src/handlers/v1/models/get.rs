@@ -10,6 +10,9 @@ use crate::metered::Reply;
 use crate::views::openai::model;
 use ares_llm::wire::openai::{ErrorBody, Model};
 
+/// One model or agent (`agent/<name>`, the slash included) the caller may name.
+///
+/// 404 in OpenAI's shape otherwise.
 #[utoipa::path(
     get,
     path = "/v1/models/{id}",

@@ -9,6 +9,7 @@ use crate::metered::Reply;
 use crate::views::openai::models;
 use ares_llm::wire::openai::ModelList;
 
+/// Every configured model, then the caller's agents as `agent/<name>`.
 #[utoipa::path(
     get,
     path = "/v1/models",

@@ -1,0 +1,43 @@
+//! The closed sets of names the API takes and shows (tiers, product types, roles, statuses), as OpenAPI enums.
+//! Requests carry them as strings, so that a name outside the set is refused with the domain's own message; these
+//! types only describe them.
+
+#![expect(dead_code, reason = "schemas only: requests and views carry these names as strings")]
+
+use utoipa::ToSchema;
+
+/// A tenant's tier: its quotas and rate limits.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub(crate) enum TierName {
+    Free,
+    Dev,
+    Pro,
+    Enterprise,
+}
+
+/// A product type: which agent templates a provisioned client gets.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub(crate) enum ProductTypeName {
+    Generic,
+    Kasino,
+    Ehb,
+}
+
+/// Who said a message of a `/v1/chat` conversation.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub(crate) enum MessageRole {
+    System,
+    User,
+    Assistant,
+}
+
+/// Whether an agent can be run.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub(crate) enum AgentStatusName {
+    Active,
+    Disabled,
+}
