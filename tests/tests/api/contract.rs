@@ -45,13 +45,71 @@ const DEADLINE: Duration = Duration::from_secs(600);
 ///   or mostly 429 (a quota or rate limit got in the way), was not really tested;
 /// - no values taken from earlier responses: with them, schemathesis revokes the very key it calls with (the id is
 ///   in `GET /v1/api-keys`) and moves the tenant to the free tier (its id is in `GET /api/admin/tenants`), and every
-///   later operation is only refused. Operations on real resources are the end-to-end suite's business.
-const CONFIG: &str = concat!(
-    "[warnings]\nfail-on = [\"missing_auth\", \"rate_limited\", \"base_url_mismatch\"]\n",
-    "[phases.examples.extra-data-sources]\nresponses = false\n",
-    "[phases.coverage.extra-data-sources]\nresponses = false\n",
-    "[phases.fuzzing.extra-data-sources]\nresponses = false\n",
-);
+///   later operation is only refused;
+/// - instead, the path parameters name real resources that may be changed and deleted ([`Targets`]), so that every
+///   operation is fuzzed past "not found" into the code behind it.
+fn schemathesis_config(targets: &Targets) -> String {
+    let mut config = String::from(concat!(
+        "[warnings]\nfail-on = [\"missing_auth\", \"rate_limited\", \"base_url_mismatch\"]\n",
+        "[phases.examples.extra-data-sources]\nresponses = false\n",
+        "[phases.coverage.extra-data-sources]\nresponses = false\n",
+        "[phases.fuzzing.extra-data-sources]\nresponses = false\n",
+    ));
+    let operations = [
+        ("^/api/admin/tenants/", format!("\"path.id\" = \"{}\", \"path.name\" = \"{VICTIM_AGENT}\"", targets.tenant)),
+        ("^/api/admin/providers/", format!("\"path.id\" = \"{PROVIDER}\"")),
+        ("^/v1/agents/", format!("\"path.name\" = \"{AGENT}\"")),
+        ("^/v1/api-keys/", format!("\"path.id\" = \"{}\"", targets.spare_key)),
+        ("^/v1/models/", format!("\"path.id\" = \"{MODEL}\"")),
+        ("^/docs/", "\"path.file\" = \"swagger-ui.css\"".to_owned()),
+    ];
+    for (path, parameters) in operations {
+        config.push_str(&format!("[[operations]]\ninclude-path-regex = \"{path}\"\nparameters = {{ {parameters} }}\n"));
+    }
+    config
+}
+
+/// The model the agents name, served by the mock upstream (the repository's `ares.toml` names it).
+const MODEL: &str = "llama-3.3-70b";
+/// The calling tenant's agent that the V1 agent routes run.
+const AGENT: &str = "contract-agent";
+/// The other tenant's agent that the Admin agent routes change and delete.
+const VICTIM_AGENT: &str = "victim-agent";
+/// A provider defined through the API, for the provider routes to change, disable and delete.
+const PROVIDER: &str = "contract-provider";
+
+/// The resources the path parameters name: another tenant than the caller's (its tier may change, its keys and
+/// agents come and go), and a spare key of the caller's to revoke.
+struct Targets {
+    tenant: String,
+    spare_key: String,
+}
+
+/// Provisions the calling tenant (its key is returned), its agent and spare key, the other tenant and its agent,
+/// and a provider of the API's own on the mock upstream.
+async fn resources(app: &TestApp, upstream: &str) -> (String, Targets) {
+    let caller = app.provision("contract-corp", "enterprise", "kasino").await;
+    let victim = app.provision("victim-corp", "enterprise", "kasino").await;
+    let key = caller["raw_api_key"].as_str().unwrap().to_owned();
+    let agent = |name: &str| json!({"name": name, "config": {"model": MODEL, "system_prompt": "Be brief."}});
+    for (tenant, name) in [(&caller, AGENT), (&victim, VICTIM_AGENT)] {
+        let path = format!("/api/admin/tenants/{}/agents", tenant["tenant_id"].as_str().unwrap());
+        let (status, body) = app.admin_call(Method::POST, &path, Some(agent(name))).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let spare = app.client_request(&key, Method::POST, "/v1/api-keys").json(&json!({"name": "spare"}));
+    let (status, spare) = status_and_json(spare.send().await.unwrap()).await;
+    assert_eq!(status, 201, "{spare}");
+    let provider = json!({"id": PROVIDER, "type": "openai", "base_url": format!("{upstream}/v1"), "api_key": "sk-test",
+                          "models": [{"id": "contract-model"}]});
+    let (status, body) = app.admin_call(Method::POST, "/api/admin/providers", Some(provider)).await;
+    assert_eq!(status, 201, "{body}");
+    let targets = Targets {
+        tenant: victim["tenant_id"].as_str().unwrap().to_owned(),
+        spare_key: spare["key"].as_str().unwrap().to_owned(),
+    };
+    (key, targets)
+}
 
 /// The HTTP methods an OpenAPI path item holds operations under.
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -76,11 +134,11 @@ async fn every_documented_operation_keeps_its_contract_under_fuzzing() {
     let upstream = MockUpstream::respond(model).await;
     let config = config_with_upstream(upstream.url(), "");
     let app = TestApp::spawn_configured(Backend::Sqlite, &config, &PROVIDER_KEYS).await;
-    let provisioned = app.provision("contract-corp", "enterprise", "kasino").await;
-    let key = provisioned["raw_api_key"].as_str().unwrap();
+    let (key, targets) = resources(&app, upstream.url()).await;
+    let key = key.as_str();
     let operations = documented_operations(&app).await;
 
-    let (passed, report) = schemathesis(&app.address, key).await;
+    let (passed, report) = schemathesis(&app.address, key, &schemathesis_config(&targets)).await;
     assert!(passed, "schemathesis found answers that break GET /openapi.json's contract:\n{report}");
     assert!(
         report.contains(&format!("Tested: {operations}\n")),
@@ -96,7 +154,7 @@ async fn every_documented_operation_keeps_its_contract_under_fuzzing() {
 /// The mock model: a model list for `GET .../models`, else a chat completion, streamed when the request asks.
 fn model(request: &Recorded) -> Reply {
     if request.method == "GET" {
-        let list = json!({"object": "list", "data": [{"id": "llama-3.3-70b-versatile", "object": "model"}]});
+        let list = json!({"object": "list", "data": [{"id": "contract-model", "object": "model"}]});
         return Reply::json(200, &list);
     }
     if request.body["stream"] == true {
@@ -120,9 +178,9 @@ async fn documented_operations(app: &TestApp) -> usize {
 
 /// Runs schemathesis against the server at `address` with the admin secret and `key` on every request; whether
 /// it passed, and its whole output (a failure names the operation, the check, the response and a `curl` to replay).
-async fn schemathesis(address: &str, key: &str) -> (bool, String) {
+async fn schemathesis(address: &str, key: &str, config: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("schemathesis.toml"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("schemathesis.toml"), config).unwrap();
     let mut command = schemathesis_command(dir.path(), address, key);
     let output = tokio::time::timeout(DEADLINE, command.output())
         .await

@@ -14,7 +14,8 @@ use crate::views::{ErrorView, ProductTypeName, ProvisionedView, TierName};
 /// A client company to set up.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct ProvisionBody {
-    #[schema(example = "acme-corp")]
+    /// Lowercase letters, digits and hyphens, not at either end; at most 63.
+    #[schema(example = "acme-corp", pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     name: String,
     #[schema(value_type = TierName, example = "pro")]
     tier: String,

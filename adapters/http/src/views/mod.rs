@@ -14,7 +14,7 @@ pub(crate) mod openai;
 mod providers;
 mod v1;
 
-pub(crate) use names::{AgentStatusName, MessageRole, ProductTypeName, TierName};
+pub(crate) use names::{AgentStatusName, MessageRole, ProductTypeName, ProviderKindName, TierName};
 pub(crate) use providers::{ModelListItem, ProviderView};
 pub(crate) use v1::{
     ChatView, ClientAgentPage, ClientAgentView, ClientKeyPage, ClientKeyView, IssuedClientKeyView, RunPage, RunView,
@@ -35,6 +35,7 @@ pub(crate) struct TenantView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<ProductTypeName>)]
     product_type: Option<&'static str>,
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -75,6 +76,7 @@ pub(crate) struct TenantDetailsView {
     total_runs: u64,
     total_tokens: u64,
     total_api_calls: u64,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -98,8 +100,11 @@ pub(crate) struct ApiKeyView {
     id: String,
     name: String,
     prefix: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     last_used: Option<String>,
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
     revoked: bool,
 }
@@ -156,7 +161,9 @@ pub(crate) struct AgentView {
     status: &'static str,
     #[schema(value_type = Object)]
     config: Map<String, Value>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -258,7 +265,9 @@ pub(crate) struct IssuedKeyView {
     pub prefix: String,
     #[schema(example = "ares_Xk2mP9qR4tV7wY1zA3bC5dE8fG0hJ6kL2nQ4sU7vX9yZ1aB")]
     pub raw_key: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
 }
 

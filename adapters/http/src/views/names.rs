@@ -25,6 +25,17 @@ pub(crate) enum ProductTypeName {
     Ehb,
 }
 
+/// A provider's wire format: `openai` is any OpenAI-compatible server (Groq, NVIDIA, vLLM, ...).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub(crate) enum ProviderKindName {
+    #[schema(rename = "openai")]
+    OpenAi,
+    Anthropic,
+    Ollama,
+    Mock,
+}
+
 /// Who said a message of a `/v1/chat` conversation.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]

@@ -7,7 +7,7 @@ use ares_domain::{Credential, ModelSpec, NetworkConfig, ProviderSource};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::timestamp;
+use super::{ProviderKindName, timestamp};
 
 /// A model as a provider serves it: `id` is the upstream's id, `name` what clients say.
 #[derive(Serialize, ToSchema)]
@@ -58,9 +58,11 @@ impl From<&NetworkConfig> for ProviderNetworkView {
 #[derive(Serialize, ToSchema)]
 struct ProviderHealthView {
     circuit: &'static str,
+    #[schema(format = DateTime)]
     open_until: Option<String>,
     consecutive_failures: u32,
     last_error: Option<String>,
+    #[schema(format = DateTime)]
     last_error_at: Option<String>,
     requests_today: u64,
     tokens_this_minute: u64,
@@ -95,6 +97,7 @@ struct ProviderLimitsView {
 pub(crate) struct ProviderView {
     id: String,
     #[serde(rename = "type")]
+    #[schema(value_type = ProviderKindName)]
     kind: &'static str,
     base_url: Option<String>,
     api_key_env: Option<String>,
@@ -109,8 +112,11 @@ pub(crate) struct ProviderView {
     network: ProviderNetworkView,
     models: Vec<ProviderModelView>,
     discovered_models: Vec<String>,
+    #[schema(format = DateTime)]
     models_refreshed_at: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 

@@ -24,7 +24,9 @@ pub(crate) struct ClientAgentView {
     status: &'static str,
     #[schema(value_type = Object)]
     config: Map<String, Value>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     last_run: Option<String>,
     total_runs: u64,
     success_rate: f64,
@@ -56,7 +58,9 @@ pub(crate) struct RunView {
     input: Value,
     output: Option<Value>,
     error: Option<String>,
+    #[schema(format = DateTime)]
     started_at: String,
+    #[schema(format = DateTime)]
     finished_at: Option<String>,
     duration_ms: Option<u64>,
     tokens_used: u64,
@@ -89,8 +93,11 @@ pub(crate) struct ClientKeyView {
     id: String,
     name: String,
     prefix: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
+    #[schema(format = DateTime)]
     last_used: Option<String>,
 }
 
@@ -109,6 +116,7 @@ impl From<&ApiKey> for ClientKeyView {
 
 #[derive(Serialize, ToSchema)]
 struct UsageDayView {
+    #[schema(format = Date)]
     date: String,
     runs: u64,
     tokens: u64,
@@ -118,7 +126,9 @@ struct UsageDayView {
 /// The tenant's usage in the current billing period (the calendar month).
 #[derive(Serialize, ToSchema)]
 pub(crate) struct UsageView {
+    #[schema(format = DateTime)]
     period_start: String,
+    #[schema(format = DateTime)]
     period_end: String,
     total_runs: u64,
     total_tokens: u64,
@@ -216,7 +226,9 @@ pub(crate) struct IssuedClientKeyView {
     secret: String,
     name: String,
     prefix: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
 }
 

@@ -18,11 +18,11 @@ const DEFAULT_AGENT_TYPE: &str = "general";
 /// A new agent.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct NewAgentBody {
-    /// Lowercase letters, digits, hyphens and underscores.
-    #[schema(example = "support-bot")]
+    /// Letters, digits, `-`, `_` and `.`; at most 64.
+    #[schema(example = "support-bot", pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     name: String,
     /// `general` when not given.
-    #[schema(example = "general")]
+    #[schema(example = "general", pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     agent_type: Option<String>,
     /// `model` is required; `system_prompt`, `temperature`, `max_tokens`, `tools` and any other keys are kept.
     #[schema(value_type = Object, example = json!({"model": "llama-3.3-70b-versatile", "system_prompt": "You are helpful."}))]

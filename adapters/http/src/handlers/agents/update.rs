@@ -16,7 +16,9 @@ use crate::views::{AgentStatusName, AgentView, ErrorView};
 /// The fields to change; `config` keys replace the stored ones one by one.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct AgentPatchBody {
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     name: Option<String>,
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     agent_type: Option<String>,
     #[schema(value_type = Option<Object>)]
     config: Option<Map<String, Value>>,

@@ -35,7 +35,12 @@ pub(crate) async fn redirect() -> HttpResponse {
     tag = "docs",
     params(("file" = String, Path, description = "An asset of the page; empty for the page itself")),
     responses(
-        (status = 200, description = "The page or one of its assets", content_type = "text/html", body = String),
+        (status = 200, description = "The page or one of its assets", content(
+            (String = "text/html"),
+            (String = "text/css"),
+            (String = "text/javascript"),
+            (String = "image/png"),
+        )),
         (status = 404, description = "No such asset", body = crate::views::ErrorView),
     ),
 )]

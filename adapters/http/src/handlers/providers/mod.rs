@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use crate::ApiError;
+use crate::views::ProviderKindName;
 
 /// A provider as the API takes it: `id` and `type` are required to create one; to update one, the fields given
 /// replace the stored ones.
@@ -24,12 +25,12 @@ use crate::ApiError;
 pub(crate) struct ProviderBody {
     /// The provider's id (`name` is taken too).
     #[serde(alias = "name")]
-    #[schema(example = "groq-backup")]
+    #[schema(example = "groq-backup", pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     id: Option<String>,
     /// `openai` (any OpenAI-compatible server: Groq, NVIDIA, vLLM, ...), `anthropic`, `ollama` or `mock` (`kind`
     /// and `provider_type` are taken too).
     #[serde(rename = "type", alias = "kind", alias = "provider_type")]
-    #[schema(example = "openai")]
+    #[schema(value_type = Option<ProviderKindName>, example = "openai")]
     kind: Option<String>,
     /// The upstream's base URL (`api_base` is taken too).
     #[serde(alias = "api_base")]

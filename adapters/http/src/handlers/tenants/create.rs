@@ -12,8 +12,8 @@ use crate::views::{ErrorView, TenantView, TierName};
 /// A new tenant.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct NewTenantBody {
-    /// Lowercase letters, digits and hyphens.
-    #[schema(example = "acme-corp")]
+    /// Lowercase letters, digits and hyphens, not at either end; at most 63.
+    #[schema(example = "acme-corp", pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     name: String,
     #[schema(value_type = TierName, example = "pro")]
     tier: String,
