@@ -104,16 +104,22 @@ impl TopP {
     }
 }
 
-/// The most tokens an answer may have: at least 1.
+/// The most tokens an answer may have: 1 to a million (no model writes more; a larger figure is a mistake that
+/// would only reserve quota for nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxTokens(u32);
 
 impl MaxTokens {
+    /// The largest figure taken.
+    pub const MAX: u32 = 1_000_000;
+
     /// # Errors
-    /// When 0.
+    /// When 0 or above [`MaxTokens::MAX`].
     pub fn parse(value: u32) -> Result<Self, InvalidValue> {
         if value == 0 {
             Err(InvalidValue("Invalid max_tokens: 0. Use at least 1".into()))
+        } else if value > Self::MAX {
+            Err(InvalidValue(format!("Invalid max_tokens: {value}. Use at most {}", Self::MAX)))
         } else {
             Ok(MaxTokens(value))
         }
@@ -227,6 +233,8 @@ mod tests {
         assert!(Temperature::parse(f64::NAN).is_err());
         assert!(TopP::parse(1.1).is_err());
         assert_eq!(MaxTokens::parse(0).unwrap_err().to_string(), "Invalid max_tokens: 0. Use at least 1");
+        assert_eq!(MaxTokens::parse(MaxTokens::MAX).unwrap().get(), 1_000_000);
+        assert!(MaxTokens::parse(MaxTokens::MAX + 1).is_err());
     }
 
     #[test]

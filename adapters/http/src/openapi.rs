@@ -194,7 +194,31 @@ impl Modify for CommonAnswers {
                 if has_query {
                     add("400", "A query parameter that does not parse");
                 }
+                if matches!(family, Family::Client | Family::OpenAi) {
+                    quota_headers(operation);
+                }
             }
+        }
+    }
+}
+
+/// The tenant's standing, sent with every answer of the metered API; a limit the tier does not have is not sent.
+fn quota_headers(operation: &mut Operation) {
+    const HEADERS: [(&str, Type, &str); 4] = [
+        ("X-RateLimit-Limit", Type::Integer, "Requests a day the tier allows"),
+        ("X-RateLimit-Remaining", Type::Integer, "Requests left today"),
+        ("X-RateLimit-Reset", Type::String, "When the daily count starts again (RFC 3339, UTC)"),
+        ("X-Quota-Tokens-Remaining", Type::Integer, "Tokens left this month"),
+    ];
+    let answers = operation.responses.responses.iter_mut().filter(|(status, _)| status.starts_with('2'));
+    for response in answers.filter_map(|(_, response)| match response {
+        RefOr::T(response) => Some(response),
+        RefOr::Ref(_) => None,
+    }) {
+        for (name, kind, description) in HEADERS {
+            let schema = ObjectBuilder::new().schema_type(kind);
+            let header = HeaderBuilder::new().schema(Some(schema)).description(Some(description)).build();
+            response.headers.entry(name.to_owned()).or_insert(RefOr::T(header));
         }
     }
 }
@@ -279,6 +303,8 @@ mod tests {
         assert_eq!(tenants["security"][0][ADMIN_SECRET], serde_json::json!([]));
         let unauthorized = &document["paths"]["/v1/chat/completions"]["post"]["responses"]["401"];
         assert_eq!(unauthorized["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
+        let headers = &document["paths"]["/v1/agents"]["get"]["responses"]["200"]["headers"];
+        assert_eq!(headers["X-RateLimit-Remaining"]["schema"]["type"], "integer");
         let unauthorized = &document["paths"]["/v1/usage"]["get"]["responses"]["401"];
         assert_eq!(unauthorized["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorView");
         assert!(document["paths"]["/health"]["get"].get("security").is_none());

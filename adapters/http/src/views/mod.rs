@@ -27,6 +27,10 @@ pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
 
 /// A tenant as created or updated.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d", "name": "acme-corp", "tier": "pro", "product_type": "kasino",
+    "created_at": "2026-03-13T00:00:00Z"
+}))]
 pub(crate) struct TenantView {
     id: String,
     name: String,
@@ -68,6 +72,11 @@ impl From<&TenantListing> for TenantListItem {
 /// A tenant with its figures: `total_runs`, `total_tokens` and `total_api_calls` are this month's, the figures
 /// `/v1/usage` shows the tenant (README, Usage figures).
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d", "name": "acme-corp", "tier": "pro", "product_type": "kasino",
+    "created_at": "2026-03-13T00:00:00Z", "agent_count": 4, "api_key_count": 2, "total_runs": 12849,
+    "total_tokens": 7291034, "total_api_calls": 13502, "updated_at": "2026-03-13T00:00:00Z"
+}))]
 pub(crate) struct TenantDetailsView {
     #[serde(flatten)]
     tenant: TenantView,

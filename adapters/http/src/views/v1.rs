@@ -16,6 +16,14 @@ fn rate(summary: &AgentSummary) -> f64 {
 
 /// An agent of the caller's tenant, with its whole config and run figures.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0b9f4d2e-6c1a-4f5e-9d3b-2a7c8e1f0a11", "name": "risk-analyzer", "agent_type": "classifier",
+    "status": "active",
+    "config": {"model": "llama-3.3-70b", "system_prompt": "You are a risk analysis agent...",
+               "tools": ["calculator"], "max_tokens": 2048},
+    "created_at": "2026-03-01T00:00:00Z", "last_run": "2026-03-13T14:22:00Z", "total_runs": 1547,
+    "success_rate": 0.982
+}))]
 pub(crate) struct ClientAgentView {
     id: String,
     name: String,
@@ -51,6 +59,13 @@ impl From<&AgentSummary> for ClientAgentView {
 
 /// One run, with the tool calls its model made.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "5e1c7a90-3b2d-4c8f-a6e4-9f0b1d2c3e44", "agent_id": "0b9f4d2e-6c1a-4f5e-9d3b-2a7c8e1f0a11",
+    "status": "completed", "input": {"message": "Analyze the risk profile..."},
+    "output": {"risk_score": 0.73, "risk_level": "medium", "reasoning": "Elevated amount for merchant category..."},
+    "error": null, "started_at": "2026-03-13T14:22:00Z", "finished_at": "2026-03-13T14:22:01Z",
+    "duration_ms": 1243, "tokens_used": 847, "tool_calls": []
+}))]
 pub(crate) struct RunView {
     id: String,
     agent_id: String,
@@ -89,6 +104,10 @@ impl RunView {
 
 /// A key of the caller's tenant: never its secret.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "8d7e6f5a-4b3c-4d2e-9f1a-0b2c3d4e5f66", "name": "android-production", "prefix": "ares_a1b2",
+    "created_at": "2026-03-01T00:00:00Z", "expires_at": "2027-03-01T00:00:00Z", "last_used": "2026-03-13T14:00:00Z"
+}))]
 pub(crate) struct ClientKeyView {
     id: String,
     name: String,
@@ -125,6 +144,14 @@ struct UsageDayView {
 
 /// The tenant's usage in the current billing period (the calendar month).
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "period_start": "2026-03-01T00:00:00Z", "period_end": "2026-03-31T23:59:59Z", "total_runs": 4821,
+    "total_tokens": 2847193, "total_api_calls": 5290, "quota_runs": 100000, "quota_tokens": 10000000,
+    "daily_usage": [
+        {"date": "2026-03-13", "runs": 312, "tokens": 184920, "api_calls": 340},
+        {"date": "2026-03-12", "runs": 287, "tokens": 171003, "api_calls": 315}
+    ]
+}))]
 pub(crate) struct UsageView {
     #[schema(format = DateTime)]
     period_start: String,
@@ -247,6 +274,10 @@ impl From<&IssuedKey> for IssuedClientKeyView {
 
 /// A whole chat answer.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "3f2a1b0c-9d8e-4f7a-b6c5-d4e3f2a1b0c9", "content": "Based on the data, Q1 revenue showed...",
+    "model": "llama-3.3-70b", "tokens_used": 312, "finish_reason": "stop"
+}))]
 pub(crate) struct ChatView {
     pub id: String,
     pub content: String,

@@ -25,7 +25,7 @@ pub(crate) struct NewAgentBody {
     #[schema(example = "general", pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     agent_type: Option<String>,
     /// `model` is required; `system_prompt`, `temperature`, `max_tokens`, `tools` and any other keys are kept.
-    #[schema(value_type = Object, example = json!({"model": "llama-3.3-70b-versatile", "system_prompt": "You are helpful."}))]
+    #[schema(value_type = Object, example = json!({"model": "llama-3.3-70b", "system_prompt": "You are helpful."}))]
     config: Map<String, Value>,
 }
 

@@ -13,10 +13,10 @@ use crate::ApiError;
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct KeyBody {
     /// A label for people; no control characters.
-    #[schema(example = "production")]
+    #[schema(example = "mobile-app-key")]
     name: String,
     /// Days until the key stops working (1 to 3650); without it the key does not expire.
-    #[schema(example = 90, minimum = 1, maximum = 3650)]
+    #[schema(example = 365, minimum = 1, maximum = 3650)]
     expires_in_days: Option<u32>,
 }
 

@@ -17,7 +17,10 @@ use crate::views::{ErrorView, RunView};
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct RunBody {
     /// A string, or any JSON the agent's prompt takes.
-    #[schema(example = json!({"message": "What is 17 * 23?"}))]
+    #[schema(example = json!({
+        "message": "Analyze the risk profile for transaction TX-9921",
+        "context": {"amount": 15000, "currency": "USD", "merchant_category": "electronics"}
+    }))]
     input: Value,
 }
 

@@ -27,15 +27,19 @@ pub(crate) struct MessageBody {
 /// A chat: `messages`, or one `message` from the user, or both (the message comes last); to a `model`, or to the
 /// caller's agent of an `agent_type`, or to the platform's default model.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({
+    "messages": [{"role": "user", "content": "Summarize Q1 revenue trends."}],
+    "model": "llama-3.3-70b"
+}))]
 pub(crate) struct ChatBody {
     messages: Option<Vec<MessageBody>>,
     #[schema(example = "Hello!")]
     message: Option<String>,
-    #[schema(example = "llama-3.3-70b-versatile")]
+    #[schema(example = "llama-3.3-70b")]
     model: Option<String>,
     agent_type: Option<String>,
-    /// The answer's token limit (at least 1); the tier's default when not given.
-    #[schema(minimum = 1)]
+    /// The answer's token limit, 1 to 1000000; the tier's default when not given.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     max_tokens: Option<u32>,
     /// 0 to 2.
     #[schema(minimum = 0.0, maximum = 2.0)]
