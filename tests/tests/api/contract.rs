@@ -139,6 +139,7 @@ async fn every_documented_operation_keeps_its_contract_under_fuzzing() {
     let operations = documented_operations(&app).await;
 
     let (passed, report) = schemathesis(&app.address, key, &schemathesis_config(&targets)).await;
+    println!("{report}"); // with `-- --nocapture`: the summary and the warnings of a run that passed
     assert!(passed, "schemathesis found answers that break GET /openapi.json's contract:\n{report}");
     assert!(
         report.contains(&format!("Tested: {operations}\n")),

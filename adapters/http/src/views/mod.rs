@@ -14,7 +14,7 @@ pub(crate) mod openai;
 mod providers;
 mod v1;
 
-pub(crate) use names::{AgentStatusName, MessageRole, ProductTypeName, ProviderKindName, TierName};
+pub(crate) use names::{AgentStatusName, MessageRole, ModelTierName, ProductTypeName, ProviderKindName, TierName};
 pub(crate) use providers::{ModelListItem, ProviderView};
 pub(crate) use v1::{
     ChatView, ClientAgentPage, ClientAgentView, ClientKeyPage, ClientKeyView, IssuedClientKeyView, RunPage, RunView,

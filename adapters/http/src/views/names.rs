@@ -36,6 +36,17 @@ pub(crate) enum ProviderKindName {
     Mock,
 }
 
+/// A model tier: agents may name one instead of a model.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub(crate) enum ModelTierName {
+    Fast,
+    Balanced,
+    Powerful,
+    Deepseek,
+    Local,
+}
+
 /// Who said a message of a `/v1/chat` conversation.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]

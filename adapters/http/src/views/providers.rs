@@ -7,7 +7,7 @@ use ares_domain::{Credential, ModelSpec, NetworkConfig, ProviderSource};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ProviderKindName, timestamp};
+use super::{ModelTierName, ProviderKindName, timestamp};
 
 /// A model as a provider serves it: `id` is the upstream's id, `name` what clients say.
 #[derive(Serialize, ToSchema)]
@@ -16,6 +16,7 @@ pub(crate) struct ProviderModelView {
     name: String,
     context_length: Option<u32>,
     supports_tools: bool,
+    #[schema(value_type = Option<ModelTierName>)]
     tier: Option<&'static str>,
     fallbacks: Vec<String>,
 }
@@ -161,6 +162,7 @@ pub(crate) struct ModelListItem {
     upstream_id: String,
     context_length: Option<u32>,
     supports_tools: bool,
+    #[schema(value_type = Option<ModelTierName>)]
     tier: Option<&'static str>,
     fallbacks: Vec<String>,
     available: bool,

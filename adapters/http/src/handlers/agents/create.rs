@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::AgentConfigBody;
 use crate::ApiError;
 use crate::extract::tenant_id;
 use crate::state::AdminApi;
@@ -24,8 +25,7 @@ pub(crate) struct NewAgentBody {
     /// `general` when not given.
     #[schema(example = "general", pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     agent_type: Option<String>,
-    /// `model` is required; `system_prompt`, `temperature`, `max_tokens`, `tools` and any other keys are kept.
-    #[schema(value_type = Object, example = json!({"model": "llama-3.3-70b", "system_prompt": "You are helpful."}))]
+    #[schema(value_type = AgentConfigBody)]
     config: Map<String, Value>,
 }
 

@@ -20,6 +20,7 @@ pub(crate) struct AgentPatchBody {
     name: Option<String>,
     #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     agent_type: Option<String>,
+    /// The config keys to replace; the config they make must still be valid.
     #[schema(value_type = Option<Object>)]
     config: Option<Map<String, Value>>,
     #[schema(value_type = Option<AgentStatusName>, example = "disabled")]

@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use crate::ApiError;
-use crate::views::ProviderKindName;
+use crate::views::{ModelTierName, ProviderKindName};
 
 /// A provider as the API takes it: `id` and `type` are required to create one; to update one, the fields given
 /// replace the stored ones.
@@ -34,7 +34,7 @@ pub(crate) struct ProviderBody {
     kind: Option<String>,
     /// The upstream's base URL (`api_base` is taken too).
     #[serde(alias = "api_base")]
-    #[schema(example = "http://127.0.0.1:11434/v1")]
+    #[schema(example = "http://127.0.0.1:11434/v1", pattern = "^https?://")]
     base_url: Option<String>,
     /// The upstream's API key, stored sealed and never shown again.
     api_key: Option<String>,
@@ -54,10 +54,15 @@ pub(crate) struct ProviderBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ModelBody {
+    /// The upstream's id of the model.
+    #[schema(min_length = 1, max_length = 128, example = "llama-3.3-70b-versatile")]
     id: String,
+    /// What clients and agents call it; the upstream id when not given.
+    #[schema(min_length = 1, max_length = 128, example = "llama-3.3-70b")]
     name: Option<String>,
     context_length: Option<u32>,
     supports_tools: Option<bool>,
+    #[schema(value_type = Option<ModelTierName>)]
     tier: Option<String>,
     #[serde(default)]
     fallbacks: Vec<String>,
