@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::{AgentId, ProductType, TenantId};
+use crate::{AgentId, MaxTokens, ProductType, TenantId};
 
 const MAX_NAME_LEN: usize = 64;
 const MAX_TYPE_LEN: usize = 64;
@@ -177,8 +177,8 @@ impl AgentConfig {
         {
             return Err(InvalidAgent::Config(format!("temperature must be between 0 and 2, got {t}")));
         }
-        if self.max_tokens == Some(0) {
-            return Err(InvalidAgent::Config("max_tokens must be at least 1".into()));
+        if let Some(n) = self.max_tokens.filter(|n| !(1..=MaxTokens::MAX).contains(n)) {
+            return Err(InvalidAgent::Config(format!("max_tokens must be between 1 and {}, got {n}", MaxTokens::MAX)));
         }
         if let Some(n) = self.max_iterations.filter(|n| !(1..=50).contains(n)) {
             return Err(InvalidAgent::Config(format!("max_iterations must be between 1 and 50, got {n}")));
@@ -318,6 +318,8 @@ mod tests {
     fn out_of_range_generation_settings_are_refused() {
         assert!(AgentConfig::from_json(object(json!({"model": "m", "temperature": 3.5}))).is_err());
         assert!(AgentConfig::from_json(object(json!({"model": "m", "max_tokens": 0}))).is_err());
+        assert!(AgentConfig::from_json(object(json!({"model": "m", "max_tokens": 1_000_001}))).is_err());
+        assert!(AgentConfig::from_json(object(json!({"model": "m", "max_tokens": 1_000_000}))).is_ok());
         assert!(AgentConfig::from_json(object(json!({"model": " "}))).is_err());
     }
 

@@ -23,6 +23,5 @@ pub use edge_errors::JsonErrors;
 pub use error::ApiError;
 pub use extract::{json_config, not_found, payload_config, query_config, rewrite_empty_errors};
 pub use ip_limit::{IpLimiter, limit_by_ip};
-pub use openapi::{ApiDoc, document};
-pub use routes::{Route, configure, route_table};
+pub use routes::configure;
 pub use state::{AdminApi, ClientApi, Health, ProviderApi};

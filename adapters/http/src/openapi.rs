@@ -4,12 +4,12 @@
 //! once, by path, so that each handler documents only what is its own.
 
 use serde_json::{Value, json};
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, Ref, RefOr, Type};
+use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, OneOfBuilder, Ref, RefOr, Schema, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{agents, api_keys, docs, health, models, providers, provision, templates, tenants, v1};
@@ -61,11 +61,11 @@ const JWT: &str = "jwt";
         (name = "openai", description = "OpenAI-compatible: chat completions and models, in OpenAI's shapes"),
     )
 )]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;
 
 /// The document as served, built once.
 #[must_use]
-pub fn document() -> &'static str {
+pub(crate) fn document() -> &'static str {
     static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
         describe_event_streams(&mut document);
@@ -169,31 +169,7 @@ impl Modify for CommonAnswers {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let family = Family::of(path);
             for operation in operations(item) {
-                let has_body = operation.request_body.is_some();
-                let has_query = operation
-                    .parameters
-                    .iter()
-                    .flatten()
-                    .any(|p| serde_json::to_value(p).is_ok_and(|p| p["in"] == "query"));
-                let mut add = |status: &str, description: &str| {
-                    let answers = &mut operation.responses.responses;
-                    if !answers.contains_key(status) {
-                        answers.insert(status.to_owned(), RefOr::T(error(description, family, status)));
-                    }
-                };
-                add("429", "Too many requests: the per-IP rate limit, or the tenant's quota or rate");
-                if family != Family::Open {
-                    add("401", "Missing or invalid credentials");
-                    add("503", "The database is unavailable (`Retry-After: 5`), or no provider can serve");
-                }
-                if has_body {
-                    add("400", "The body is not JSON, or JSON of the wrong shape");
-                    add("408", "The body did not arrive within `[server] body_timeout`");
-                    add("413", "The body is larger than the limit");
-                }
-                if has_query {
-                    add("400", "A query parameter that does not parse");
-                }
+                common_answers(operation, family);
                 if matches!(family, Family::Client | Family::OpenAi) {
                     quota_headers(operation);
                 }
@@ -223,11 +199,38 @@ fn quota_headers(operation: &mut Operation) {
     }
 }
 
-/// An error answer of `family`'s shape.
+/// Adds the answers any operation of `family` may give to those it documents itself.
+fn common_answers(operation: &mut Operation, family: Family) {
+    let mut answers = vec![("429", "Too many requests: the per-IP rate limit, or the tenant's quota or rate")];
+    if family != Family::Open {
+        answers.push(("401", "Missing or invalid credentials"));
+        answers.push(("500", "An unexpected failure: its cause is logged, never answered"));
+        answers.push(("503", "The database is unavailable (`Retry-After: 5`), or no provider can serve"));
+    }
+    if operation.request_body.is_some() {
+        answers.push(("400", "The body is not JSON, or JSON of the wrong shape"));
+        answers.push(("408", "The body did not arrive within `[server] body_timeout`"));
+        answers.push(("413", "The body is larger than the limit"));
+    }
+    if operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query)) {
+        answers.push(("400", "A query parameter that does not parse"));
+    }
+    for (status, description) in answers {
+        let answers = &mut operation.responses.responses;
+        answers.entry(status.to_owned()).or_insert_with(|| RefOr::T(error(description, family, status)));
+    }
+}
+
+/// An error answer of `family`'s shape. The per-IP limit answers before any route, in the native shape, so an
+/// OpenAI-compatible route's 429 may have either.
 fn error(description: &str, family: Family, status: &str) -> Response {
-    let mut response = ResponseBuilder::new()
-        .description(description)
-        .content("application/json", Content::new(Some(Ref::from_schema_name(family.error_schema()))));
+    let schema: RefOr<Schema> = if family == Family::OpenAi && status == "429" {
+        OneOfBuilder::new().item(Ref::from_schema_name("ErrorBody")).item(Ref::from_schema_name("ErrorView")).into()
+    } else {
+        Ref::from_schema_name(family.error_schema()).into()
+    };
+    let mut response =
+        ResponseBuilder::new().description(description).content("application/json", Content::new(Some(schema)));
     if status == "429" || status == "503" {
         let seconds = ObjectBuilder::new().schema_type(Type::Integer);
         let header = HeaderBuilder::new()
@@ -308,6 +311,41 @@ mod tests {
         let unauthorized = &document["paths"]["/v1/usage"]["get"]["responses"]["401"];
         assert_eq!(unauthorized["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorView");
         assert!(document["paths"]["/health"]["get"].get("security").is_none());
+    }
+
+    /// A value of the type `schema` names.
+    fn sample(schema: &Value) -> Value {
+        let kind = schema["type"].as_array().and_then(|kinds| kinds.first()).unwrap_or(&schema["type"]).clone();
+        match kind.as_str() {
+            Some("integer") => json!(1),
+            Some("number") => json!(1.5),
+            Some("boolean") => json!(true),
+            Some("array") => json!([]),
+            _ => json!("x"),
+        }
+    }
+
+    /// Every property of the document's schema `name`, with a sample value.
+    fn properties(name: &str) -> Vec<(String, Value)> {
+        let document: Value = serde_json::from_str(document()).unwrap_or_default();
+        let properties = document["components"]["schemas"][name]["properties"].as_object().cloned();
+        properties.into_iter().flatten().map(|(key, schema)| (key, sample(&schema))).collect()
+    }
+
+    #[test]
+    fn the_schemas_written_for_domain_bodies_name_only_fields_the_domain_reads() {
+        let network = properties("NetworkBody");
+        assert_eq!(network.len(), 5);
+        for (key, value) in network {
+            let read = serde_json::from_value::<ares_domain::NetworkSeconds>(json!({ key.as_str(): value }));
+            assert!(read.is_ok(), "NetworkBody documents `{key}`, which NetworkSeconds does not read: {read:?}");
+        }
+        let config = properties("AgentConfigBody");
+        assert_eq!(config.len(), 8);
+        for (key, value) in config {
+            let read = serde_json::from_value::<ares_domain::AgentConfig>(json!({"model": "m", key.as_str(): value}));
+            assert!(read.is_ok(), "AgentConfigBody documents `{key}`, which AgentConfig does not read: {read:?}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::openai_errors::openai_errors;
 
 /// One route: a method on a path, spelled as the OpenAPI document spells it (`/v1/models/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route {
+pub(crate) struct Route {
     pub method: Method,
     pub path: String,
 }
@@ -25,8 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every route [`configure`] registers.
-#[must_use]
-pub fn route_table() -> Vec<Route> {
+#[cfg(test)]
+pub(crate) fn route_table() -> Vec<Route> {
     let mut routes = Vec::new();
     let _app = actix_web::App::new().configure(|cfg| register(cfg, &mut routes));
     routes

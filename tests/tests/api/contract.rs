@@ -24,7 +24,9 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::fixture::completion;
-use crate::helpers::{ADMIN_SECRET, PROVIDER_KEYS, TestApp, config_with_upstream, status_and_json};
+use crate::helpers::{
+    ADMIN_SECRET, PROVIDER_KEYS, TestApp, config_with_upstream, openapi_document, openapi_operations, status_and_json,
+};
 
 /// The checks applied to every response (`schemathesis run --help` lists them all).
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
@@ -111,9 +113,6 @@ async fn resources(app: &TestApp, upstream: &str) -> (String, Targets) {
     (key, targets)
 }
 
-/// The HTTP methods an OpenAPI path item holds operations under.
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
 /// A streamed answer: `chat.completion.chunk` events, the usage chunk, then `[DONE]`.
 const STREAM: &str = concat!(
     "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.3-70b-versatile\",",
@@ -166,12 +165,10 @@ fn model(request: &Recorded) -> Reply {
 
 /// How many operations of `GET /openapi.json` schemathesis tests; the document is OpenAPI 3.1.
 async fn documented_operations(app: &TestApp) -> usize {
-    let (status, document) = status_and_json(app.request(Method::GET, "/openapi.json").send().await.unwrap()).await;
-    assert_eq!(status, 200, "GET /openapi.json: {document}");
+    let document = openapi_document(app).await;
     let version = document["openapi"].as_str().unwrap_or_default();
     assert!(version.starts_with("3.1"), "an OpenAPI 3.1 document, not {version:?}");
-    let paths = document["paths"].as_object().unwrap().values();
-    let count: usize = paths.map(|item| METHODS.into_iter().filter(|method| item.get(*method).is_some()).count()).sum();
+    let count = openapi_operations(&document).len();
     assert!(count > 0, "the document has no operations");
     // Schemathesis leaves out the operation it loads the document from, `GET /openapi.json`.
     count - 1

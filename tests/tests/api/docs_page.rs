@@ -13,7 +13,7 @@ use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, status_and_json};
+use crate::helpers::{TestApp, openapi_document, openapi_operations};
 
 /// Where the browser test leaves its screenshot: the workspace's `target/`.
 const SCREENSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/docs-page.png");
@@ -25,9 +25,6 @@ const WINDOW: (u32, u32) = (1280, 2000);
 /// UI treats a page on `localhost` or `127.0.0.1` differently (it calls no online validator for it), and a
 /// deployment is on neither.
 const PAGE_HOST: &str = "ares.test";
-
-/// The HTTP methods an OpenAPI path item holds operations under.
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn docs_without_the_trailing_slash_redirects_to_the_page() {
@@ -102,17 +99,12 @@ async fn a_browser_shows_every_operation_of_the_openapi_document_on_the_docs_pag
 /// Every operation of the server's `/openapi.json` as (METHOD, path), with the number of rows Swagger UI shows it
 /// in: one under each of its tags, or one under "default" when it has none.
 async fn documented_operations(app: &TestApp) -> BTreeMap<(String, String), usize> {
-    let (status, document) = status_and_json(app.request(Method::GET, "/openapi.json").send().await.unwrap()).await;
-    assert_eq!(status, 200, "GET /openapi.json");
-    let paths = document["paths"].as_object().unwrap_or_else(|| panic!("no `paths` in /openapi.json: {document}"));
+    let document = openapi_document(app).await;
     let mut operations = BTreeMap::new();
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(operation) = item.get(method) else { continue };
-            let tags: BTreeSet<&str> =
-                operation["tags"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            operations.insert((method.to_uppercase(), path.clone()), tags.len().max(1));
-        }
+    for (method, path, operation) in openapi_operations(&document) {
+        let tags: BTreeSet<&str> =
+            operation["tags"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        operations.insert((method, path), tags.len().max(1));
     }
     operations
 }

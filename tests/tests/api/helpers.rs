@@ -249,3 +249,27 @@ pub async fn status_and_json(response: Response) -> (u16, Value) {
 pub fn error(message: &str, code: &str) -> Value {
     json!({"error": message, "code": code})
 }
+
+/// The HTTP methods an OpenAPI path item holds operations under.
+const OPENAPI_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// The server's `GET /openapi.json`.
+pub async fn openapi_document(app: &TestApp) -> Value {
+    let (status, document) = status_and_json(app.request(Method::GET, "/openapi.json").send().await.unwrap()).await;
+    assert_eq!(status, 200, "GET /openapi.json: {document}");
+    document
+}
+
+/// Every operation of an OpenAPI document: its METHOD, its path and the operation object.
+pub fn openapi_operations(document: &Value) -> Vec<(String, String, &Value)> {
+    let paths = document["paths"].as_object().unwrap_or_else(|| panic!("no `paths` in the document: {document}"));
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        for method in OPENAPI_METHODS {
+            if let Some(operation) = item.get(method) {
+                operations.push((method.to_uppercase(), path.clone(), operation));
+            }
+        }
+    }
+    operations
+}

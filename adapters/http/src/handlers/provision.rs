@@ -22,7 +22,7 @@ pub(crate) struct ProvisionBody {
     /// `generic`, `kasino` or `ehb`: which agent templates are cloned.
     #[schema(value_type = ProductTypeName, example = "kasino")]
     product_type: String,
-    #[schema(example = "production")]
+    #[schema(example = "production", min_length = 1)]
     api_key_name: String,
 }
 

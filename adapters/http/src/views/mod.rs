@@ -3,7 +3,7 @@
 
 use ares_application::ports::{AgentSummary, TenantListing};
 use ares_application::usecases::{IssuedKey, ProvisionedClient, TenantDetails};
-use ares_domain::{Agent, AgentTemplate, ApiKey, Tenant};
+use ares_domain::{Agent, AgentTemplate, ApiKey, Page, Tenant};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -111,9 +111,9 @@ pub(crate) struct ApiKeyView {
     prefix: String,
     #[schema(format = DateTime)]
     created_at: String,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     last_used: Option<String>,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     expires_at: Option<String>,
     revoked: bool,
 }
@@ -256,28 +256,40 @@ pub(crate) struct ProviderList {
     pub providers: Vec<ProviderView>,
 }
 
+/// Where a page sits in its listing: the items in all pages, this page's number and size.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PageInfo {
+    total: u64,
+    page: u64,
+    per_page: u64,
+}
+
+impl PageInfo {
+    pub(crate) fn new(page: Page, total: u64) -> Self {
+        PageInfo { total, page: page.number(), per_page: page.size() }
+    }
+}
+
 /// A tenant's keys, a page of them.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ApiKeyPage {
     pub keys: Vec<ApiKeyView>,
-    /// Keys in all pages.
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
+    #[serde(flatten)]
+    pub paging: PageInfo,
 }
 
 /// A key just issued by an operator: `raw_key` is shown this once.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct IssuedKeyView {
-    pub id: String,
-    pub name: String,
-    pub prefix: String,
+    id: String,
+    name: String,
+    prefix: String,
     #[schema(example = "ares_Xk2mP9qR4tV7wY1zA3bC5dE8fG0hJ6kL2nQ4sU7vX9yZ1aB")]
-    pub raw_key: String,
+    raw_key: String,
     #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub expires_at: Option<String>,
+    created_at: String,
+    #[schema(required = true, format = DateTime)]
+    expires_at: Option<String>,
 }
 
 impl From<&IssuedKey> for IssuedKeyView {
@@ -296,17 +308,17 @@ impl From<&IssuedKey> for IssuedKeyView {
 /// A client provisioned whole: `raw_api_key` is shown this once.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ProvisionedView {
-    pub tenant_id: String,
-    pub tenant_name: String,
+    tenant_id: String,
+    tenant_name: String,
     #[schema(value_type = TierName, example = "pro")]
-    pub tier: &'static str,
-    #[schema(value_type = Option<ProductTypeName>, example = "kasino")]
-    pub product_type: Option<&'static str>,
-    pub api_key_id: String,
-    pub api_key_prefix: String,
-    pub raw_api_key: String,
+    tier: &'static str,
+    #[schema(required = true, value_type = Option<ProductTypeName>, example = "kasino")]
+    product_type: Option<&'static str>,
+    api_key_id: String,
+    api_key_prefix: String,
+    raw_api_key: String,
     /// The names of the agents cloned from the product type's templates.
-    pub agents_created: Vec<String>,
+    agents_created: Vec<String>,
 }
 
 impl From<&ProvisionedClient> for ProvisionedView {

@@ -14,9 +14,10 @@ use super::{ModelTierName, ProviderKindName, timestamp};
 pub(crate) struct ProviderModelView {
     id: String,
     name: String,
+    #[schema(required = true)]
     context_length: Option<u32>,
     supports_tools: bool,
-    #[schema(value_type = Option<ModelTierName>)]
+    #[schema(required = true, value_type = Option<ModelTierName>)]
     tier: Option<&'static str>,
     fallbacks: Vec<String>,
 }
@@ -59,11 +60,12 @@ impl From<&NetworkConfig> for ProviderNetworkView {
 #[derive(Serialize, ToSchema)]
 struct ProviderHealthView {
     circuit: &'static str,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     open_until: Option<String>,
     consecutive_failures: u32,
+    #[schema(required = true)]
     last_error: Option<String>,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     last_error_at: Option<String>,
     requests_today: u64,
     tokens_this_minute: u64,
@@ -89,7 +91,9 @@ impl From<&ProviderStatus> for ProviderHealthView {
 
 #[derive(Serialize, ToSchema)]
 struct ProviderLimitsView {
+    #[schema(required = true)]
     requests_per_day: Option<u64>,
+    #[schema(required = true)]
     tokens_per_minute: Option<u64>,
 }
 
@@ -100,20 +104,24 @@ pub(crate) struct ProviderView {
     #[serde(rename = "type")]
     #[schema(value_type = ProviderKindName)]
     kind: &'static str,
+    #[schema(required = true)]
     base_url: Option<String>,
+    #[schema(required = true)]
     api_key_env: Option<String>,
     api_key_stored: bool,
     source: &'static str,
     read_only: bool,
     enabled: bool,
     available: bool,
+    #[schema(required = true)]
     unavailable_reason: Option<String>,
+    #[schema(required = true)]
     health: Option<ProviderHealthView>,
     limits: ProviderLimitsView,
     network: ProviderNetworkView,
     models: Vec<ProviderModelView>,
     discovered_models: Vec<String>,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     models_refreshed_at: Option<String>,
     #[schema(format = DateTime)]
     created_at: String,
@@ -160,9 +168,10 @@ pub(crate) struct ModelListItem {
     id: String,
     provider: String,
     upstream_id: String,
+    #[schema(required = true)]
     context_length: Option<u32>,
     supports_tools: bool,
-    #[schema(value_type = Option<ModelTierName>)]
+    #[schema(required = true, value_type = Option<ModelTierName>)]
     tier: Option<&'static str>,
     fallbacks: Vec<String>,
     available: bool,

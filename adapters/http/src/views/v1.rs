@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::{AgentStatusName, timestamp};
+use super::{AgentStatusName, PageInfo, timestamp};
 
 /// Completed runs over all runs, to three decimals.
 fn rate(summary: &AgentSummary) -> f64 {
@@ -34,7 +34,7 @@ pub(crate) struct ClientAgentView {
     config: Map<String, Value>,
     #[schema(format = DateTime)]
     created_at: String,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     last_run: Option<String>,
     total_runs: u64,
     success_rate: f64,
@@ -71,12 +71,15 @@ pub(crate) struct RunView {
     agent_id: String,
     status: &'static str,
     input: Value,
+    #[schema(required = true)]
     output: Option<Value>,
+    #[schema(required = true)]
     error: Option<String>,
     #[schema(format = DateTime)]
     started_at: String,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     finished_at: Option<String>,
+    #[schema(required = true)]
     duration_ms: Option<u64>,
     tokens_used: u64,
     tool_calls: Vec<ToolCallView>,
@@ -114,9 +117,9 @@ pub(crate) struct ClientKeyView {
     prefix: String,
     #[schema(format = DateTime)]
     created_at: String,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     expires_at: Option<String>,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     last_used: Option<String>,
 }
 
@@ -160,7 +163,9 @@ pub(crate) struct UsageView {
     total_runs: u64,
     total_tokens: u64,
     total_api_calls: u64,
+    #[schema(required = true)]
     quota_runs: Option<u64>,
+    #[schema(required = true)]
     quota_tokens: Option<u64>,
     daily_usage: Vec<UsageDayView>,
 }
@@ -218,30 +223,24 @@ impl From<&ToolCallRecord> for ToolCallView {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ClientAgentPage {
     pub agents: Vec<ClientAgentView>,
-    /// Agents in all pages.
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
+    #[serde(flatten)]
+    pub paging: PageInfo,
 }
 
 /// An agent's runs, newest first, a page of them.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct RunPage {
     pub runs: Vec<RunView>,
-    /// Runs in all pages.
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
+    #[serde(flatten)]
+    pub paging: PageInfo,
 }
 
 /// The caller's live keys, a page of them.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ClientKeyPage {
     pub keys: Vec<ClientKeyView>,
-    /// Live keys in all pages.
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
+    #[serde(flatten)]
+    pub paging: PageInfo,
 }
 
 /// A key the client just made: `secret` is shown this once.
@@ -255,7 +254,7 @@ pub(crate) struct IssuedClientKeyView {
     prefix: String,
     #[schema(format = DateTime)]
     created_at: String,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     expires_at: Option<String>,
 }
 
@@ -292,10 +291,28 @@ pub(crate) struct ChatView {
 /// finish reason and `tokens_used`, or `"finish_reason": "error"` and the `error`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct StreamEventView<'a> {
-    pub delta: &'a str,
-    pub finish_reason: Option<&'a str>,
+    delta: &'a str,
+    #[schema(required = true)]
+    finish_reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tokens_used: Option<u64>,
+    tokens_used: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+impl<'a> StreamEventView<'a> {
+    /// A piece of the answer.
+    pub(crate) fn delta(delta: &'a str) -> Self {
+        StreamEventView { delta, finish_reason: None, tokens_used: None, error: None }
+    }
+
+    /// The last event of an answer that finished for `reason`, having used `tokens`.
+    pub(crate) fn finished(reason: &'a str, tokens: u64) -> Self {
+        StreamEventView { delta: "", finish_reason: Some(reason), tokens_used: Some(tokens), error: None }
+    }
+
+    /// The last event of an answer that failed.
+    pub(crate) fn failed(error: &'a str) -> Self {
+        StreamEventView { delta: "", finish_reason: Some("error"), tokens_used: None, error: Some(error) }
+    }
 }

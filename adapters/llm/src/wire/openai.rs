@@ -54,9 +54,13 @@ const NO_ARGUMENTS: &str = "{}";
 pub struct ChatCompletionRequest {
     pub model: String,
     pub messages: Vec<MessageParam>,
+    /// 0 to 2 on ARES.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 2.0))]
     pub temperature: Option<f64>,
+    /// 0 to 1 on ARES.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 1.0))]
     pub top_p: Option<f64>,
     /// At most 1000000 on ARES.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,7 +72,9 @@ pub struct ChatCompletionRequest {
     pub max_completion_tokens: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopSequences>,
+    /// Only 1 on ARES.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub n: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,

@@ -29,7 +29,7 @@ pub(crate) struct AgentConfigBody {
     /// Tool names: `calculator`, `web_search`, an MCP server's tools.
     #[schema(example = json!(["calculator"]), required = false)]
     tools: Vec<String>,
-    #[schema(minimum = 1, example = 2048)]
+    #[schema(minimum = 1, maximum = 1_000_000, example = 2048)]
     max_tokens: Option<u32>,
     #[schema(minimum = 0.0, maximum = 2.0)]
     temperature: Option<f64>,

@@ -27,9 +27,7 @@ pub(crate) struct AgentPatchBody {
     status: Option<String>,
 }
 
-/// The fields given replace the stored ones.
-///
-/// config keys one by one.
+/// Changes an agent: the fields given replace the stored ones, config keys one by one.
 #[utoipa::path(
     put,
     path = "/api/admin/tenants/{id}/agents/{name}",

@@ -8,9 +8,7 @@ use crate::extract::tenant_id;
 use crate::state::AdminApi;
 use crate::views::{ErrorView, IssuedKeyView};
 
-/// Issues a key (201).
-///
-/// the raw key is shown this once.
+/// Issues a key (201); the raw key is shown this once.
 #[utoipa::path(
     post,
     path = "/api/admin/tenants/{id}/api-keys",

@@ -7,7 +7,7 @@ use crate::ApiError;
 use crate::extract::tenant_id;
 use crate::handlers::v1::Pagination;
 use crate::state::AdminApi;
-use crate::views::{ApiKeyPage, ApiKeyView, ErrorView};
+use crate::views::{ApiKeyPage, ApiKeyView, ErrorView, PageInfo};
 
 /// The tenant's keys, revoked ones included, oldest first, by prefix only.
 #[utoipa::path(
@@ -29,5 +29,5 @@ pub(crate) async fn handle(
     let page = query.page()?;
     let listed = api.api_keys.list(tenant_id(&path)?, false, page).await?;
     let keys = listed.keys.iter().map(ApiKeyView::from).collect();
-    Ok(HttpResponse::Ok().json(ApiKeyPage { keys, total: listed.total, page: page.number(), per_page: page.size() }))
+    Ok(HttpResponse::Ok().json(ApiKeyPage { keys, paging: PageInfo::new(page, listed.total) }))
 }

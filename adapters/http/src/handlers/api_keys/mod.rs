@@ -13,7 +13,7 @@ use crate::ApiError;
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct KeyBody {
     /// A label for people; no control characters.
-    #[schema(example = "mobile-app-key")]
+    #[schema(example = "mobile-app-key", min_length = 1)]
     name: String,
     /// Days until the key stops working (1 to 3650); without it the key does not expire.
     #[schema(example = 365, minimum = 1, maximum = 3650)]

@@ -6,9 +6,7 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ErrorView, ProviderView};
 
-/// Stops routing to the provider, at once.
-///
-/// its models fail over.
+/// Stops routing to the provider, at once; its models fail over.
 #[utoipa::path(
     post,
     path = "/api/admin/providers/{id}/disable",

@@ -34,12 +34,12 @@ pub(crate) struct ProviderBody {
     kind: Option<String>,
     /// The upstream's base URL (`api_base` is taken too).
     #[serde(alias = "api_base")]
-    #[schema(example = "http://127.0.0.1:11434/v1", pattern = "^https?://")]
+    #[schema(example = "http://127.0.0.1:11434/v1", pattern = r"^https?://\S*$")]
     base_url: Option<String>,
     /// The upstream's API key, stored sealed and never shown again.
     api_key: Option<String>,
     /// The environment variable holding the upstream's API key.
-    #[schema(example = "GROQ_API_KEY")]
+    #[schema(example = "GROQ_API_KEY", pattern = "^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
     api_key_env: Option<String>,
     models: Option<Vec<ModelBody>>,
     limits: Option<LimitsBody>,
@@ -55,10 +55,10 @@ pub(crate) struct ProviderBody {
 #[serde(deny_unknown_fields)]
 struct ModelBody {
     /// The upstream's id of the model.
-    #[schema(min_length = 1, max_length = 128, example = "llama-3.3-70b-versatile")]
+    #[schema(pattern = r"^\S{1,128}$", example = "llama-3.3-70b-versatile")]
     id: String,
     /// What clients and agents call it; the upstream id when not given.
-    #[schema(min_length = 1, max_length = 128, example = "llama-3.3-70b")]
+    #[schema(pattern = r"^\S{1,128}$", example = "llama-3.3-70b")]
     name: Option<String>,
     context_length: Option<u32>,
     supports_tools: Option<bool>,
@@ -89,7 +89,7 @@ pub(crate) struct NetworkBody {
     #[schema(exclusive_minimum = 0.0)]
     request_timeout_seconds: Option<f64>,
     max_retries: Option<u32>,
-    max_idle_connections_per_host: Option<u32>,
+    max_idle_connections_per_host: Option<usize>,
     #[schema(exclusive_minimum = 0.0)]
     idle_keep_alive_timeout_seconds: Option<f64>,
 }

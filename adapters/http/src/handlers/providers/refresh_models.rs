@@ -7,9 +7,7 @@ use crate::ApiError;
 use crate::state::ProviderApi;
 use crate::views::{ErrorView, ProviderView};
 
-/// Asks the upstream which models it serves and keeps the list (`discovered_models`).
-///
-/// those ids become routable.
+/// Asks the upstream which models it serves and keeps the list (`discovered_models`); those ids become routable.
 #[utoipa::path(
     post,
     path = "/api/admin/providers/{id}/models/refresh",

@@ -17,9 +17,7 @@ pub(crate) struct TierBody {
     tier: String,
 }
 
-/// Moves a tenant to another tier.
-///
-/// answers the updated tenant.
+/// Moves a tenant to another tier and answers the updated tenant.
 #[utoipa::path(
     put,
     path = "/api/admin/tenants/{id}/quota",

@@ -8,7 +8,7 @@ use crate::ApiError;
 use crate::client_auth::Client;
 use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
-use crate::views::{ClientAgentPage, ClientAgentView};
+use crate::views::{ClientAgentPage, ClientAgentView, PageInfo};
 
 /// The caller's agents by name, with their config and run figures.
 #[utoipa::path(
@@ -26,7 +26,7 @@ pub(crate) async fn handle(client: Client, query: web::Query<Pagination>) -> Res
             let agents = client.api.agents.list(client.tenant_id).await?;
             let shown = page.of(&agents).iter().map(ClientAgentView::from).collect();
             let total = agents.len() as u64;
-            Ok(Reply::ok(&ClientAgentPage { agents: shown, total, page: page.number(), per_page: page.size() }))
+            Ok(Reply::ok(&ClientAgentPage { agents: shown, paging: PageInfo::new(page, total) }))
         })
         .await
 }

@@ -40,10 +40,8 @@ pub(crate) struct RunBody {
          body = RunView),
         (status = 404, description = "The caller has no agent of that name", body = ErrorView),
         (status = 409, description = "The agent is disabled", body = ErrorView),
-        (status = 422, description = "An input or agent config that cannot be run", body = ErrorView),
     ),
 )]
-
 pub(crate) async fn handle(
     client: Client,
     path: web::Path<String>,

@@ -8,7 +8,7 @@ use crate::ApiError;
 use crate::client_auth::Client;
 use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
-use crate::views::{ErrorView, RunPage, RunView};
+use crate::views::{ErrorView, PageInfo, RunPage, RunView};
 
 /// The agent's runs, newest first.
 #[utoipa::path(
@@ -33,7 +33,7 @@ pub(crate) async fn handle(
         .respond(0, asked, |_| async {
             let history = client.api.runner.history(client.tenant_id, &agent_name(&path)?, page).await?;
             let runs = history.runs.iter().map(|run| RunView::new(run, &history.agent)).collect();
-            Ok(Reply::ok(&RunPage { runs, total: history.total, page: page.number(), per_page: page.size() }))
+            Ok(Reply::ok(&RunPage { runs, paging: PageInfo::new(page, history.total) }))
         })
         .await
 }

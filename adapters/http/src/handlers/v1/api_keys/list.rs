@@ -7,7 +7,7 @@ use crate::ApiError;
 use crate::client_auth::Client;
 use crate::handlers::v1::Pagination;
 use crate::metered::Reply;
-use crate::views::{ClientKeyPage, ClientKeyView};
+use crate::views::{ClientKeyPage, ClientKeyView, PageInfo};
 
 /// The caller's live keys, oldest first, by prefix only.
 ///
@@ -26,7 +26,7 @@ pub(crate) async fn handle(client: Client, query: web::Query<Pagination>) -> Res
         .respond_counted(|_| async {
             let listed = client.api.api_keys.list(client.tenant_id, true, page).await?;
             let keys = listed.keys.iter().map(ClientKeyView::from).collect();
-            Ok(Reply::ok(&ClientKeyPage { keys, total: listed.total, page: page.number(), per_page: page.size() }))
+            Ok(Reply::ok(&ClientKeyPage { keys, paging: PageInfo::new(page, listed.total) }))
         })
         .await
 }

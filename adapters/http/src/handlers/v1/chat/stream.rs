@@ -51,19 +51,12 @@ pub(crate) fn render(started: Started) -> HttpResponse {
 
 fn frame(item: &Streamed) -> Option<Bytes> {
     let event = match item {
-        Streamed::Event(StreamEvent::Text(delta)) => {
-            StreamEventView { delta, finish_reason: None, tokens_used: None, error: None }
-        }
+        Streamed::Event(StreamEvent::Text(delta)) => StreamEventView::delta(delta),
         Streamed::Event(_) => return None,
-        Streamed::End(StreamEnd { error: Some(error), .. }) => {
-            StreamEventView { delta: "", finish_reason: Some("error"), tokens_used: None, error: Some(error) }
+        Streamed::End(StreamEnd { error: Some(error), .. }) => StreamEventView::failed(error),
+        Streamed::End(StreamEnd { finish, usage, error: None }) => {
+            StreamEventView::finished(finish_reason_to_wire(finish), usage.total())
         }
-        Streamed::End(StreamEnd { finish, usage, error: None }) => StreamEventView {
-            delta: "",
-            finish_reason: Some(finish_reason_to_wire(finish)),
-            tokens_used: Some(usage.total()),
-            error: None,
-        },
     };
     Some(sse_frame(&event))
 }
