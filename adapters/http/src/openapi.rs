@@ -34,7 +34,7 @@ const JWT: &str = "jwt";
     paths(
         health::get::handle, health::get::head, health::live::handle, health::live::head,
         health::ready::handle, health::ready::head,
-        docs::document::handle, docs::page::redirect, docs::page::handle,
+        docs::document::handle, docs::redirect::handle, docs::page::handle,
         tenants::list::handle, tenants::create::handle, tenants::get::handle, tenants::update_quota::handle,
         provision::handle,
         api_keys::list::handle, api_keys::create::handle,

@@ -38,7 +38,7 @@ fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<Route>) {
         .service(top.at("/health/live").get(health::live::handle).head(health::live::head).done())
         .service(top.at("/health/ready").get(health::ready::handle).head(health::ready::head).done())
         .service(top.at("/openapi.json").get(docs::document::handle).done())
-        .service(top.at("/docs").get(docs::page::redirect).done())
+        .service(top.at("/docs").get(docs::redirect::handle).done())
         .service(top.at("/docs/{file:.*}").get(docs::page::handle).done());
     cfg.service(client_api(&mut Table { prefix: "/v1", routes: &mut *routes }));
     cfg.service(admin_api(&mut Table { prefix: "/api/admin", routes }));

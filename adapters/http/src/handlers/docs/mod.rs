@@ -2,3 +2,4 @@
 
 pub(crate) mod document;
 pub(crate) mod page;
+pub(crate) mod redirect;

@@ -1,9 +1,8 @@
-//! `GET /docs/`: Swagger UI on `/openapi.json`, its assets inside the binary (no CDN: it works offline). `GET /docs`
-//! redirects there, so that the page's relative asset paths resolve.
+//! `GET /docs/`: Swagger UI on `/openapi.json`, its assets inside the binary (no CDN: it works offline).
 
 use std::sync::{Arc, LazyLock};
 
-use actix_web::http::header::{CONTENT_ENCODING, ContentEncoding, LOCATION};
+use actix_web::http::header::{CONTENT_ENCODING, ContentEncoding};
 use actix_web::{HttpResponse, web};
 use utoipa_swagger_ui::Config;
 
@@ -14,18 +13,6 @@ static CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
     let config = Config::new(["/openapi.json"]).validator_url("none").display_operation_id(true);
     Arc::new(config.try_it_out_enabled(true).persist_authorization(true))
 });
-
-/// Sends `/docs` to `/docs/`.
-#[utoipa::path(
-    get,
-    path = "/docs",
-    operation_id = "redirectToDocsPage",
-    tag = "docs",
-    responses((status = 308, description = "To `/docs/`", headers(("Location" = String, description = "`/docs/`")))),
-)]
-pub(crate) async fn redirect() -> HttpResponse {
-    HttpResponse::PermanentRedirect().insert_header((LOCATION, "/docs/")).finish()
-}
 
 /// The page (`/docs/`) and its assets (`/docs/swagger-ui.css`, ...).
 #[utoipa::path(
