@@ -99,6 +99,20 @@ impl Table<'_> {
     }
 }
 
+/// `get(handler)` for `on(Method::GET, handler)`, and so on.
+macro_rules! shorthands {
+    ($($name:ident => $method:ident),*) => {$(
+        fn $name<F, Args>(self, handler: F) -> Self
+        where
+            F: Handler<Args>,
+            Args: FromRequest + 'static,
+            F::Output: Responder + 'static,
+        {
+            self.on(Method::$method, handler)
+        }
+    )*};
+}
+
 /// One resource's methods, registered and listed together.
 struct Methods<'t> {
     resource: Resource,
@@ -118,40 +132,7 @@ impl Methods<'_> {
         self
     }
 
-    fn get<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
-    where
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::GET, handler)
-    }
-
-    fn head<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
-    where
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::HEAD, handler)
-    }
-
-    fn post<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
-    where
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::POST, handler)
-    }
-
-    fn put<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
-    where
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::PUT, handler)
-    }
-
-    fn delete<F: Handler<Args>, Args: FromRequest + 'static>(self, handler: F) -> Self
-    where
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::DELETE, handler)
-    }
+    shorthands!(get => GET, head => HEAD, post => POST, put => PUT, delete => DELETE);
 
     fn done(self) -> Resource {
         self.resource
