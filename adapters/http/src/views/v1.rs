@@ -277,14 +277,14 @@ impl From<&IssuedKey> for IssuedClientKeyView {
     "id": "3f2a1b0c-9d8e-4f7a-b6c5-d4e3f2a1b0c9", "content": "Based on the data, Q1 revenue showed...",
     "model": "llama-3.3-70b", "tokens_used": 312, "finish_reason": "stop"
 }))]
-pub(crate) struct ChatView {
+pub(crate) struct ChatView<'a> {
     pub id: String,
-    pub content: String,
+    pub content: &'a str,
     /// The model that answered.
-    pub model: String,
+    pub model: &'a str,
     pub tokens_used: u64,
     #[schema(example = "stop")]
-    pub finish_reason: String,
+    pub finish_reason: &'a str,
 }
 
 /// One `data:` event of `/v1/chat/stream`: text deltas with `finish_reason: null`, then one last event with the

@@ -1,8 +1,10 @@
 //! `GET /docs/`: Swagger UI on `/openapi.json`, its assets inside the binary (no CDN: it works offline).
 
+use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
 use actix_web::http::header::{CONTENT_ENCODING, ContentEncoding};
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use utoipa_swagger_ui::Config;
 
@@ -40,5 +42,10 @@ pub(crate) async fn handle(file: web::Path<String>) -> Result<HttpResponse, ApiE
     if served.gzpipped {
         response.insert_header((CONTENT_ENCODING, ContentEncoding::Gzip));
     }
-    Ok(response.body(served.bytes.into_owned()))
+    // The assets are in the binary: sent from there, not copied for each request.
+    let body = match served.bytes {
+        Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+        Cow::Owned(bytes) => Bytes::from(bytes),
+    };
+    Ok(response.body(body))
 }

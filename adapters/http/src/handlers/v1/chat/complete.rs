@@ -51,10 +51,10 @@ pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpRespo
             let answer = &routed.value;
             let view = ChatView {
                 id: uuid::Uuid::new_v4().to_string(),
-                content: answer.response.text.clone(),
-                model: routed.model.clone(),
+                content: &answer.response.text,
+                model: &routed.model,
                 tokens_used: answer.usage.total(),
-                finish_reason: finish_reason_to_wire(&answer.response.finish_reason).to_owned(),
+                finish_reason: finish_reason_to_wire(&answer.response.finish_reason),
             };
             Ok(Reply::ok(&view).recording(chat.answered(&routed)))
         })
