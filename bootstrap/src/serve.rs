@@ -97,6 +97,7 @@ fn app(
     app.app_data(groups.admin)
         .app_data(groups.providers)
         .app_data(groups.client)
+        .app_data(groups.insight)
         .app_data(groups.health)
         .app_data(groups.admin_secret)
         .app_data(ares_http::json_config(limit))

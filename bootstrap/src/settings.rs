@@ -14,9 +14,11 @@ use ares_domain::{NetworkSeconds, Quota, TierQuotas};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+mod insight;
 mod tools;
 mod validate;
 
+pub use insight::{AlertSettings, MetricsSettings, WebhookSettings};
 pub use tools::{
     CheckedSearch, CheckedTools, McpServerSettings, SearchProvider, Seconds, ToolsSettings, WebSearchSettings,
 };
@@ -77,6 +79,10 @@ pub struct Settings {
     pub tools: ToolsSettings,
     #[serde(default)]
     pub mcp_servers: Vec<McpServerSettings>,
+    #[serde(default)]
+    pub alerts: AlertSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// The process environment, for the variables providers name (`api_key_env`).
     #[serde(skip)]
     pub environment: Environment,
@@ -203,6 +209,8 @@ pub struct QuotaSettings {
     pub monthly_requests: Option<Limit>,
     pub monthly_tokens: Option<Limit>,
     pub daily_requests: Option<Limit>,
+    /// US dollars a month at whose 80% and 90% alerts are raised (nothing is refused for it).
+    pub monthly_cost_usd: Option<f64>,
 }
 
 impl QuotaSettings {
@@ -212,6 +220,7 @@ impl QuotaSettings {
             monthly_requests: pick(self.monthly_requests, default.monthly_requests),
             monthly_tokens: pick(self.monthly_tokens, default.monthly_tokens),
             daily_requests: pick(self.daily_requests, default.daily_requests),
+            monthly_cost_nanos: self.monthly_cost_usd.and_then(ares_domain::usage::nanos),
         }
     }
 }
@@ -387,6 +396,10 @@ pub struct NestedModelSettings {
     pub tier: Option<String>,
     #[serde(default)]
     pub fallbacks: Vec<String>,
+    /// US dollars per million prompt tokens (0 when not given).
+    pub input_price_per_mtok: Option<f64>,
+    /// US dollars per million completion tokens (0 when not given).
+    pub output_price_per_mtok: Option<f64>,
 }
 
 /// Top-level `[[models]]`: `name` is the id clients and agents use, `model_id` the upstream's.
@@ -401,6 +414,8 @@ pub struct ModelSettings {
     pub tier: Option<String>,
     #[serde(default)]
     pub fallbacks: Vec<String>,
+    pub input_price_per_mtok: Option<f64>,
+    pub output_price_per_mtok: Option<f64>,
 }
 
 /// `[[templates]]`: an agent template seeded into the store at start-up.

@@ -10,13 +10,18 @@ use actix_web::web;
 use ares_application::keys::RandomKeyGenerator;
 use ares_application::ports::{Background, Clock, Timer};
 use ares_application::usecases::{
-    AgentDirectory, AgentRunner, Agents, ApiKeys, Authenticator, ChatService, MeteredPath, Metering, ModelRouter,
-    Providers, Provisioning, Templates, Tenants, ToolCatalog, ToolCoordinator,
+    AgentDirectory, AgentRunner, Agents, AlertWatch, Alerts, ApiKeys, AuditTrail, Authenticator, ChatService,
+    MeteredPath, Metering, ModelRouter, Providers, Provisioning, ReportSources, Reports, Templates, Tenants,
+    ToolCatalog, ToolCoordinator, WatchPorts,
 };
 use ares_domain::ToolSettings;
-use ares_http::{AdminApi, AdminSecret, ClientApi, Health, IpLimiter, ProviderApi};
+use ares_http::{AdminApi, AdminSecret, ClientApi, Health, InsightApi, IpLimiter, ProviderApi};
 use ares_llm::Connector;
-use ares_store::{AgentStore, ApiKeyStore, Db, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
+use ares_notify::Webhooks;
+use ares_store::{
+    AgentStore, AlertStore, ApiKeyStore, AuditStore, Db, LedgerStore, ProviderStore, RunStore, TemplateStore,
+    TenantStore,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -64,6 +69,7 @@ pub(crate) struct Groups {
     pub(crate) admin: web::Data<AdminApi>,
     pub(crate) providers: web::Data<ProviderApi>,
     pub(crate) client: web::Data<ClientApi>,
+    pub(crate) insight: web::Data<InsightApi>,
     pub(crate) health: web::Data<Health>,
     pub(crate) admin_secret: web::Data<AdminSecret>,
 }
@@ -110,7 +116,7 @@ impl Application {
         let tasks = TaskTracker::new();
         let background = Arc::new(TrackedTasks { tracker: tasks.clone(), runtime: tokio::runtime::Handle::current() });
         let tools = Tools { catalog, settings: tools.loop_settings };
-        let groups = wire(db, ledger_db, &settings, clock, tools, background);
+        let groups = wire(db, ledger_db, &settings, clock, tools, background)?;
         groups
             .admin
             .templates
@@ -316,6 +322,9 @@ struct Shared {
     /// What provider API keys are sealed with at rest, when the operator set a key.
     cipher: Option<Arc<ares_store::Cipher>>,
     background: Arc<TrackedTasks>,
+    alerts: Arc<AlertStore>,
+    /// Raises alerts from usage and from the router's circuits.
+    watch: AlertWatch,
 }
 
 /// The tool catalog and the loop's settings.
@@ -331,19 +340,26 @@ fn wire(
     clock: Arc<dyn Clock>,
     tools: Tools,
     background: Arc<TrackedTasks>,
-) -> Groups {
-    let shared = shared(db, ledger_db, settings, clock, background);
+) -> Result<Groups, StartupError> {
+    let shared = shared(db, ledger_db, settings, clock, background)?;
     let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
-    Groups {
+    Ok(Groups {
         admin: web::Data::new(admin_api(&shared)),
         providers: web::Data::new(provider_api(&shared)),
         client: web::Data::new(client_api(&shared, settings, tools)),
+        insight: web::Data::new(insight_api(&shared, settings)),
         health: web::Data::new(Health { store: Arc::new(shared.db.clone()), version: env!("CARGO_PKG_VERSION") }),
         admin_secret: web::Data::new(AdminSecret::new(admin_secret)),
-    }
+    })
 }
 
-fn shared(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>, background: Arc<TrackedTasks>) -> Shared {
+fn shared(
+    db: Db,
+    ledger_db: Db,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    background: Arc<TrackedTasks>,
+) -> Result<Shared, StartupError> {
     let metering = &settings.metering;
     let ledger = Arc::new(LedgerStore::new(ledger_db.clone(), ledger_db, background.clone()));
     let keys = Arc::new(ApiKeyStore::new(db.clone()));
@@ -354,7 +370,20 @@ fn shared(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>, bac
     let directory = Arc::new(AgentDirectory::new(agent_store.clone(), clock.clone(), cache));
     let connector = Arc::new(Connector::new(&settings.environment.0));
     let router = Arc::new(ModelRouter::new(connector, clock.clone(), Arc::new(TokioTimer), settings.routing.policy()));
-    Shared {
+    let alerts = Arc::new(AlertStore::new(db.clone()));
+    let (hooks, delivery) = settings.alerts.checked()?;
+    let webhooks = Webhooks::new(hooks, delivery, background.clone())
+        .map_err(|err| StartupError::new(format!("cannot build the alert webhooks' HTTP client: {err}")))?;
+    let watch_ports = WatchPorts {
+        alerts: alerts.clone(),
+        tenants: tenants.clone(),
+        sink: Arc::new(webhooks),
+        background: background.clone(),
+        clock: clock.clone(),
+    };
+    let watch = AlertWatch::new(watch_ports, settings.tiers.quotas());
+    router.watch_circuits(Arc::new(watch.clone()));
+    Ok(Shared {
         api_keys: ApiKeys::new(
             keys,
             tenants.clone(),
@@ -372,7 +401,9 @@ fn shared(db: Db, ledger_db: Db, settings: &Settings, clock: Arc<dyn Clock>, bac
         ledger,
         cipher: settings.encryption_key().ok().flatten().map(Arc::new),
         background,
-    }
+        alerts,
+        watch,
+    })
 }
 
 fn admin_api(shared: &Shared) -> AdminApi {
@@ -402,8 +433,11 @@ fn client_api(shared: &Shared, settings: &Settings, tools: Tools) -> ClientApi {
     let Shared { db, clock, directory, router, background, ledger, .. } = shared;
     let max_tokens = settings.metering.default_max_tokens;
     let ttl = chrono::Duration::seconds(i64::try_from(settings.metering.reservation_ttl_seconds).unwrap_or(i64::MAX));
-    let metering =
-        Arc::new(Metering::new(ledger.clone(), settings.tiers.quotas(), clock.clone()).with_reservation_ttl(ttl));
+    let metering = Metering::new(ledger.clone(), settings.tiers.quotas(), clock.clone())
+        .with_reservation_ttl(ttl)
+        .with_prices(router.clone())
+        .with_observer(Arc::new(shared.watch.clone()));
+    let metering = Arc::new(metering);
     let timer = Arc::new(TokioTimer);
     let coordinator =
         Arc::new(ToolCoordinator::new(router.clone(), tools.catalog, timer, clock.clone(), tools.settings));
@@ -416,6 +450,23 @@ fn client_api(shared: &Shared, settings: &Settings, tools: Tools) -> ClientApi {
         auth: shared.auth.clone(),
         agents: shared.agents.clone(),
         api_keys: shared.api_keys.clone(),
+    }
+}
+
+/// The operators' reports, alerts and audit log.
+fn insight_api(shared: &Shared, settings: &Settings) -> InsightApi {
+    let Shared { db, clock, ledger, alerts, .. } = shared;
+    let sources = ReportSources {
+        tenants: Arc::new(TenantStore::new(db.clone())),
+        agents: Arc::new(AgentStore::new(db.clone())),
+        runs: Arc::new(RunStore::new(db.clone())),
+        ledger: ledger.clone(),
+        alerts: alerts.clone(),
+    };
+    InsightApi {
+        reports: Reports::new(sources, settings.tiers.quotas(), clock.clone()),
+        alerts: Alerts::new(alerts.clone(), clock.clone()),
+        audit: AuditTrail::new(Arc::new(AuditStore::new(db.clone()))),
     }
 }
 

@@ -60,7 +60,8 @@ fn store(db: ares_store::Db, key: &str) -> ProviderStore {
 #[tokio::test(flavor = "multi_thread")]
 async fn rotation_seals_every_stored_key_with_the_new_key() {
     let db = TestDb::new(Backend::Sqlite).await;
-    store(db.connect().await, OLD).insert(&provider()).await.unwrap();
+    let audit = ares_domain::AuditEntry::new(&ares_domain::Actor::Admin, "provider.created", chrono::Utc::now());
+    store(db.connect().await, OLD).insert(&provider(), &audit).await.unwrap();
 
     let refused = rotate(&db, &[("ARES_ENCRYPTION_KEY", OLD)]);
     assert!(!refused.status.success());

@@ -80,6 +80,14 @@ id_type!(
     /// Identifies one usage event.
     UsageEventId
 );
+id_type!(
+    /// Identifies one alert.
+    AlertId
+);
+id_type!(
+    /// Identifies one audit log entry.
+    AuditEntryId
+);
 
 #[cfg(test)]
 mod tests {

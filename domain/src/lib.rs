@@ -3,7 +3,9 @@
 //! async, no frameworks.
 
 pub mod agent;
+pub mod alert;
 pub mod api_key;
+pub mod audit;
 pub mod ids;
 pub mod product;
 pub mod provider;
@@ -17,12 +19,14 @@ pub mod tool;
 pub mod usage;
 
 pub use agent::{Agent, AgentConfig, AgentName, AgentStatus, AgentTemplate, AgentType, InvalidAgent};
+pub use alert::{Alert, InvalidSeverity, NewAlert, QuotaAlarm, Severity};
 pub use api_key::{ApiKey, KeyHash, RawApiKey};
-pub use ids::{AgentId, ApiKeyId, InvalidId, RunId, TenantId, UsageEventId};
+pub use audit::{Actor, AuditEntry, AuditFilter};
+pub use ids::{AgentId, AlertId, ApiKeyId, AuditEntryId, InvalidId, RunId, TenantId, UsageEventId};
 pub use product::{InvalidProductType, ProductType};
 pub use provider::{
-    Credential, InvalidProvider, ModelSpec, ModelTier, NetworkConfig, NetworkSeconds, Provider, ProviderKind,
-    ProviderLimits, ProviderName, ProviderSecret, ProviderSource,
+    Credential, InvalidProvider, ModelPrice, ModelSpec, ModelTier, NetworkConfig, NetworkSeconds, Provider,
+    ProviderKind, ProviderLimits, ProviderName, ProviderSecret, ProviderSource,
 };
 pub use quota::{Counters, Period, QuotaExceeded};
 pub use request::{

@@ -168,9 +168,78 @@ pub struct ModelSpec {
     pub tier: Option<ModelTier>,
     /// Model names to try, in order, when this one fails with a transient error.
     pub fallbacks: Vec<String>,
+    /// What its tokens cost; free when no price is set.
+    #[serde(default)]
+    pub price: ModelPrice,
+}
+
+/// What a model's tokens cost, in billionths of a US dollar per token: `input_price_per_mtok` (US dollars per
+/// million tokens) times 1000. Whole numbers keep every sum of costs exact; a thousandth of a dollar per million
+/// tokens is the finest price.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelPrice {
+    pub input_nanos: u64,
+    pub output_nanos: u64,
+}
+
+impl ModelPrice {
+    /// The dearest price a model may have: 1,000,000 dollars per million tokens.
+    pub const MAX_PER_MTOK: f64 = 1_000_000.0;
+
+    /// A price from US dollars per million prompt (`input`) and completion (`output`) tokens.
+    ///
+    /// # Errors
+    /// `InvalidProvider::Model` for a negative, non-finite or too high price.
+    pub fn per_mtok(input: f64, output: f64) -> Result<Self, InvalidProvider> {
+        Ok(ModelPrice { input_nanos: nanos_per_token(input)?, output_nanos: nanos_per_token(output)? })
+    }
+
+    /// US dollars per million prompt tokens.
+    #[must_use]
+    pub fn input_per_mtok(&self) -> f64 {
+        per_mtok(self.input_nanos)
+    }
+
+    /// US dollars per million completion tokens.
+    #[must_use]
+    pub fn output_per_mtok(&self) -> f64 {
+        per_mtok(self.output_nanos)
+    }
+
+    /// What `tokens_in` prompt and `tokens_out` completion tokens cost, in billionths of a US dollar.
+    #[must_use]
+    pub fn cost_nanos(&self, tokens_in: u64, tokens_out: u64) -> u64 {
+        tokens_in.saturating_mul(self.input_nanos).saturating_add(tokens_out.saturating_mul(self.output_nanos))
+    }
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the price is checked to be finite and within 0..=MAX_PER_MTOK first"
+)]
+fn nanos_per_token(usd_per_mtok: f64) -> Result<u64, InvalidProvider> {
+    if !usd_per_mtok.is_finite() || !(0.0..=ModelPrice::MAX_PER_MTOK).contains(&usd_per_mtok) {
+        return Err(InvalidProvider::Model(format!(
+            "a price must be between 0 and {} US dollars per million tokens",
+            ModelPrice::MAX_PER_MTOK
+        )));
+    }
+    Ok((usd_per_mtok * 1000.0).round() as u64)
+}
+
+#[expect(clippy::cast_precision_loss, reason = "prices are far below 2^52 nanos")]
+fn per_mtok(nanos: u64) -> f64 {
+    nanos as f64 / 1000.0
 }
 
 impl ModelSpec {
+    /// The same model at `price`.
+    #[must_use]
+    pub fn priced(self, price: ModelPrice) -> Self {
+        ModelSpec { price, ..self }
+    }
+
     /// A model as the config file and the Admin API spell it: `id` is the upstream's id, `name` what clients say
     /// (the id when not given); tools are taken to be supported unless `supports_tools` says otherwise.
     ///
@@ -191,6 +260,7 @@ impl ModelSpec {
             supports_tools: supports_tools.unwrap_or(true),
             tier: tier.map(str::parse).transpose()?,
             fallbacks,
+            price: ModelPrice::default(),
         };
         spec.check()?;
         Ok(spec)
@@ -464,6 +534,7 @@ mod tests {
             supports_tools: true,
             tier: None,
             fallbacks: vec![],
+            price: ModelPrice::default(),
         }
     }
 

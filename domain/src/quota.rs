@@ -77,6 +77,8 @@ pub struct Counters {
     pub month_tokens: u64,
     /// Tokens reserved by requests still running.
     pub month_reserved: u64,
+    /// What finished requests cost this month, in billionths of a US dollar.
+    pub month_cost_nanos: u64,
 }
 
 /// The tenant limit that refused a request.
@@ -163,8 +165,12 @@ mod tests {
         Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
     }
 
-    const PRO: Quota =
-        Quota { monthly_requests: Some(100_000), monthly_tokens: Some(10_000_000), daily_requests: Some(10_000) };
+    const PRO: Quota = Quota {
+        monthly_requests: Some(100_000),
+        monthly_tokens: Some(10_000_000),
+        daily_requests: Some(10_000),
+        monthly_cost_nanos: None,
+    };
 
     #[test]
     fn periods_are_utc_days_and_calendar_months() {
@@ -197,8 +203,13 @@ mod tests {
     #[test]
     fn headers_show_the_request_limit_closest_to_running_out() {
         let period = Period::at(at(2026, 3, 13, 14));
-        let early =
-            Counters { day_requests: 2_518, month_requests: 40_000, month_tokens: 1_758_963, month_reserved: 0 };
+        let early = Counters {
+            day_requests: 2_518,
+            month_requests: 40_000,
+            month_tokens: 1_758_963,
+            month_reserved: 0,
+            month_cost_nanos: 0,
+        };
         let h = headers(&PRO, &early, &period);
         assert_eq!(h.requests, Some((10_000, 7_482, at(2026, 3, 14, 0))));
         assert_eq!(h.tokens_remaining, Some(8_241_037));

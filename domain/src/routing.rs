@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 
-use crate::{ModelSpec, ModelTier, Provider, ProviderLimits, ProviderName};
+use crate::{ModelPrice, ModelSpec, ModelTier, Provider, ProviderLimits, ProviderName};
 
 /// The longest failover chain a request walks, fallbacks of fallbacks included.
 pub const MAX_CHAIN: usize = 8;
@@ -70,6 +70,7 @@ fn discovered(id: &str) -> ModelSpec {
         supports_tools: true,
         tier: None,
         fallbacks: vec![],
+        price: ModelPrice::default(),
     }
 }
 
@@ -176,15 +177,18 @@ impl Breaker {
     }
 
     /// A call failed with a transient error: counted, and the circuit opens at the threshold or when a probe
-    /// failed.
-    pub fn record_failure(&mut self, policy: &BreakerPolicy, now: DateTime<Utc>, error: String) {
+    /// failed. `true` when this failure opened it (it was not open before).
+    pub fn record_failure(&mut self, policy: &BreakerPolicy, now: DateTime<Utc>, error: String) -> bool {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
         self.last_error = Some(error);
         self.last_failure_at = Some(now);
         let probing = self.probe_started.take().is_some();
         if probing || self.consecutive_failures >= policy.failure_threshold.max(1) {
+            let was_open = self.open_until.is_some_and(|until| now < until);
             self.open_until = Some(now + chrono_duration(policy.cooldown));
+            return !was_open;
         }
+        false
     }
 
     #[must_use]
@@ -310,6 +314,7 @@ mod tests {
             supports_tools: true,
             tier,
             fallbacks: fallbacks.iter().map(|f| (*f).to_owned()).collect(),
+            price: ModelPrice::default(),
         }
     }
 
@@ -379,16 +384,16 @@ mod tests {
         let policy = BreakerPolicy { failure_threshold: 3, cooldown: Duration::from_secs(30) };
         let mut breaker = Breaker::default();
         for _ in 0..2 {
-            breaker.record_failure(&policy, at(12, 0, 0), "503".into());
+            assert!(!breaker.record_failure(&policy, at(12, 0, 0), "503".into()));
         }
         assert!(breaker.try_acquire(&policy, at(12, 0, 0)));
-        breaker.record_failure(&policy, at(12, 0, 0), "connection refused".into());
+        assert!(breaker.record_failure(&policy, at(12, 0, 0), "connection refused".into()), "this one opened it");
         assert_eq!(breaker.state(at(12, 0, 10)), BreakerState::Open { until: at(12, 0, 30) });
         assert!(!breaker.try_acquire(&policy, at(12, 0, 10)));
         assert_eq!(breaker.last_error(), Some(("connection refused", at(12, 0, 0))));
         assert!(breaker.try_acquire(&policy, at(12, 0, 31)), "one probe after the cooldown");
         assert!(!breaker.try_acquire(&policy, at(12, 0, 32)), "only one probe at a time");
-        breaker.record_failure(&policy, at(12, 0, 33), "503".into());
+        assert!(breaker.record_failure(&policy, at(12, 0, 33), "503".into()), "the failed probe opened it again");
         assert_eq!(breaker.state(at(12, 0, 34)), BreakerState::Open { until: at(12, 1, 3) });
         assert!(breaker.try_acquire(&policy, at(12, 1, 4)));
         breaker.record_success();
@@ -400,7 +405,7 @@ mod tests {
     fn a_probe_that_never_reports_back_is_given_up() {
         let policy = BreakerPolicy { failure_threshold: 1, cooldown: Duration::from_secs(10) };
         let mut breaker = Breaker::default();
-        breaker.record_failure(&policy, at(12, 0, 0), "x".into());
+        let _ = breaker.record_failure(&policy, at(12, 0, 0), "x".into());
         assert!(breaker.try_acquire(&policy, at(12, 0, 10)));
         assert!(!breaker.try_acquire(&policy, at(12, 0, 15)));
         assert!(breaker.try_acquire(&policy, at(12, 0, 20)));

@@ -57,17 +57,23 @@ pub struct Quota {
     pub monthly_requests: Option<u64>,
     pub monthly_tokens: Option<u64>,
     pub daily_requests: Option<u64>,
+    /// What the month's requests may cost, in billionths of a US dollar: crossing 80% and 90% of it raises alerts
+    /// (nothing is refused for it).
+    #[serde(default)]
+    pub monthly_cost_nanos: Option<u64>,
 }
 
 impl Quota {
     /// A quota with no limits at all.
-    pub const UNLIMITED: Quota = Quota { monthly_requests: None, monthly_tokens: None, daily_requests: None };
+    pub const UNLIMITED: Quota =
+        Quota { monthly_requests: None, monthly_tokens: None, daily_requests: None, monthly_cost_nanos: None };
 
     const fn limited(monthly_requests: u64, monthly_tokens: u64, daily_requests: u64) -> Quota {
         Quota {
             monthly_requests: Some(monthly_requests),
             monthly_tokens: Some(monthly_tokens),
             daily_requests: Some(daily_requests),
+            monthly_cost_nanos: None,
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct UsageEvent {
     pub latency_ms: u64,
     /// The HTTP status the request was answered with.
     pub status: u16,
+    /// What it cost at its model's price when it ran, in billionths of a US dollar.
+    pub cost_nanos: u64,
     pub at: DateTime<Utc>,
 }
 
@@ -31,4 +33,23 @@ impl UsageEvent {
     pub fn tokens(&self) -> u64 {
         self.tokens_in.saturating_add(self.tokens_out)
     }
+}
+
+/// Billionths of a US dollar as US dollars (`cost_usd` in reports).
+#[must_use]
+#[expect(clippy::cast_precision_loss, reason = "a report's dollars need no more than f64 precision")]
+pub fn usd(nanos: u64) -> f64 {
+    nanos as f64 / 1e9
+}
+
+/// US dollars as billionths of a US dollar, for a configured limit; `None` for a negative or non-finite amount.
+#[must_use]
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "checked to be finite, non-negative and within u64 first"
+)]
+pub fn nanos(usd: f64) -> Option<u64> {
+    let nanos = (usd * 1e9).round();
+    (nanos.is_finite() && nanos >= 0.0 && nanos < 1.8e19).then_some(nanos as u64)
 }

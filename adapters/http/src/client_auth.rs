@@ -6,7 +6,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use ares_application::usecases::Caller;
-use ares_domain::TenantId;
+use ares_domain::{Actor, RawApiKey, TenantId};
 use futures_util::future::LocalBoxFuture;
 
 use crate::ApiError;
@@ -18,6 +18,8 @@ pub(crate) struct Client {
     /// The tenant whose data the request may see.
     pub tenant_id: TenantId,
     pub caller: Caller,
+    /// Who the audit log says made a change: the key's prefix.
+    pub(crate) actor: Actor,
     pub(crate) endpoint: String,
     pub(crate) api: web::Data<ClientApi>,
     /// Whether the route answers in the OpenAI-compatible family's shapes and statuses.
@@ -42,7 +44,8 @@ impl FromRequest for Client {
             };
             let key = bearer(&value).ok_or(ApiError::Unauthorized("Invalid API key"))?;
             let caller = api.auth.authenticate(key).await?;
-            Ok(Client { tenant_id: caller.tenant_id(), caller, endpoint, api, openai })
+            let actor = Actor::Key(RawApiKey::parse(key).map(|raw| raw.display_prefix()).unwrap_or_default());
+            Ok(Client { tenant_id: caller.tenant_id(), caller, actor, endpoint, api, openai })
         })
     }
 }

@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use ares_application::ports::ProviderError;
 use ares_application::ports::{RepoError, StoreUnavailable};
 use ares_application::usecases::{
-    AgentError, ApiKeyError, AuthError, ChatError, MeteringError, ProvidersError, ProvisionError, RouteError, RunError,
-    TenantError,
+    AgentError, AlertError, ApiKeyError, AuthError, ChatError, MeteringError, ProvidersError, ProvisionError,
+    ReportError, RouteError, RunError, TenantError,
 };
 use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier, InvalidValue};
 
@@ -254,6 +254,24 @@ impl From<AgentError> for ApiError {
             AgentError::Duplicate(_) => Self::Conflict(err.to_string()),
             AgentError::Invalid(invalid) => invalid.into(),
             AgentError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(err: ReportError) -> Self {
+        match err {
+            ReportError::TenantNotFound | ReportError::AgentNotFound(_) => Self::NotFound(err.to_string()),
+            ReportError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<AlertError> for ApiError {
+    fn from(err: AlertError) -> Self {
+        match err {
+            AlertError::NotFound => Self::NotFound(err.to_string()),
+            AlertError::Unexpected(cause) => Self::Internal(cause),
         }
     }
 }

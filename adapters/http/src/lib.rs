@@ -24,4 +24,4 @@ pub use error::ApiError;
 pub use extract::{json_config, not_found, payload_config, query_config, rewrite_empty_errors};
 pub use ip_limit::{IpLimiter, limit_by_ip};
 pub use routes::configure;
-pub use state::{AdminApi, ClientApi, Health, ProviderApi};
+pub use state::{AdminApi, ClientApi, Health, InsightApi, ProviderApi};

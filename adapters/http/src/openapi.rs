@@ -12,7 +12,9 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, OneOfBuilder, Ref, RefOr, Schema, Type};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{agents, api_keys, docs, health, models, providers, provision, templates, tenants, v1};
+use crate::handlers::{
+    agents, alerts, api_keys, audit, docs, health, models, providers, provision, stats, templates, tenants, usage, v1,
+};
 
 /// The security scheme names the document uses.
 const ADMIN_SECRET: &str = "admin_secret";
@@ -37,8 +39,11 @@ const JWT: &str = "jwt";
         docs::document::handle, docs::redirect::handle, docs::page::handle,
         tenants::list::handle, tenants::create::handle, tenants::get::handle, tenants::update_quota::handle,
         provision::handle,
-        api_keys::list::handle, api_keys::create::handle,
+        api_keys::list::handle, api_keys::create::handle, api_keys::revoke::handle,
         agents::list::handle, agents::create::handle, agents::update::handle, agents::delete::handle,
+        agents::all::handle, agents::runs::handle, agents::stats::handle,
+        usage::month::handle, usage::daily::handle, stats::get::handle,
+        alerts::list::handle, alerts::resolve::handle, audit::list::handle,
         templates::list::handle, models::list::handle,
         providers::list::handle, providers::create::handle, providers::get::handle, providers::update::handle,
         providers::delete::handle, providers::enable::handle, providers::disable::handle,
@@ -57,6 +62,9 @@ const JWT: &str = "jwt";
         (name = "agents", description = "Admin: a tenant's agents"),
         (name = "catalog", description = "Admin: agent templates and the models the platform serves"),
         (name = "providers", description = "Admin: model providers managed at runtime"),
+        (name = "usage", description = "Admin: usage, runs and the platform's totals"),
+        (name = "alerts", description = "Admin: alerts the platform raised"),
+        (name = "audit", description = "Admin: every state change, and who made it"),
         (name = "client", description = "V1: the calling tenant's agents, runs, chat, usage and keys"),
         (name = "openai", description = "OpenAI-compatible: chat completions and models, in OpenAI's shapes"),
     )

@@ -8,7 +8,9 @@ use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, Handler, Resource, Responder, web};
 
 use crate::admin_auth::require_admin;
-use crate::handlers::{agents, api_keys, docs, health, models, providers, provision, templates, tenants, v1};
+use crate::handlers::{
+    agents, alerts, api_keys, audit, docs, health, models, providers, provision, stats, templates, tenants, usage, v1,
+};
 use crate::openai_errors::openai_errors;
 
 /// One route: a method on a path, spelled as the OpenAPI document spells it (`/v1/models/{id}`).
@@ -53,7 +55,17 @@ fn admin_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
         .service(t.at("/provision-client").post(provision::handle).done())
         .service(t.at("/tenants/{id}/api-keys").get(api_keys::list::handle).post(api_keys::create::handle).done())
         .service(t.at("/tenants/{id}/agents").get(agents::list::handle).post(agents::create::handle).done())
+        .service(t.at("/tenants/{id}/api-keys/{key_id}").delete(api_keys::revoke::handle).done())
         .service(t.at("/tenants/{id}/agents/{name}").put(agents::update::handle).delete(agents::delete::handle).done())
+        .service(t.at("/tenants/{id}/agents/{name}/runs").get(agents::runs::handle).done())
+        .service(t.at("/tenants/{id}/agents/{name}/stats").get(agents::stats::handle).done())
+        .service(t.at("/tenants/{id}/usage").get(usage::month::handle).done())
+        .service(t.at("/tenants/{id}/usage/daily").get(usage::daily::handle).done())
+        .service(t.at("/agents").get(agents::all::handle).done())
+        .service(t.at("/stats").get(stats::get::handle).done())
+        .service(t.at("/alerts").get(alerts::list::handle).done())
+        .service(t.at("/alerts/{id}/resolve").post(alerts::resolve::handle).done())
+        .service(t.at("/audit-log").get(audit::list::handle).done())
         .service(t.at("/agent-templates").get(templates::list::handle).done())
         .service(t.at("/models").get(models::list::handle).done())
         .service(t.at("/providers").get(providers::list::handle).post(providers::create::handle).done())

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use ares_application::ports::StoreProbe;
 use ares_application::usecases::{
-    AgentRunner, Agents, ApiKeys, Authenticator, ChatService, MeteredPath, Metering, ModelRouter, Providers,
-    Provisioning, Templates, Tenants,
+    AgentRunner, Agents, Alerts, ApiKeys, AuditTrail, Authenticator, ChatService, MeteredPath, Metering, ModelRouter,
+    Providers, Provisioning, Reports, Templates, Tenants,
 };
 
 /// The operators' tenant administration (`/api/admin/tenants`, provisioning, keys, agents, templates).
@@ -16,6 +16,13 @@ pub struct AdminApi {
     pub api_keys: ApiKeys,
     pub agents: Agents,
     pub templates: Templates,
+}
+
+/// The operators' view of the platform (`/api/admin/stats`, usage, runs, alerts, the audit log).
+pub struct InsightApi {
+    pub reports: Reports,
+    pub alerts: Alerts,
+    pub audit: AuditTrail,
 }
 
 /// The operators' provider and model administration (`/api/admin/providers`, `/api/admin/models`).

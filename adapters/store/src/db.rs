@@ -222,9 +222,11 @@ fn sqlite_pool(settings: &DbSettings) -> anyhow::Result<Pool<SqliteConn>> {
 fn establish_sqlite(path: String, busy_timeout_ms: u128) -> BoxFuture<'static, diesel::ConnectionResult<SqliteConn>> {
     async move {
         let mut conn = SqliteConn::establish(&path).await?;
+        // busy_timeout first: switching to WAL takes a lock, and a connection opened while another holds it
+        // must wait for it rather than fail at once.
         let pragmas = format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = {busy_timeout_ms};"
+            "PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON;"
         );
         conn.batch_execute(&pragmas).await.map_err(|err| diesel::ConnectionError::BadConnection(err.to_string()))?;
         Ok(conn)

@@ -14,5 +14,7 @@ mod secrets;
 pub mod testing;
 
 pub use db::{Backend, Db, DbSettings};
-pub use repos::{AgentStore, ApiKeyStore, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore};
+pub use repos::{
+    AgentStore, AlertStore, ApiKeyStore, AuditStore, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore,
+};
 pub use secrets::{Cipher, SecretError};

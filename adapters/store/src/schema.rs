@@ -122,6 +122,7 @@ diesel::table! {
         runs -> BigInt,
         tokens -> BigInt,
         released -> BigInt,
+        cost_nanos -> BigInt,
     }
 }
 
@@ -144,6 +145,33 @@ diesel::table! {
         runs -> Integer,
         reserved_tokens -> BigInt,
         reservation_month -> Text,
+        cost_nanos -> BigInt,
+    }
+}
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        severity -> Text,
+        kind -> Text,
+        message -> Text,
+        tenant_id -> Nullable<Text>,
+        dedup_key -> Text,
+        created_at -> Timestamp,
+        resolved -> Bool,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        action -> Text,
+        actor -> Text,
+        tenant_id -> Nullable<Text>,
+        target -> Nullable<Text>,
+        details -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -161,5 +189,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_quotas,
     reservations,
     usage_daily,
-    usage_events
+    usage_events,
+    alerts,
+    audit_log
 );

@@ -6,18 +6,20 @@
 use std::sync::Arc;
 
 use ares_application::ports::{
-    Admission, AgentRepository, ApiKeyRepository, Background, Conflict, ProviderRepository, RepoError, Reservation,
-    RunRepository, Settlement, TemplateRepository, TenantRepository, UsageLedger,
+    Admission, AgentRepository, AlertFilter, AlertRepository, ApiKeyRepository, AuditLog, Background, Conflict,
+    ProviderRepository, RepoError, Reservation, RunRepository, Settlement, TemplateRepository, TenantRepository,
+    UsageLedger,
 };
 use ares_domain::{
-    Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, Counters, Credential, ModelSpec, ModelTier,
-    NetworkConfig, Page, Period, ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSecret,
-    ProviderSource, Quota, RawApiKey, Run, RunId, RunStatus, Tenant, TenantId, TenantName, Tier, UsageEvent,
-    UsageEventId,
+    Actor, Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, AuditEntry, AuditFilter, Counters,
+    Credential, ModelSpec, ModelTier, NetworkConfig, NewAlert, Page, Period, ProductType, Provider, ProviderKind,
+    ProviderLimits, ProviderName, ProviderSecret, ProviderSource, Quota, RawApiKey, Run, RunId, RunStatus, Severity,
+    Tenant, TenantId, TenantName, Tier, UsageEvent, UsageEventId,
 };
 use ares_store::testing::TestDb;
 use ares_store::{
-    AgentStore, ApiKeyStore, Backend, Cipher, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore,
+    AgentStore, AlertStore, ApiKeyStore, AuditStore, Backend, Cipher, LedgerStore, ProviderStore, RunStore,
+    TemplateStore, TenantStore,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
@@ -73,6 +75,13 @@ contract!(
     keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_in_batches,
     runs_are_paged_newest_first_per_agent,
     concurrent_settlements_are_all_counted,
+    each_change_writes_its_audit_entry_in_its_own_transaction,
+    the_audit_log_is_filtered_and_paged_newest_first,
+    an_alert_is_raised_once_per_key_however_many_try_at_once,
+    alerts_are_listed_by_severity_and_state_and_resolved_once,
+    run_stats_add_up_an_agents_runs,
+    daily_and_platform_usage_add_up_settled_events_with_their_cost,
+    every_tenants_agents_are_paged_with_their_tenant_name,
 );
 
 /// Whole seconds, so a timestamp reads back equal on both backends.
@@ -89,6 +98,8 @@ struct Stores {
     runs: RunStore,
     providers: ProviderStore,
     ledger: LedgerStore,
+    audit: AuditStore,
+    alerts: AlertStore,
 }
 
 impl Stores {
@@ -110,8 +121,15 @@ async fn stores(backend: Backend) -> Stores {
         runs: RunStore::new(db.clone()),
         providers: ProviderStore::new(db.clone(), Some(Arc::new(cipher(KEY_ONE)))),
         ledger: LedgerStore::new(db.clone(), db.relaxed(&test_db.settings()).unwrap(), Arc::new(Spawned)),
+        audit: AuditStore::new(db.clone()),
+        alerts: AlertStore::new(db.clone()),
         _db: test_db,
     }
+}
+
+/// An audit entry for a change the test makes.
+fn audit() -> AuditEntry {
+    AuditEntry::new(&Actor::Admin, "test.change", at(13))
 }
 
 fn tenant(name: &str) -> Tenant {
@@ -165,17 +183,17 @@ const KEY_B: &str = "b1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0";
 async fn tenant_round_trips_through_the_store(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     assert_eq!(s.tenants.find(acme.id).await.unwrap(), Some(acme));
     assert_eq!(s.tenants.find(TenantId::new()).await.unwrap(), None);
 }
 
 async fn a_taken_tenant_name_is_a_tenant_name_conflict(backend: Backend) {
     let s = stores(backend).await;
-    s.tenants.insert(&tenant("acme-corp")).await.unwrap();
-    let err = s.tenants.insert(&tenant("acme-corp")).await.unwrap_err();
+    s.tenants.insert(&tenant("acme-corp"), &audit()).await.unwrap();
+    let err = s.tenants.insert(&tenant("acme-corp"), &audit()).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(Conflict::TenantName)), "{err:?}");
-    let err = s.tenants.provision(&tenant("acme-corp"), &[], &key(TenantId::new(), KEY_A)).await.unwrap_err();
+    let err = s.tenants.provision(&tenant("acme-corp"), &[], &key(TenantId::new(), KEY_A), &audit()).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(Conflict::TenantName)), "{err:?}");
 }
 
@@ -184,7 +202,7 @@ async fn provision_writes_tenant_agents_and_key_together(backend: Backend) {
     let acme = tenant("acme-corp");
     let agents = [agent(acme.id, "kasino-classifier"), agent(acme.id, "kasino-risk")];
     let first_key = key(acme.id, KEY_A);
-    s.tenants.provision(&acme, &agents, &first_key).await.unwrap();
+    s.tenants.provision(&acme, &agents, &first_key, &audit()).await.unwrap();
     assert_eq!(s.tenants.find(acme.id).await.unwrap(), Some(acme.clone()));
     let stored: Vec<_> = s.agents.list(acme.id).await.unwrap().into_iter().map(|a| a.agent).collect();
     assert_eq!(stored, agents);
@@ -194,12 +212,12 @@ async fn provision_writes_tenant_agents_and_key_together(backend: Backend) {
 async fn provision_rolls_back_when_the_key_fails_after_the_agents_are_cloned(backend: Backend) {
     let s = stores(backend).await;
     let existing = tenant("existing");
-    s.tenants.provision(&existing, &[], &key(existing.id, KEY_A)).await.unwrap();
+    s.tenants.provision(&existing, &[], &key(existing.id, KEY_A), &audit()).await.unwrap();
     // The new tenant's key collides with a stored hash: the key insert, which runs after the tenant and its
     // agents are written, fails.
     let acme = tenant("acme-corp");
     let agents = [agent(acme.id, "kasino-classifier"), agent(acme.id, "kasino-risk")];
-    let err = s.tenants.provision(&acme, &agents, &key(acme.id, KEY_A)).await.unwrap_err();
+    let err = s.tenants.provision(&acme, &agents, &key(acme.id, KEY_A), &audit()).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(Conflict::Other)), "{err:?}");
     assert_eq!(s.tenants.find(acme.id).await.unwrap(), None);
     assert!(s.agents.list(acme.id).await.unwrap().is_empty());
@@ -207,14 +225,14 @@ async fn provision_rolls_back_when_the_key_fails_after_the_agents_are_cloned(bac
     let names: Vec<_> = s.tenants.list().await.unwrap().into_iter().map(|l| l.tenant.name.to_string()).collect();
     assert_eq!(names, ["existing"]);
     // And the name is free again.
-    s.tenants.provision(&acme, &agents, &key(acme.id, KEY_B)).await.unwrap();
+    s.tenants.provision(&acme, &agents, &key(acme.id, KEY_B), &audit()).await.unwrap();
 }
 
 async fn tenant_list_counts_each_tenants_agents(backend: Backend) {
     let s = stores(backend).await;
     let (a, b) = (tenant("a-corp"), tenant("b-corp"));
-    s.tenants.provision(&a, &[agent(a.id, "one"), agent(a.id, "two")], &key(a.id, KEY_A)).await.unwrap();
-    s.tenants.insert(&b).await.unwrap();
+    s.tenants.provision(&a, &[agent(a.id, "one"), agent(a.id, "two")], &key(a.id, KEY_A), &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
     let counts: Vec<_> =
         s.tenants.list().await.unwrap().into_iter().map(|l| (l.tenant.name.to_string(), l.agent_count)).collect();
     assert_eq!(counts, [("a-corp".to_owned(), 2), ("b-corp".to_owned(), 0)]);
@@ -223,9 +241,9 @@ async fn tenant_list_counts_each_tenants_agents(backend: Backend) {
 async fn tenant_stats_count_agents_and_live_keys(backend: Backend) {
     let s = stores(backend).await;
     let (a, b) = (tenant("a-corp"), tenant("b-corp"));
-    s.tenants.provision(&a, &[agent(a.id, "one")], &key(a.id, KEY_A)).await.unwrap();
-    s.tenants.insert(&b).await.unwrap();
-    assert!(s.keys.insert(&ApiKey { revoked: true, ..key(a.id, KEY_B) }, 100).await.unwrap());
+    s.tenants.provision(&a, &[agent(a.id, "one")], &key(a.id, KEY_A), &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
+    assert!(s.keys.insert(&ApiKey { revoked: true, ..key(a.id, KEY_B) }, 100, &audit()).await.unwrap());
     s.runs.insert(&run(a.id, "one", RunStatus::Completed, (100, 50))).await.unwrap();
     s.runs.insert(&run(a.id, "one", RunStatus::Failed, (7, 0))).await.unwrap();
     s.runs.insert(&run(b.id, "x", RunStatus::Completed, (1_000, 1_000))).await.unwrap();
@@ -238,65 +256,65 @@ async fn tenant_stats_count_agents_and_live_keys(backend: Backend) {
 async fn set_tier_updates_the_tenant_and_misses_unknown_ones(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
-    let updated = s.tenants.set_tier(acme.id, Tier::Enterprise, at(14)).await.unwrap().unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
+    let updated = s.tenants.set_tier(acme.id, Tier::Enterprise, at(14), &audit()).await.unwrap().unwrap();
     assert_eq!((updated.tier, updated.updated_at, updated.created_at), (Tier::Enterprise, at(14), at(13)));
     assert_eq!(s.tenants.find(acme.id).await.unwrap().unwrap().tier, Tier::Enterprise);
-    assert_eq!(s.tenants.set_tier(TenantId::new(), Tier::Free, at(14)).await.unwrap(), None);
+    assert_eq!(s.tenants.set_tier(TenantId::new(), Tier::Free, at(14), &audit()).await.unwrap(), None);
 }
 
 async fn agent_names_are_unique_per_tenant_only(backend: Backend) {
     let s = stores(backend).await;
     let (a, b) = (tenant("a-corp"), tenant("b-corp"));
-    s.tenants.insert(&a).await.unwrap();
-    s.tenants.insert(&b).await.unwrap();
-    s.agents.insert(&agent(a.id, "risk")).await.unwrap();
-    let err = s.agents.insert(&agent(a.id, "risk")).await.unwrap_err();
+    s.tenants.insert(&a, &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
+    s.agents.insert(&agent(a.id, "risk"), &audit()).await.unwrap();
+    let err = s.agents.insert(&agent(a.id, "risk"), &audit()).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(Conflict::AgentName)), "{err:?}");
-    s.agents.insert(&agent(b.id, "risk")).await.unwrap();
+    s.agents.insert(&agent(b.id, "risk"), &audit()).await.unwrap();
     // Names are case-sensitive.
-    s.agents.insert(&agent(a.id, "Risk")).await.unwrap();
+    s.agents.insert(&agent(a.id, "Risk"), &audit()).await.unwrap();
 }
 
 async fn agents_of_one_tenant_are_invisible_to_another(backend: Backend) {
     let s = stores(backend).await;
     let (a, b) = (tenant("a-corp"), tenant("b-corp"));
-    s.tenants.insert(&a).await.unwrap();
-    s.tenants.insert(&b).await.unwrap();
+    s.tenants.insert(&a, &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
     let secret = agent(a.id, "secret");
-    s.agents.insert(&secret).await.unwrap();
+    s.agents.insert(&secret, &audit()).await.unwrap();
     let name = AgentName::parse("secret").unwrap();
     assert_eq!(s.agents.find(b.id, &name).await.unwrap(), None);
     assert!(s.agents.list(b.id).await.unwrap().is_empty());
-    assert!(!s.agents.delete(b.id, &name).await.unwrap());
+    assert!(!s.agents.delete(b.id, &name, &audit()).await.unwrap());
     let hijack = Agent { tenant_id: b.id, ..secret.clone() };
-    assert!(!s.agents.update(&hijack).await.unwrap());
+    assert!(!s.agents.update(&hijack, &audit()).await.unwrap());
     assert_eq!(s.agents.find(a.id, &name).await.unwrap(), Some(secret));
-    assert!(s.agents.delete(a.id, &name).await.unwrap());
+    assert!(s.agents.delete(a.id, &name, &audit()).await.unwrap());
     assert_eq!(s.agents.find(a.id, &name).await.unwrap(), None);
 }
 
 async fn agent_update_replaces_fields_and_refuses_a_colliding_rename(backend: Backend) {
     let s = stores(backend).await;
     let a = tenant("a-corp");
-    s.tenants.insert(&a).await.unwrap();
+    s.tenants.insert(&a, &audit()).await.unwrap();
     let one = agent(a.id, "one");
-    s.agents.insert(&one).await.unwrap();
-    s.agents.insert(&agent(a.id, "two")).await.unwrap();
+    s.agents.insert(&one, &audit()).await.unwrap();
+    s.agents.insert(&agent(a.id, "two"), &audit()).await.unwrap();
     let changed = Agent { config: config("powerful"), updated_at: at(15), ..one.clone() };
-    assert!(s.agents.update(&changed).await.unwrap());
+    assert!(s.agents.update(&changed, &audit()).await.unwrap());
     assert_eq!(s.agents.find(a.id, &one.name).await.unwrap(), Some(changed.clone()));
     let collide = Agent { name: AgentName::parse("two").unwrap(), ..changed };
-    let err = s.agents.update(&collide).await.unwrap_err();
+    let err = s.agents.update(&collide, &audit()).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(Conflict::AgentName)), "{err:?}");
 }
 
 async fn agent_list_carries_run_figures(backend: Backend) {
     let s = stores(backend).await;
     let a = tenant("a-corp");
-    s.tenants.insert(&a).await.unwrap();
-    s.agents.insert(&agent(a.id, "busy")).await.unwrap();
-    s.agents.insert(&agent(a.id, "idle")).await.unwrap();
+    s.tenants.insert(&a, &audit()).await.unwrap();
+    s.agents.insert(&agent(a.id, "busy"), &audit()).await.unwrap();
+    s.agents.insert(&agent(a.id, "idle"), &audit()).await.unwrap();
     for status in [RunStatus::Completed, RunStatus::Completed, RunStatus::Completed, RunStatus::Failed] {
         s.runs.insert(&run(a.id, "busy", status, (1, 1))).await.unwrap();
     }
@@ -314,16 +332,16 @@ async fn agent_list_carries_run_figures(backend: Backend) {
 async fn api_keys_are_listed_per_tenant_without_their_secret(backend: Backend) {
     let s = stores(backend).await;
     let (a, b) = (tenant("a-corp"), tenant("b-corp"));
-    s.tenants.insert(&a).await.unwrap();
-    s.tenants.insert(&b).await.unwrap();
+    s.tenants.insert(&a, &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
     let first = key(a.id, KEY_A);
     let second = ApiKey { created_at: at(14), expires_at: None, ..key(a.id, KEY_B) };
-    s.keys.insert(&second, 100).await.unwrap();
-    s.keys.insert(&first, 100).await.unwrap();
+    s.keys.insert(&second, 100, &audit()).await.unwrap();
+    s.keys.insert(&first, 100, &audit()).await.unwrap();
     assert_eq!(keys_of(&s, a.id).await, vec![first.clone(), second]);
     assert!(keys_of(&s, b.id).await.is_empty());
     assert_ne!(first.hash.as_ref(), format!("ares_{KEY_A}"));
-    let err = s.keys.insert(&ApiKey { id: ares_domain::ApiKeyId::new(), ..first }, 100).await.unwrap_err();
+    let err = s.keys.insert(&ApiKey { id: ares_domain::ApiKeyId::new(), ..first }, 100, &audit()).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(Conflict::Other)), "{err:?}");
 }
 
@@ -335,18 +353,18 @@ async fn keys_of(s: &Stores, tenant_id: TenantId) -> Vec<ApiKey> {
 async fn live_keys_are_capped_exactly_under_concurrent_inserts_and_listed_by_page(backend: Backend) {
     let s = stores(backend).await;
     let (a, b) = (tenant("a-corp"), tenant("b-corp"));
-    s.tenants.insert(&a).await.unwrap();
-    s.tenants.insert(&b).await.unwrap();
+    s.tenants.insert(&a, &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
     let issue = |tenant_id, i: usize| {
         let raw = RawApiKey::from_random(&format!("{i:0>32}")).unwrap();
         ApiKey::issue(tenant_id, format!("k{i}"), &raw, at(13) + Duration::seconds(i as i64), None)
     };
     let revoked = ApiKey { revoked: true, ..issue(a.id, 100) };
     let expired = ApiKey { expires_at: Some(at(12)), ..issue(a.id, 101) };
-    assert!(s.keys.insert(&revoked, 5).await.unwrap() && s.keys.insert(&expired, 5).await.unwrap());
+    assert!(s.keys.insert(&revoked, 5, &audit()).await.unwrap() && s.keys.insert(&expired, 5, &audit()).await.unwrap());
     let inserts = (0..12).map(|i| {
         let (keys, key) = (s.keys.clone(), issue(a.id, i));
-        tokio::spawn(async move { keys.insert(&key, 5).await })
+        tokio::spawn(async move { keys.insert(&key, 5, &audit()).await })
     });
     let mut stored = 0;
     for inserted in futures_util::future::join_all(inserts).await {
@@ -354,7 +372,7 @@ async fn live_keys_are_capped_exactly_under_concurrent_inserts_and_listed_by_pag
         stored += usize::from(matches!(inserted.unwrap(), Ok(true)));
     }
     assert_eq!(stored, 5, "revoked and expired keys do not count; no more than 5 live keys");
-    assert!(s.keys.insert(&issue(b.id, 50), 5).await.unwrap(), "another tenant's cap is its own");
+    assert!(s.keys.insert(&issue(b.id, 50), 5, &audit()).await.unwrap(), "another tenant's cap is its own");
     let page = |number, live_only| s.keys.page(a.id, live_only, Page::parse(Some(number), Some(3)).unwrap());
     let (first, total) = page(1, true).await.unwrap();
     let (second, _) = page(2, true).await.unwrap();
@@ -396,9 +414,9 @@ async fn templates_are_replaced_exactly_and_idempotently(backend: Backend) {
 async fn expired_keys_keep_their_expiry_through_the_store() {
     let s = stores(Backend::Sqlite).await;
     let a = tenant("a-corp");
-    s.tenants.insert(&a).await.unwrap();
+    s.tenants.insert(&a, &audit()).await.unwrap();
     let expiring = ApiKey { expires_at: Some(at(13) + Duration::days(30)), ..key(a.id, KEY_A) };
-    s.keys.insert(&expiring, 100).await.unwrap();
+    s.keys.insert(&expiring, 100, &audit()).await.unwrap();
     assert_eq!(keys_of(&s, a.id).await[0].expires_at, expiring.expires_at);
 }
 
@@ -417,6 +435,7 @@ fn provider(name: &str, source: ProviderSource, models: &[&str]) -> Provider {
                 supports_tools: true,
                 tier: Some(ModelTier::Powerful),
                 fallbacks: vec!["other".into()],
+                price: ares_domain::ModelPrice::default(),
             })
             .collect(),
         limits: ProviderLimits { requests_per_day: Some(14_400), tokens_per_minute: None },
@@ -442,15 +461,15 @@ async fn providers_round_trip_with_their_models_network_and_credentials(backend:
     stored_key.credential = Credential::Stored(ProviderSecret::new("sk-ant-123"));
     stored_key.discovered_models = vec!["claude-a".into(), "claude-b".into()];
     stored_key.models_refreshed_at = Some(at(14));
-    s.providers.insert(&stored_key).await.unwrap();
+    s.providers.insert(&stored_key, &audit()).await.unwrap();
     let name = stored_key.name.clone();
     assert_eq!(s.providers.find(&name).await.unwrap(), Some(stored_key.clone()));
     let updated = Provider { enabled: false, credential: Credential::None, base_url: None, ..stored_key };
-    assert!(s.providers.update(&updated).await.unwrap());
+    assert!(s.providers.update(&updated, &audit()).await.unwrap());
     assert_eq!(s.providers.find(&name).await.unwrap(), Some(updated));
-    assert!(s.providers.delete(&name).await.unwrap());
-    assert!(!s.providers.delete(&name).await.unwrap());
-    assert!(!s.providers.update(&provider("mine", ProviderSource::Api, &[])).await.unwrap());
+    assert!(s.providers.delete(&name, &audit()).await.unwrap());
+    assert!(!s.providers.delete(&name, &audit()).await.unwrap());
+    assert!(!s.providers.update(&provider("mine", ProviderSource::Api, &[]), &audit()).await.unwrap());
 }
 
 /// Two encryption keys (32 bytes each, base64).
@@ -470,15 +489,15 @@ async fn api_keys_are_sealed_at_rest_and_rotated_in_one_go(backend: Backend) {
     let s = stores(backend).await;
     let mut groq = provider("groq", ProviderSource::Api, &["g"]);
     groq.credential = Credential::Stored(ProviderSecret::new("gsk_live_secret"));
-    s.providers.insert(&groq).await.unwrap();
+    s.providers.insert(&groq, &audit()).await.unwrap();
     let sealed = stored_api_keys(&s).await;
     assert!(sealed[0].starts_with("enc:v1:") && !sealed[0].contains("gsk_live_secret"), "{sealed:?}");
     let db = s._db.connect().await;
-    let refused = ProviderStore::new(db.clone(), None).insert(&provider("x", ProviderSource::Api, &[])).await;
+    let refused = ProviderStore::new(db.clone(), None).insert(&provider("x", ProviderSource::Api, &[]), &audit()).await;
     assert!(refused.is_ok(), "a provider without a stored key needs no encryption key");
     let mut keyless = provider("y", ProviderSource::Api, &[]);
     keyless.credential = Credential::Stored(ProviderSecret::new("k"));
-    assert!(ProviderStore::new(db.clone(), None).insert(&keyless).await.is_err(), "never stored in clear");
+    assert!(ProviderStore::new(db.clone(), None).insert(&keyless, &audit()).await.is_err(), "never stored in clear");
     assert!(ProviderStore::new(db.clone(), None).list().await.is_err(), "a sealed key needs its key to read");
 
     s._db.execute("UPDATE providers SET api_key = 'legacy-clear' WHERE name = 'x'").await.unwrap();
@@ -495,14 +514,14 @@ async fn api_keys_are_sealed_at_rest_and_rotated_in_one_go(backend: Backend) {
 
 async fn a_taken_provider_name_is_a_provider_name_conflict(backend: Backend) {
     let s = stores(backend).await;
-    s.providers.insert(&provider("groq", ProviderSource::Api, &[])).await.unwrap();
-    let err = s.providers.insert(&provider("groq", ProviderSource::Api, &[])).await.unwrap_err();
+    s.providers.insert(&provider("groq", ProviderSource::Api, &[]), &audit()).await.unwrap();
+    let err = s.providers.insert(&provider("groq", ProviderSource::Api, &[]), &audit()).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict(Conflict::ProviderName)), "{err:?}");
 }
 
 async fn syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_alone(backend: Backend) {
     let s = stores(backend).await;
-    s.providers.insert(&provider("mine", ProviderSource::Api, &["m"])).await.unwrap();
+    s.providers.insert(&provider("mine", ProviderSource::Api, &["m"]), &audit()).await.unwrap();
     let (a, b) =
         (provider("b-first", ProviderSource::Config, &["x"]), provider("a-second", ProviderSource::Config, &["y"]));
     s.providers.sync_configured(&[a.clone(), b.clone()]).await.unwrap();
@@ -510,7 +529,7 @@ async fn syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_a
     assert_eq!(names(s.providers.list().await.unwrap()), ["b-first", "a-second", "mine"]);
 
     let disabled = Provider { enabled: false, discovered_models: vec!["found".into()], ..a.clone() };
-    assert!(s.providers.update(&disabled).await.unwrap());
+    assert!(s.providers.update(&disabled, &audit()).await.unwrap());
     let edited = Provider { base_url: Some("http://10.0.0.1/v1".into()), ..a.clone() };
     s.providers.sync_configured(&[edited]).await.unwrap();
     let list = s.providers.list().await.unwrap();
@@ -522,7 +541,12 @@ async fn syncing_configured_providers_keeps_operator_state_and_leaves_api_ones_a
 }
 
 fn quota(daily: u64, tokens: u64) -> Quota {
-    Quota { monthly_requests: Some(1_000), monthly_tokens: Some(tokens), daily_requests: Some(daily) }
+    Quota {
+        monthly_requests: Some(1_000),
+        monthly_tokens: Some(tokens),
+        daily_requests: Some(daily),
+        monthly_cost_nanos: None,
+    }
 }
 
 /// Runs the ledger's writers on the test's runtime.
@@ -544,7 +568,7 @@ fn admitted(admission: Admission) -> Option<Counters> {
 async fn concurrent_admissions_never_pass_the_daily_limit(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     let period = Period::at(at(13));
     let attempts = (0..40).map(|_| {
         let ledger = s.ledger.clone();
@@ -559,7 +583,10 @@ async fn concurrent_admissions_never_pass_the_daily_limit(backend: Backend) {
         Admission::Refused(counters) => Some(*counters),
         Admission::Admitted(_) => None,
     });
-    assert_eq!(refused.unwrap(), Counters { day_requests: 7, month_requests: 7, month_tokens: 0, month_reserved: 70 });
+    assert_eq!(
+        refused.unwrap(),
+        Counters { day_requests: 7, month_requests: 7, month_tokens: 0, month_reserved: 70, month_cost_nanos: 0 }
+    );
 }
 
 /// A reservation of `tokens` made at `at(13)`, for ten minutes.
@@ -583,6 +610,7 @@ fn settlement(lease: &Reservation, tenant_id: TenantId, tokens: u64, period: Per
             estimated: false,
             latency_ms: 12,
             status: 200,
+            cost_nanos: tokens * 50,
             at: at(13),
         },
         reserved: lease.tokens,
@@ -594,7 +622,7 @@ fn settlement(lease: &Reservation, tenant_id: TenantId, tokens: u64, period: Per
 async fn token_reservations_must_fit_and_settlement_releases_them(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     let (period, limits) = (Period::at(at(13)), quota(100, 100));
     let first = lease(40);
     assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &first).await.unwrap()).is_some());
@@ -610,7 +638,7 @@ async fn token_reservations_must_fit_and_settlement_releases_them(backend: Backe
 async fn further_reservations_count_no_request_and_settlement_releases_them_all(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     let (period, limits) = (Period::at(at(13)), quota(1, 100));
     let held = lease(40);
     assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &held).await.unwrap()).is_some());
@@ -627,7 +655,7 @@ async fn further_reservations_count_no_request_and_settlement_releases_them_all(
 async fn a_settlement_written_twice_counts_once(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     let period = Period::at(at(13));
     let held = lease(50);
     assert!(admitted(s.ledger.admit(acme.id, &period, &quota(100, 1_000), &held).await.unwrap()).is_some());
@@ -642,7 +670,7 @@ async fn a_settlement_written_twice_counts_once(backend: Backend) {
 async fn expired_reservations_are_released_once_and_never_after_their_settlement(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     let (period, limits) = (Period::at(at(13)), quota(100, 1_000));
     let (settled, crashed, late) = (lease(100), lease(200), lease(50));
     for held in [&settled, &crashed, &late] {
@@ -665,7 +693,7 @@ async fn expired_reservations_are_released_once_and_never_after_their_settlement
 async fn two_instances_release_an_expired_reservation_exactly_once(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     let period = Period::at(at(13));
     for _ in 0..20 {
         s.ledger.admit(acme.id, &period, &quota(100, 1_000_000), &lease(25)).await.unwrap();
@@ -680,7 +708,7 @@ async fn two_instances_release_an_expired_reservation_exactly_once(backend: Back
 async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     let limits = quota(2, 1_000);
     for _ in 0..2 {
         assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, &lease(5)).await.unwrap()).is_some());
@@ -690,14 +718,17 @@ async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {
     assert_eq!((next_day.day_requests, next_day.month_requests, next_day.month_reserved), (1, 3, 15));
     let april = Period::at(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap());
     let next_month = admitted(s.ledger.admit(acme.id, &april, &limits, &lease(5)).await.unwrap()).unwrap();
-    assert_eq!(next_month, Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: 5 });
+    assert_eq!(
+        next_month,
+        Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: 5, month_cost_nanos: 0 }
+    );
 }
 
 async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
-    s.agents.insert(&agent(acme.id, "risk")).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
+    s.agents.insert(&agent(acme.id, "risk"), &audit()).await.unwrap();
     let period = Period::at(at(13));
     for tokens in [30, 12] {
         let held = lease(50);
@@ -711,7 +742,10 @@ async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
     plain.event.provider = None; // no provider called (a 503 before any model): not a run
     s.ledger.settle(&plain).await.unwrap();
     let month = s.ledger.month(acme.id, &period).await.unwrap();
-    assert_eq!(month.counters, Counters { day_requests: 3, month_requests: 3, month_tokens: 42, month_reserved: 0 });
+    assert_eq!(
+        month.counters,
+        Counters { day_requests: 3, month_requests: 3, month_tokens: 42, month_reserved: 0, month_cost_nanos: 2_100 }
+    );
     assert_eq!(month.runs, 2);
     assert_eq!(month.daily.len(), 1);
     assert_eq!(
@@ -725,17 +759,17 @@ async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
 async fn keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_in_batches(backend: Backend) {
     let s = stores(backend).await;
     let (acme, globex) = (tenant("acme-corp"), tenant("globex"));
-    s.tenants.insert(&acme).await.unwrap();
-    s.tenants.insert(&globex).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
+    s.tenants.insert(&globex, &audit()).await.unwrap();
     let stored = key(acme.id, KEY_A);
-    s.keys.insert(&stored, 100).await.unwrap();
+    s.keys.insert(&stored, 100, &audit()).await.unwrap();
     let (found, tier) = s.keys.find_by_hash(&stored.hash).await.unwrap().unwrap();
     assert_eq!((found.id, tier), (stored.id, Tier::Pro));
     assert!(s.keys.find_by_hash(&RawApiKey::from_random(KEY_B).unwrap().hash()).await.unwrap().is_none());
-    assert!(!s.keys.revoke(globex.id, stored.id).await.unwrap(), "another tenant cannot revoke it");
+    assert!(!s.keys.revoke(globex.id, stored.id, &audit()).await.unwrap(), "another tenant cannot revoke it");
     s.keys.record_last_used(&[(stored.id, at(14))]).await.unwrap();
-    assert!(s.keys.revoke(acme.id, stored.id).await.unwrap());
-    assert!(!s.keys.revoke(acme.id, stored.id).await.unwrap(), "a revoked key is not revoked twice");
+    assert!(s.keys.revoke(acme.id, stored.id, &audit()).await.unwrap());
+    assert!(!s.keys.revoke(acme.id, stored.id, &audit()).await.unwrap(), "a revoked key is not revoked twice");
     let (found, _) = s.keys.find_by_hash(&stored.hash).await.unwrap().unwrap();
     assert_eq!((found.revoked, found.last_used), (true, Some(at(14))));
 }
@@ -743,7 +777,7 @@ async fn keys_are_found_by_hash_with_their_tier_revoked_per_tenant_and_touched_i
 async fn runs_are_paged_newest_first_per_agent(backend: Backend) {
     let s = stores(backend).await;
     let acme = tenant("acme-corp");
-    s.tenants.insert(&acme).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
     for day in 1..=5 {
         let mut r = run(acme.id, "risk", RunStatus::Completed, (1, 1));
         r.started_at = at(day);
@@ -762,9 +796,9 @@ async fn runs_are_paged_newest_first_per_agent(backend: Backend) {
 async fn concurrent_settlements_are_all_counted(backend: Backend) {
     let s = stores(backend).await;
     let (acme, globex) = (tenant("acme-corp"), tenant("globex"));
-    s.tenants.insert(&acme).await.unwrap();
-    s.tenants.insert(&globex).await.unwrap();
-    s.agents.insert(&agent(acme.id, "risk")).await.unwrap();
+    s.tenants.insert(&acme, &audit()).await.unwrap();
+    s.tenants.insert(&globex, &audit()).await.unwrap();
+    s.agents.insert(&agent(acme.id, "risk"), &audit()).await.unwrap();
     let period = Period::at(at(13));
     let mut held = vec![];
     for i in 0..60 {
@@ -785,4 +819,158 @@ async fn concurrent_settlements_are_all_counted(backend: Backend) {
         assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (300, 0), "every event counted once");
         assert_eq!((month.daily[0].api_calls, month.daily[0].tokens, month.runs), (30, 300, 30));
     }
+}
+
+async fn each_change_writes_its_audit_entry_in_its_own_transaction(backend: Backend) {
+    let s = stores(backend).await;
+    let acme = tenant("acme-corp");
+    let created = AuditEntry::new(&Actor::Admin, "tenant.created", at(13)).tenant(acme.id).detail("tier", "pro");
+    s.tenants.insert(&acme, &created).await.unwrap();
+    let failed = AuditEntry::new(&Actor::Admin, "tenant.created", at(13)).detail("attempt", 2);
+    assert!(s.tenants.insert(&tenant("acme-corp"), &failed).await.is_err());
+    let missing = AuditEntry::new(&Actor::Admin, "agent.deleted", at(13));
+    assert!(!s.agents.delete(acme.id, &AgentName::parse("ghost").unwrap(), &missing).await.unwrap());
+    let revoked = AuditEntry::new(&Actor::Key("ares_a1b2".into()), "api_key.revoked", at(14));
+    assert!(!s.keys.revoke(acme.id, key(acme.id, KEY_A).id, &revoked).await.unwrap());
+    let entries = s.audit.list(&AuditFilter { limit: 50, ..AuditFilter::default() }).await.unwrap();
+    assert_eq!(entries, [created], "only the change that happened is in the log");
+}
+
+async fn the_audit_log_is_filtered_and_paged_newest_first(backend: Backend) {
+    let s = stores(backend).await;
+    let (a, b) = (tenant("a-corp"), tenant("b-corp"));
+    s.tenants.insert(&a, &AuditEntry::new(&Actor::Admin, "tenant.created", at(13)).tenant(a.id)).await.unwrap();
+    s.tenants.insert(&b, &AuditEntry::new(&Actor::Admin, "tenant.created", at(14)).tenant(b.id)).await.unwrap();
+    let by_key = AuditEntry::new(&Actor::Key("ares_a1b2".into()), "api_key.created", at(15)).tenant(a.id);
+    assert!(s.keys.insert(&key(a.id, KEY_A), 100, &by_key).await.unwrap());
+    let all = |filter: AuditFilter| {
+        let audit = s.audit.clone();
+        async move { audit.list(&AuditFilter { limit: 50, ..filter }).await.unwrap() }
+    };
+    let actions = |entries: Vec<AuditEntry>| entries.into_iter().map(|e| (e.action, e.actor)).collect::<Vec<_>>();
+    let newest_first = all(AuditFilter::default()).await;
+    assert_eq!(newest_first.len(), 3);
+    assert_eq!(newest_first[0].action, "api_key.created");
+    assert_eq!(all(AuditFilter { tenant_id: Some(a.id), ..AuditFilter::default() }).await.len(), 2);
+    assert_eq!(
+        actions(all(AuditFilter { actor: Some("ares_a1b2".into()), ..AuditFilter::default() }).await),
+        [("api_key.created".to_owned(), "ares_a1b2".to_owned())]
+    );
+    assert_eq!(all(AuditFilter { action: Some("tenant.created".into()), ..AuditFilter::default() }).await.len(), 2);
+    let first_page = s.audit.list(&AuditFilter { limit: 2, ..AuditFilter::default() }).await.unwrap();
+    let next = all(AuditFilter { before: Some(first_page[1].id), ..AuditFilter::default() }).await;
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].tenant_id, Some(a.id));
+    assert!(
+        all(AuditFilter { before: Some(ares_domain::AuditEntryId::new()), ..AuditFilter::default() }).await.is_empty()
+    );
+}
+
+fn quota_alert(key: &str) -> NewAlert {
+    NewAlert {
+        key: key.into(),
+        severity: Severity::Critical,
+        kind: "quota",
+        message: "Tenant acme-corp approaching token quota (92%)".into(),
+        tenant_id: None,
+    }
+}
+
+async fn an_alert_is_raised_once_per_key_however_many_try_at_once(backend: Backend) {
+    let s = stores(backend).await;
+    let other = AlertStore::new(s._db.connect().await);
+    let attempts = (0..20).map(|i| {
+        let alerts = if i % 2 == 0 { s.alerts.clone() } else { other.clone() };
+        tokio::spawn(async move { alerts.raise(&quota_alert("quota:x:tokens:90:2026-03"), at(13)).await.unwrap() })
+    });
+    let raised: Vec<_> = futures_util::future::join_all(attempts).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(raised.iter().filter(|r| r.is_some()).count(), 1, "exactly one of twenty raised it");
+    assert!(s.alerts.raise(&quota_alert("quota:x:tokens:90:2026-04"), at(13)).await.unwrap().is_some(), "a new period");
+    assert_eq!(s.alerts.count_open().await.unwrap(), 2);
+}
+
+async fn alerts_are_listed_by_severity_and_state_and_resolved_once(backend: Backend) {
+    let s = stores(backend).await;
+    let critical = s.alerts.raise(&quota_alert("a"), at(13)).await.unwrap().unwrap();
+    let warning = NewAlert { severity: Severity::Warning, ..quota_alert("b") };
+    let warning = s.alerts.raise(&warning, at(14)).await.unwrap().unwrap();
+    let list = |severity, resolved| {
+        let alerts = s.alerts.clone();
+        async move { alerts.list(&AlertFilter { severity, resolved, limit: 100 }).await.unwrap() }
+    };
+    assert_eq!(list(None, None).await, [warning.clone(), critical.clone()], "newest first");
+    assert_eq!(list(Some(Severity::Critical), None).await, [critical.clone()]);
+    let resolving = AuditEntry::new(&Actor::Admin, "alert.resolved", at(15));
+    let resolved = s.alerts.resolve(critical.id, at(15), &resolving).await.unwrap().unwrap();
+    assert_eq!((resolved.resolved, resolved.resolved_at), (true, Some(at(15))));
+    let later = AuditEntry::new(&Actor::Admin, "alert.resolved", at(16));
+    let again = s.alerts.resolve(critical.id, at(16), &later).await.unwrap().unwrap();
+    assert_eq!(again.resolved_at, Some(at(15)), "resolved once");
+    assert_eq!(list(None, Some(false)).await, [warning]);
+    assert_eq!(list(None, Some(true)).await, [resolved]);
+    assert_eq!(s.alerts.count_open().await.unwrap(), 1);
+    let entries = s.audit.list(&AuditFilter { limit: 10, ..AuditFilter::default() }).await.unwrap();
+    assert_eq!(entries, [resolving], "one entry for the one change");
+    let nothing = AuditEntry::new(&Actor::Admin, "alert.resolved", at(15));
+    assert!(s.alerts.resolve(ares_domain::AlertId::new(), at(15), &nothing).await.unwrap().is_none());
+}
+
+async fn run_stats_add_up_an_agents_runs(backend: Backend) {
+    let s = stores(backend).await;
+    let (a, b) = (tenant("a-corp"), tenant("b-corp"));
+    s.tenants.insert(&a, &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
+    let risk = AgentName::parse("risk").unwrap();
+    s.runs.insert(&run(a.id, "risk", RunStatus::Completed, (100, 50))).await.unwrap();
+    s.runs
+        .insert(&Run { duration_ms: Some(36), started_at: at(14), ..run(a.id, "risk", RunStatus::Failed, (10, 0)) })
+        .await
+        .unwrap();
+    s.runs.insert(&run(a.id, "other", RunStatus::Completed, (1, 1))).await.unwrap();
+    s.runs.insert(&run(b.id, "risk", RunStatus::Completed, (9_999, 1))).await.unwrap();
+    let stats = s.runs.stats(a.id, &risk).await.unwrap();
+    assert_eq!((stats.total, stats.successful, stats.failed), (2, 1, 1));
+    assert!((stats.avg_duration_ms - 24.0).abs() < 1e-9 && (stats.avg_tokens - 80.0).abs() < 1e-9, "{stats:?}");
+    assert_eq!(stats.last_run, Some(at(14)));
+    assert!((stats.success_rate() - 0.5).abs() < 1e-9);
+    let none = s.runs.stats(a.id, &AgentName::parse("ghost").unwrap()).await.unwrap();
+    assert_eq!((none.total, none.last_run), (0, None));
+}
+
+async fn daily_and_platform_usage_add_up_settled_events_with_their_cost(backend: Backend) {
+    let s = stores(backend).await;
+    let (a, b) = (tenant("a-corp"), tenant("b-corp"));
+    s.tenants.insert(&a, &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
+    for (tenant_id, day, tokens) in [(a.id, 12, 10), (a.id, 13, 30), (a.id, 13, 12), (b.id, 13, 100)] {
+        let period = Period::at(at(day));
+        let held = lease(0);
+        s.ledger.admit(tenant_id, &period, &quota(100, 1_000), &held).await.unwrap();
+        let mut settled = settlement(&held, tenant_id, tokens, period, None);
+        settled.event.at = at(day);
+        s.ledger.settle(&settled).await.unwrap();
+    }
+    let day = |d: u32| at(d).date_naive();
+    let days = s.ledger.days(a.id, day(1), day(13)).await.unwrap();
+    let figures: Vec<_> = days.iter().map(|d| (d.date, d.api_calls, d.tokens, d.cost_nanos)).collect();
+    assert_eq!(figures, [(day(13), 2, 42, 2_100), (day(12), 1, 10, 500)], "newest first, only days with usage");
+    assert!(s.ledger.days(a.id, day(1), day(11)).await.unwrap().is_empty());
+    let today = s.ledger.platform_day(day(13)).await.unwrap();
+    assert_eq!((today.api_calls, today.runs, today.tokens, today.cost_nanos), (3, 3, 142, 7_100));
+    let month = s.ledger.month(a.id, &Period::at(at(13))).await.unwrap();
+    assert_eq!((month.cost_nanos, month.counters.month_cost_nanos), (2_600, 2_600));
+}
+
+async fn every_tenants_agents_are_paged_with_their_tenant_name(backend: Backend) {
+    let s = stores(backend).await;
+    let (a, b) = (tenant("a-corp"), tenant("b-corp"));
+    s.tenants.provision(&b, &[agent(b.id, "one")], &key(b.id, KEY_B), &audit()).await.unwrap();
+    s.tenants.provision(&a, &[agent(a.id, "two"), agent(a.id, "one")], &key(a.id, KEY_A), &audit()).await.unwrap();
+    let (page, total) = s.agents.page_all(Page::parse(Some(1), Some(2)).unwrap()).await.unwrap();
+    let names: Vec<_> = page.iter().map(|(agent, tenant)| (tenant.to_string(), agent.name.to_string())).collect();
+    assert_eq!(names, [("a-corp".to_owned(), "one".to_owned()), ("a-corp".to_owned(), "two".to_owned())]);
+    assert_eq!(total, 3);
+    assert_eq!(s.agents.count_all().await.unwrap(), 3);
+    let (second, _) = s.agents.page_all(Page::parse(Some(2), Some(2)).unwrap()).await.unwrap();
+    assert_eq!(second[0].1.to_string(), "b-corp");
 }

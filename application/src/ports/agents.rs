@@ -1,6 +1,6 @@
 //! The agent repository port. Every method is scoped by tenant id.
 
-use ares_domain::{Agent, AgentName, TenantId};
+use ares_domain::{Agent, AgentName, AuditEntry, Page, TenantId, TenantName};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -46,21 +46,35 @@ pub trait AgentRepository: Send + Sync + 'static {
     /// `Unexpected` when the store fails.
     async fn find(&self, tenant_id: TenantId, name: &AgentName) -> Result<Option<Agent>, RepoError>;
 
-    /// Stores a new agent.
+    /// Stores a new agent, and `audit` in the same transaction.
     ///
     /// # Errors
     /// `Conflict(AgentName)` when the tenant has an agent of that name; `Unexpected` when the store fails.
-    async fn insert(&self, agent: &Agent) -> Result<(), RepoError>;
+    async fn insert(&self, agent: &Agent, audit: &AuditEntry) -> Result<(), RepoError>;
 
-    /// Replaces the stored agent with id `agent.id` (name included); `false` when it is gone.
+    /// Replaces the stored agent with id `agent.id` (name included), storing `audit` with the change; `false`
+    /// when it is gone.
     ///
     /// # Errors
     /// `Conflict(AgentName)` when a rename collides; `Unexpected` when the store fails.
-    async fn update(&self, agent: &Agent) -> Result<bool, RepoError>;
+    async fn update(&self, agent: &Agent, audit: &AuditEntry) -> Result<bool, RepoError>;
 
-    /// Deletes the tenant's agent with this name; `false` when there was none.
+    /// Deletes the tenant's agent with this name, storing `audit` with the change; `false` when there was none.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn delete(&self, tenant_id: TenantId, name: &AgentName) -> Result<bool, RepoError>;
+    async fn delete(&self, tenant_id: TenantId, name: &AgentName, audit: &AuditEntry) -> Result<bool, RepoError>;
+
+    /// A page of every tenant's agents (by tenant name, then agent name), each with its tenant's name, and how
+    /// many there are in all: the operators' cross-tenant view.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn page_all(&self, page: Page) -> Result<(Vec<(Agent, TenantName)>, u64), RepoError>;
+
+    /// How many agents all tenants have.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn count_all(&self) -> Result<u64, RepoError>;
 }

@@ -1,6 +1,6 @@
 //! The API key repository port, and the source of fresh keys.
 
-use ares_domain::{ApiKey, ApiKeyId, KeyHash, Page, RawApiKey, TenantId, Tier};
+use ares_domain::{ApiKey, ApiKeyId, AuditEntry, KeyHash, Page, RawApiKey, TenantId, Tier};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -11,11 +11,12 @@ use super::RepoError;
 #[async_trait]
 pub trait ApiKeyRepository: Send + Sync + 'static {
     /// Stores a new key unless its tenant already has `max_live` live keys (not revoked, not expired when the new
-    /// key is made): `false` then, and nothing is stored. Exact under concurrent inserts for one tenant.
+    /// key is made): `false` then, and nothing is stored. Exact under concurrent inserts for one tenant. `audit` is
+    /// stored with the key.
     ///
     /// # Errors
     /// `Conflict(Other)` when the hash is already stored; `Unexpected` when the store fails.
-    async fn insert(&self, key: &ApiKey, max_live: u64) -> Result<bool, RepoError>;
+    async fn insert(&self, key: &ApiKey, max_live: u64, audit: &AuditEntry) -> Result<bool, RepoError>;
 
     /// One page of the tenant's keys, oldest first (without the revoked ones when `live_only`), and how many
     /// there are in all.
@@ -30,11 +31,12 @@ pub trait ApiKeyRepository: Send + Sync + 'static {
     /// `Unexpected` when the store fails.
     async fn find_by_hash(&self, hash: &KeyHash) -> Result<Option<(ApiKey, Tier)>, RepoError>;
 
-    /// Revokes the tenant's live key `id`; `false` when the tenant has no such live key.
+    /// Revokes the tenant's live key `id`, storing `audit` with the change; `false` when the tenant has no such
+    /// live key.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId) -> Result<bool, RepoError>;
+    async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId, audit: &AuditEntry) -> Result<bool, RepoError>;
 
     /// Records when keys were last used, many at once.
     ///

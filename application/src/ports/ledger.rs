@@ -44,6 +44,16 @@ pub struct DailyUsage {
     pub runs: u64,
     pub tokens: u64,
     pub api_calls: u64,
+    /// In billionths of a US dollar.
+    pub cost_nanos: u64,
+}
+
+impl DailyUsage {
+    /// A day without usage.
+    #[must_use]
+    pub fn zero(date: NaiveDate) -> Self {
+        DailyUsage { date, runs: 0, tokens: 0, api_calls: 0, cost_nanos: 0 }
+    }
 }
 
 /// A tenant's usage in one calendar month.
@@ -51,6 +61,8 @@ pub struct DailyUsage {
 pub struct MonthlyUsage {
     pub counters: Counters,
     pub runs: u64,
+    /// In billionths of a US dollar.
+    pub cost_nanos: u64,
     /// The days of the month with any usage, newest first.
     pub daily: Vec<DailyUsage>,
 }
@@ -107,4 +119,16 @@ pub trait UsageLedger: Send + Sync + 'static {
     /// # Errors
     /// `Unexpected` when the store fails.
     async fn month(&self, tenant_id: TenantId, period: &Period) -> Result<MonthlyUsage, RepoError>;
+
+    /// The tenant's days from `first` to `last` (both included) that have any usage, newest first.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn days(&self, tenant_id: TenantId, first: NaiveDate, last: NaiveDate) -> Result<Vec<DailyUsage>, RepoError>;
+
+    /// Every tenant's usage on `day`, added up.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn platform_day(&self, day: NaiveDate) -> Result<DailyUsage, RepoError>;
 }

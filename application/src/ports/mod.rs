@@ -2,13 +2,16 @@
 //! implement them; tests use the mockall mocks (`mocks` feature).
 
 mod agents;
+mod alerts;
 mod api_keys;
+mod audit;
 mod background;
 mod chat_model;
 mod clock;
 mod connector;
 mod health;
 mod ledger;
+mod observer;
 mod providers;
 mod runs;
 mod templates;
@@ -18,7 +21,9 @@ mod tools;
 mod web_search;
 
 pub use agents::{AgentRepository, AgentSummary};
+pub use alerts::{AlertFilter, AlertRepository, AlertSink};
 pub use api_keys::{ApiKeyRepository, KeyGenerator};
+pub use audit::AuditLog;
 pub use background::Background;
 pub use chat_model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, ChatStream, Embeddings, FinishReason, ProviderError,
@@ -28,8 +33,9 @@ pub use clock::Clock;
 pub use connector::ProviderConnector;
 pub use health::StoreProbe;
 pub use ledger::{Admission, DailyUsage, MonthlyUsage, Reservation, Settlement, UsageLedger};
+pub use observer::UsageObserver;
 pub use providers::ProviderRepository;
-pub use runs::RunRepository;
+pub use runs::{RunRepository, RunStats};
 pub use templates::TemplateRepository;
 pub use tenants::{TenantListing, TenantRepository};
 pub use timer::Timer;
@@ -39,7 +45,11 @@ pub use web_search::{SearchResult, WebSearch};
 #[cfg(any(test, feature = "mocks"))]
 pub use agents::MockAgentRepository;
 #[cfg(any(test, feature = "mocks"))]
+pub use alerts::{MockAlertRepository, MockAlertSink};
+#[cfg(any(test, feature = "mocks"))]
 pub use api_keys::{MockApiKeyRepository, MockKeyGenerator};
+#[cfg(any(test, feature = "mocks"))]
+pub use audit::MockAuditLog;
 #[cfg(any(test, feature = "mocks"))]
 pub use background::MockBackground;
 #[cfg(any(test, feature = "mocks"))]
@@ -50,6 +60,8 @@ pub use clock::MockClock;
 pub use connector::MockProviderConnector;
 #[cfg(any(test, feature = "mocks"))]
 pub use ledger::MockUsageLedger;
+#[cfg(any(test, feature = "mocks"))]
+pub use observer::MockUsageObserver;
 #[cfg(any(test, feature = "mocks"))]
 pub use providers::MockProviderRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -1,7 +1,7 @@
 //! The provider repository port: providers defined through the Admin API, and the configured ones mirrored from
 //! `ares.toml`, so every instance sharing the store routes the same way.
 
-use ares_domain::{Provider, ProviderName};
+use ares_domain::{AuditEntry, Provider, ProviderName};
 use async_trait::async_trait;
 
 use super::RepoError;
@@ -23,23 +23,23 @@ pub trait ProviderRepository: Send + Sync + 'static {
     /// `Unexpected` when the store fails.
     async fn find(&self, name: &ProviderName) -> Result<Option<Provider>, RepoError>;
 
-    /// Stores a new provider.
+    /// Stores a new provider, and `audit` in the same transaction.
     ///
     /// # Errors
     /// `Conflict(ProviderName)` when the name is taken; `Unexpected` when the store fails.
-    async fn insert(&self, provider: &Provider) -> Result<(), RepoError>;
+    async fn insert(&self, provider: &Provider, audit: &AuditEntry) -> Result<(), RepoError>;
 
-    /// Replaces the stored provider of the same name; `false` when it is gone.
+    /// Replaces the stored provider of the same name, storing `audit` with the change; `false` when it is gone.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn update(&self, provider: &Provider) -> Result<bool, RepoError>;
+    async fn update(&self, provider: &Provider, audit: &AuditEntry) -> Result<bool, RepoError>;
 
-    /// Deletes the provider; `false` when there was none.
+    /// Deletes the provider, storing `audit` with the change; `false` when there was none.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn delete(&self, name: &ProviderName) -> Result<bool, RepoError>;
+    async fn delete(&self, name: &ProviderName, audit: &AuditEntry) -> Result<bool, RepoError>;
 
     /// Makes the configured providers in the store exactly `configured`, in one transaction: new ones added,
     /// changed ones updated (an operator's enable or disable and the discovered models are kept), configured ones

@@ -1,6 +1,6 @@
 //! The tenant repository port, including atomic provisioning.
 
-use ares_domain::{Agent, ApiKey, Tenant, TenantId, TenantStats, Tier};
+use ares_domain::{Agent, ApiKey, AuditEntry, Tenant, TenantId, TenantStats, Tier};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -17,18 +17,24 @@ pub struct TenantListing {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait TenantRepository: Send + Sync + 'static {
-    /// Stores a new tenant.
+    /// Stores a new tenant, and `audit` in the same transaction.
     ///
     /// # Errors
     /// `Conflict(TenantName)` when the name is taken; `Unexpected` when the store fails.
-    async fn insert(&self, tenant: &Tenant) -> Result<(), RepoError>;
+    async fn insert(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), RepoError>;
 
-    /// Stores a tenant, its agents and its first API key in one transaction: all of them or none.
+    /// Stores a tenant, its agents, its first API key and `audit` in one transaction: all of them or none.
     ///
     /// # Errors
     /// `Conflict(TenantName)` when the name is taken, another `Conflict` when an agent or the key breaks a
     /// uniqueness rule, `Unexpected` when the store fails. On any error nothing is written.
-    async fn provision(&self, tenant: &Tenant, agents: &[Agent], key: &ApiKey) -> Result<(), RepoError>;
+    async fn provision(
+        &self,
+        tenant: &Tenant,
+        agents: &[Agent],
+        key: &ApiKey,
+        audit: &AuditEntry,
+    ) -> Result<(), RepoError>;
 
     /// Every tenant, oldest first, with its agent count.
     ///
@@ -48,9 +54,22 @@ pub trait TenantRepository: Send + Sync + 'static {
     /// `Unexpected` when the store fails.
     async fn stats(&self, id: TenantId) -> Result<TenantStats, RepoError>;
 
-    /// Moves the tenant to `tier` and returns it updated, or `None` when it does not exist.
+    /// Moves the tenant to `tier` and returns it updated, or `None` when it does not exist; `audit` is stored
+    /// with the change.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn set_tier(&self, id: TenantId, tier: Tier, now: DateTime<Utc>) -> Result<Option<Tenant>, RepoError>;
+    async fn set_tier(
+        &self,
+        id: TenantId,
+        tier: Tier,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<Tenant>, RepoError>;
+
+    /// How many tenants there are.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    async fn count(&self) -> Result<u64, RepoError>;
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use ares_domain::{Agent, AgentConfig, AgentName, AgentStatus, AgentType, InvalidAgent, TenantId};
+use ares_domain::{
+    Actor, Agent, AgentConfig, AgentName, AgentStatus, AgentType, AuditEntry, InvalidAgent, Page, TenantId, TenantName,
+};
 use serde_json::{Map, Value};
 
 use super::directory::AgentDirectory;
@@ -49,6 +51,24 @@ pub struct AgentPatch {
     pub status: Option<AgentStatus>,
 }
 
+impl AgentPatch {
+    /// The names of the fields it changes (config keys as `config.<key>`), for the audit log: names, not values,
+    /// since a config may hold anything.
+    fn changed_fields(&self) -> Vec<String> {
+        let mut fields: Vec<String> = [
+            ("name", self.name.is_some()),
+            ("agent_type", self.agent_type.is_some()),
+            ("status", self.status.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(field, _)| field.to_owned())
+        .collect();
+        fields.extend(self.config.iter().flat_map(|config| config.keys().map(|key| format!("config.{key}"))));
+        fields
+    }
+}
+
 /// Agent administration, always within one tenant.
 #[derive(Clone)]
 pub struct Agents {
@@ -89,10 +109,15 @@ impl Agents {
     /// # Errors
     /// `TenantNotFound`, or `Duplicate` when the tenant has an agent of that name.
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, agent.name = %new.name))]
-    pub async fn create(&self, tenant_id: TenantId, new: NewAgent) -> Result<Agent, AgentError> {
+    pub async fn create(&self, tenant_id: TenantId, new: NewAgent, actor: &Actor) -> Result<Agent, AgentError> {
         self.ensure_tenant(tenant_id).await?;
         let agent = Agent::new(tenant_id, new.name, new.agent_type, new.config, self.clock.now());
-        let inserted = self.agents.insert(&agent).await;
+        let audit = AuditEntry::new(actor, "agent.created", agent.created_at)
+            .tenant(tenant_id)
+            .target("agent", &agent.name)
+            .detail("agent_name", agent.name.to_string())
+            .detail("agent_type", agent.agent_type.to_string());
+        let inserted = self.agents.insert(&agent, &audit).await;
         self.directory.forget(tenant_id);
         match inserted {
             Ok(()) => Ok(agent),
@@ -107,11 +132,23 @@ impl Agents {
     /// `TenantNotFound`, `NotFound`, `Duplicate` when a rename collides, `Invalid` when the merged config is not
     /// valid.
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, agent.name = %name))]
-    pub async fn update(&self, tenant_id: TenantId, name: AgentName, patch: AgentPatch) -> Result<Agent, AgentError> {
+    pub async fn update(
+        &self,
+        tenant_id: TenantId,
+        name: AgentName,
+        patch: AgentPatch,
+        actor: &Actor,
+    ) -> Result<Agent, AgentError> {
         self.ensure_tenant(tenant_id).await?;
-        let current = self.agents.find(tenant_id, &name).await?.ok_or_else(|| AgentError::NotFound(name))?;
+        let current = self.agents.find(tenant_id, &name).await?.ok_or_else(|| AgentError::NotFound(name.clone()))?;
+        let changed = patch.changed_fields();
         let updated = apply(current, patch, self.clock.now())?;
-        let written = self.agents.update(&updated).await;
+        let audit = AuditEntry::new(actor, "agent.updated", updated.updated_at)
+            .tenant(tenant_id)
+            .target("agent", &updated.name)
+            .detail("agent_name", name.to_string())
+            .detail("changed", changed);
+        let written = self.agents.update(&updated, &audit).await;
         self.directory.forget(tenant_id);
         match written {
             Ok(true) => Ok(updated),
@@ -126,11 +163,23 @@ impl Agents {
     /// # Errors
     /// `TenantNotFound`, or `NotFound` when the tenant has no agent of that name.
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, agent.name = %name))]
-    pub async fn delete(&self, tenant_id: TenantId, name: AgentName) -> Result<(), AgentError> {
+    pub async fn delete(&self, tenant_id: TenantId, name: AgentName, actor: &Actor) -> Result<(), AgentError> {
         self.ensure_tenant(tenant_id).await?;
-        let deleted = self.agents.delete(tenant_id, &name).await;
+        let audit = AuditEntry::new(actor, "agent.deleted", self.clock.now())
+            .tenant(tenant_id)
+            .target("agent", &name)
+            .detail("agent_name", name.to_string());
+        let deleted = self.agents.delete(tenant_id, &name, &audit).await;
         self.directory.forget(tenant_id);
         if deleted? { Ok(()) } else { Err(AgentError::NotFound(name)) }
+    }
+
+    /// A page of every tenant's agents, each with its tenant's name, and how many there are in all.
+    ///
+    /// # Errors
+    /// `Unexpected` when the store fails.
+    pub async fn page_all(&self, page: Page) -> Result<(Vec<(Agent, TenantName)>, u64), AgentError> {
+        Ok(self.agents.page_all(page).await?)
     }
 }
 
@@ -192,13 +241,13 @@ mod tests {
     #[tokio::test]
     async fn create_reports_a_name_taken_in_the_tenant_as_duplicate() {
         let mut agents = MockAgentRepository::new();
-        agents.expect_insert().returning(|_| Err(RepoError::Conflict(Conflict::AgentName)));
+        agents.expect_insert().returning(|_, _| Err(RepoError::Conflict(Conflict::AgentName)));
         let new = NewAgent {
             name: AgentName::parse("risk").unwrap(),
             agent_type: AgentType::parse("analyzer").unwrap(),
             config: config(json!({"model": "fast"})),
         };
-        let err = service(agents, tenants(true)).create(TenantId::new(), new).await.unwrap_err();
+        let err = service(agents, tenants(true)).create(TenantId::new(), new, &Actor::Admin).await.unwrap_err();
         assert_eq!(err.to_string(), "Agent with name 'risk' already exists for this tenant");
     }
 
@@ -209,17 +258,21 @@ mod tests {
         agents.expect_find().returning(move |_, _| Ok(Some(stored(tenant_id))));
         agents
             .expect_update()
-            .withf(|a| {
+            .withf(|a, audit| {
                 a.config.system_prompt.as_deref() == Some("new")
                     && a.config.max_tokens == Some(100)
                     && a.config.model == "fast"
+                    && audit.action == "agent.updated"
+                    && audit.details["changed"] == json!(["config.system_prompt"])
             })
             .times(1)
-            .returning(|_| Ok(true));
+            .returning(|_, _| Ok(true));
         let patch =
             AgentPatch { config: json!({"system_prompt": "new"}).as_object().cloned(), ..AgentPatch::default() };
-        let agent =
-            service(agents, tenants(true)).update(tenant_id, AgentName::parse("risk").unwrap(), patch).await.unwrap();
+        let agent = service(agents, tenants(true))
+            .update(tenant_id, AgentName::parse("risk").unwrap(), patch, &Actor::Admin)
+            .await
+            .unwrap();
         assert_eq!(agent.agent_type.as_ref(), "analyzer");
     }
 
@@ -231,7 +284,7 @@ mod tests {
         agents.expect_update().never();
         let patch = AgentPatch { config: json!({"temperature": 9}).as_object().cloned(), ..AgentPatch::default() };
         let err = service(agents, tenants(true))
-            .update(tenant_id, AgentName::parse("risk").unwrap(), patch)
+            .update(tenant_id, AgentName::parse("risk").unwrap(), patch, &Actor::Admin)
             .await
             .unwrap_err();
         assert!(matches!(err, AgentError::Invalid(_)));
@@ -240,9 +293,9 @@ mod tests {
     #[tokio::test]
     async fn delete_of_a_missing_agent_is_not_found() {
         let mut agents = MockAgentRepository::new();
-        agents.expect_delete().returning(|_, _| Ok(false));
+        agents.expect_delete().returning(|_, _, _| Ok(false));
         let err = service(agents, tenants(true))
-            .delete(TenantId::new(), AgentName::parse("ghost").unwrap())
+            .delete(TenantId::new(), AgentName::parse("ghost").unwrap(), &Actor::Admin)
             .await
             .unwrap_err();
         assert_eq!(err.to_string(), "Agent not found: ghost");
@@ -256,6 +309,6 @@ mod tests {
         let service = service(agents, tenants(false));
         assert!(matches!(service.list(TenantId::new()).await, Err(AgentError::TenantNotFound)));
         let name = AgentName::parse("x").unwrap();
-        assert!(matches!(service.delete(TenantId::new(), name).await, Err(AgentError::TenantNotFound)));
+        assert!(matches!(service.delete(TenantId::new(), name, &Actor::Admin).await, Err(AgentError::TenantNotFound)));
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ares_domain::{ApiKey, ApiKeyId, KeyLabel, KeyLifetime, Page, RawApiKey, TenantId};
+use ares_domain::{Actor, ApiKey, ApiKeyId, AuditEntry, KeyLabel, KeyLifetime, Page, RawApiKey, TenantId};
 use chrono::Duration;
 
 use super::auth::Authenticator;
@@ -80,13 +80,20 @@ impl ApiKeys {
         tenant_id: TenantId,
         name: KeyLabel,
         lifetime: Option<KeyLifetime>,
+        actor: &Actor,
     ) -> Result<IssuedKey, ApiKeyError> {
         self.tenants.find(tenant_id).await?.ok_or(ApiKeyError::TenantNotFound)?;
         let now = self.clock.now();
         let expires_at = lifetime.map(|lifetime| now + Duration::days(i64::from(lifetime.days())));
         let raw_key = self.generator.generate();
         let key = ApiKey::issue(tenant_id, name.to_string(), &raw_key, now, expires_at);
-        if !self.keys.insert(&key, self.max_live).await? {
+        let audit = AuditEntry::new(actor, "api_key.created", now)
+            .tenant(tenant_id)
+            .target("api_key", key.id)
+            .detail("name", key.name.clone())
+            .detail("prefix", key.prefix.clone())
+            .detail("expires_at", key.expires_at.map(|at| at.to_rfc3339()));
+        if !self.keys.insert(&key, self.max_live, &audit).await? {
             return Err(ApiKeyError::LimitReached(self.max_live));
         }
         Ok(IssuedKey { key, raw_key })
@@ -111,8 +118,9 @@ impl ApiKeys {
     /// # Errors
     /// `NotFound` when the tenant has no such live key (another tenant's key included).
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant_id, api_key.id = %id))]
-    pub async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId) -> Result<(), ApiKeyError> {
-        let revoked = self.keys.revoke(tenant_id, id).await?;
+    pub async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId, actor: &Actor) -> Result<(), ApiKeyError> {
+        let audit = AuditEntry::new(actor, "api_key.revoked", self.clock.now()).tenant(tenant_id).target("api_key", id);
+        let revoked = self.keys.revoke(tenant_id, id, &audit).await?;
         self.auth.forget_key(id);
         if revoked { Ok(()) } else { Err(ApiKeyError::NotFound) }
     }
@@ -152,15 +160,19 @@ mod tests {
     async fn issue_stores_only_the_hash_and_computes_the_expiry() {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_insert()
-            .withf(|key, max_live| {
+            .withf(|key, max_live, audit| {
                 key.hash.as_ref() != "ares_x7k9m2p4q8r1s5t3x7k9m2p4q8r1s5t3"
                     && key.prefix == "ares_x7k9"
                     && *max_live == 3
+                    && audit.action == "api_key.created"
+                    && audit.actor == "ares_a1b2"
+                    && !serde_json::to_string(&audit.details).unwrap().contains(key.hash.as_ref())
             })
             .times(1)
-            .returning(|_, _| Ok(true));
+            .returning(|_, _, _| Ok(true));
+        let caller = Actor::Key("ares_a1b2".into());
         let issued = service(keys, true)
-            .issue(TenantId::new(), KeyLabel::parse("staging").unwrap(), Some(KeyLifetime::parse(30).unwrap()))
+            .issue(TenantId::new(), KeyLabel::parse("staging").unwrap(), Some(KeyLifetime::parse(30).unwrap()), &caller)
             .await
             .unwrap();
         assert_eq!(issued.key.expires_at, Some(Utc.with_ymd_and_hms(2026, 4, 12, 0, 0, 0).unwrap()));
@@ -171,15 +183,21 @@ mod tests {
     async fn issue_for_an_unknown_tenant_writes_nothing() {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_insert().never();
-        let err = service(keys, false).issue(TenantId::new(), KeyLabel::parse("k").unwrap(), None).await.unwrap_err();
+        let err = service(keys, false)
+            .issue(TenantId::new(), KeyLabel::parse("k").unwrap(), None, &Actor::Admin)
+            .await
+            .unwrap_err();
         assert!(matches!(err, ApiKeyError::TenantNotFound));
     }
 
     #[tokio::test]
     async fn a_tenant_at_its_key_limit_gets_no_more() {
         let mut keys = MockApiKeyRepository::new();
-        keys.expect_insert().times(1).returning(|_, _| Ok(false));
-        let err = service(keys, true).issue(TenantId::new(), KeyLabel::parse("k").unwrap(), None).await.unwrap_err();
+        keys.expect_insert().times(1).returning(|_, _, _| Ok(false));
+        let err = service(keys, true)
+            .issue(TenantId::new(), KeyLabel::parse("k").unwrap(), None, &Actor::Admin)
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "API key limit reached: a tenant may have at most 3 live keys. Revoke one to make another"
@@ -189,8 +207,8 @@ mod tests {
     #[tokio::test]
     async fn revoking_a_key_the_tenant_does_not_hold_is_not_found() {
         let mut keys = MockApiKeyRepository::new();
-        keys.expect_revoke().returning(|_, _| Ok(false));
-        let err = service(keys, true).revoke(TenantId::new(), ApiKeyId::new()).await.unwrap_err();
+        keys.expect_revoke().returning(|_, _, _| Ok(false));
+        let err = service(keys, true).revoke(TenantId::new(), ApiKeyId::new(), &Actor::Admin).await.unwrap_err();
         assert_eq!(err.to_string(), "API key not found");
     }
 

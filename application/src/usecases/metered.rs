@@ -347,7 +347,13 @@ mod tests {
         let mut ledger = MockUsageLedger::new();
         ledger.expect_admit().returning(move |_, _, _, reservation| {
             let reserved = reservation.tokens;
-            let counters = Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: reserved };
+            let counters = Counters {
+                day_requests: 1,
+                month_requests: 1,
+                month_tokens: 0,
+                month_reserved: reserved,
+                month_cost_nanos: 0,
+            };
             Ok(if admits {
                 Admission::Admitted(counters)
             } else {

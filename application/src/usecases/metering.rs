@@ -8,11 +8,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ares_domain::quota::{QuotaHeaders, headers, refusal};
-use ares_domain::{Counters, Period, Quota, QuotaExceeded, Run, TierQuotas, UsageEvent, UsageEventId};
+use ares_domain::{Counters, ModelPrice, Period, Quota, QuotaExceeded, Run, TierQuotas, UsageEvent, UsageEventId};
 use chrono::{DateTime, Utc};
 
 use super::caller::Caller;
-use crate::ports::{Admission, Clock, MonthlyUsage, RepoError, Reservation, Settlement, Usage, UsageLedger};
+use super::router::ModelRouter;
+use crate::ports::{
+    Admission, Clock, MonthlyUsage, RepoError, Reservation, Settlement, Usage, UsageLedger, UsageObserver,
+};
 
 /// How often a refusal that no limit explains (the counters moved in between) is retried.
 const ADMISSION_ATTEMPTS: usize = 3;
@@ -117,19 +120,47 @@ impl Budget {
 /// default.
 pub const RESERVATION_TTL: chrono::Duration = chrono::Duration::seconds(600);
 
+/// Where the price of the model that answered a request is looked up when the request is recorded.
+pub trait PriceList: Send + Sync + 'static {
+    /// The price of `model` (a model's name) on `provider`; free when unknown.
+    fn price(&self, provider: &str, model: &str) -> ModelPrice;
+}
+
+impl PriceList for ModelRouter {
+    fn price(&self, provider: &str, model: &str) -> ModelPrice {
+        ModelRouter::price(self, provider, model)
+    }
+}
+
 /// The quota gate and the usage records.
 pub struct Metering {
     ledger: Arc<dyn UsageLedger>,
     quotas: TierQuotas,
     clock: Arc<dyn Clock>,
     reservation_ttl: chrono::Duration,
+    prices: Option<Arc<dyn PriceList>>,
+    observers: Vec<Arc<dyn UsageObserver>>,
 }
 
 impl Metering {
     /// Reservations expire `RESERVATION_TTL` after they are made; `with_reservation_ttl` says otherwise.
     #[must_use]
     pub fn new(ledger: Arc<dyn UsageLedger>, quotas: TierQuotas, clock: Arc<dyn Clock>) -> Self {
-        Metering { ledger, quotas, clock, reservation_ttl: RESERVATION_TTL }
+        Metering { ledger, quotas, clock, reservation_ttl: RESERVATION_TTL, prices: None, observers: Vec::new() }
+    }
+
+    /// Records each request's cost at the price `prices` gives its model (without one, every request is free).
+    #[must_use]
+    pub fn with_prices(mut self, prices: Arc<dyn PriceList>) -> Self {
+        self.prices = Some(prices);
+        self
+    }
+
+    /// Tells `observer` of every recorded request and every refusal, after the fact.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn UsageObserver>) -> Self {
+        self.observers.push(observer);
+        self
     }
 
     /// Reservations expire `ttl` after they are made (their request was never recorded: its instance died).
@@ -179,10 +210,10 @@ impl Metering {
                     Some(QuotaExceeded::MonthlyTokens) if !expired_released => {
                         expired_released = true;
                         if self.ledger.expire(started, Some(caller.tenant_id())).await? == 0 {
-                            return Err(Self::exceeded(QuotaExceeded::MonthlyTokens, &period, started));
+                            return Err(self.exceeded(caller, QuotaExceeded::MonthlyTokens, &period, started));
                         }
                     }
-                    Some(limit) => return Err(Self::exceeded(limit, &period, started)),
+                    Some(limit) => return Err(self.exceeded(caller, limit, &period, started)),
                     None => {}
                 },
             }
@@ -190,8 +221,11 @@ impl Metering {
         Err(MeteringError::Unexpected(anyhow::anyhow!("admission kept failing without a limit to blame")))
     }
 
-    fn exceeded(limit: QuotaExceeded, period: &Period, now: DateTime<Utc>) -> MeteringError {
+    fn exceeded(&self, caller: &Caller, limit: QuotaExceeded, period: &Period, now: DateTime<Utc>) -> MeteringError {
         tracing::info!(%limit, "request refused by the payer's quota");
+        for observer in &self.observers {
+            observer.refused(caller.tenant_id(), caller.tier, limit, period);
+        }
         let wait = (limit.resets_at(period) - now).to_std().unwrap_or_default();
         MeteringError::Exceeded { limit, retry_after: wait }
     }
@@ -251,6 +285,10 @@ impl Metering {
     ) -> Result<QuotaHeaders, MeteringError> {
         let now = self.clock.now();
         let latency = (now - ticket.started).num_milliseconds();
+        let price = match (&self.prices, &record.provider, &record.model) {
+            (Some(prices), Some(provider), Some(model)) => prices.price(provider, model),
+            _ => ModelPrice::default(),
+        };
         let event = UsageEvent {
             id: ticket.event,
             tenant_id: ticket.caller.tenant_id(),
@@ -264,15 +302,20 @@ impl Metering {
             estimated: record.usage.estimated,
             latency_ms: u64::try_from(latency).unwrap_or(0),
             status,
+            cost_nanos: price.cost_nanos(record.usage.prompt_tokens, record.usage.completion_tokens),
             at: now,
         };
-        let tokens = event.tokens();
         let reserved = ticket.reserved();
         let settlement = Settlement { event, reserved, admitted_in: ticket.period, run: record.run };
         self.ledger.settle(&settlement).await?;
+        let event = &settlement.event;
         let mut counters = ticket.counters;
-        counters.month_tokens = counters.month_tokens.saturating_add(tokens);
+        counters.month_tokens = counters.month_tokens.saturating_add(event.tokens());
         counters.month_reserved = counters.month_reserved.saturating_sub(reserved);
+        counters.month_cost_nanos = counters.month_cost_nanos.saturating_add(event.cost_nanos);
+        for observer in &self.observers {
+            observer.settled(event, ticket.caller.tier, &counters, &ticket.period);
+        }
         Ok(headers(&self.quotas.of(ticket.caller.tier), &counters, &ticket.period))
     }
 
@@ -395,7 +438,8 @@ mod tests {
     #[tokio::test]
     async fn settling_records_the_event_and_releases_the_reservation_in_one_call() {
         let mut ledger = MockUsageLedger::new();
-        let admitted = Counters { day_requests: 3, month_requests: 3, month_tokens: 0, month_reserved: 500 };
+        let admitted =
+            Counters { day_requests: 3, month_requests: 3, month_tokens: 0, month_reserved: 500, month_cost_nanos: 0 };
         ledger.expect_admit().returning(move |_, _, _, _| Ok(Admission::Admitted(admitted)));
         ledger
             .expect_settle()

@@ -1,7 +1,9 @@
 //! Use cases: small structs over their ports, one method per operation, each with its own error type.
 
 mod agents;
+mod alerts;
 mod api_keys;
+mod audit;
 mod auth;
 mod caller;
 mod chat;
@@ -11,6 +13,7 @@ mod metering;
 mod prompt;
 mod providers;
 mod provisioning;
+mod reports;
 mod router;
 mod runner;
 mod templates;
@@ -18,17 +21,20 @@ mod tenants;
 mod tools;
 
 pub use agents::{AgentError, AgentPatch, Agents, NewAgent};
+pub use alerts::{AlertError, AlertWatch, Alerts, WatchPorts};
 pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey, KeyPage};
+pub use audit::AuditTrail;
 pub use auth::{AuthError, Authenticator};
 pub use caller::{Caller, Payer, Via};
 pub use chat::{AGENT_PREFIX, AgentChoice, Callable, ChatError, ChatInput, ChatService, ClientTools, PreparedChat};
 pub use directory::AgentDirectory;
 pub use metered::{CLIENT_CLOSED, Call, Finished, Metered, MeteredPath, MeteredStream, StreamEnd, Streamed};
-pub use metering::{Budget, Metering, MeteringError, Record, Ticket, UsageReport};
+pub use metering::{Budget, Metering, MeteringError, PriceList, Record, Ticket, UsageReport};
 pub use prompt::{InputMessage, Sampling, prompt_chars};
 pub use providers::{NewProvider, ProviderDetails, ProviderPatch, Providers, ProvidersError};
 pub use provisioning::{ProvisionError, ProvisionRequest, ProvisionedClient, Provisioning};
-pub use router::{ModelRouter, ModelStatus, ProviderStatus, RouteError, Routed, RoutingPolicy};
+pub use reports::{DailyUsageTotals, MAX_REPORT_DAYS, PlatformStats, ReportError, ReportSources, Reports, TenantUsage};
+pub use router::{CircuitWatcher, ModelRouter, ModelStatus, ProviderStatus, RouteError, Routed, RoutingPolicy};
 pub use runner::{AgentRunner, PreparedRun, RunError, RunOutcome, RunPage};
 pub use templates::Templates;
 pub use tenants::{TenantDetails, TenantError, Tenants};

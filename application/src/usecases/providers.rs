@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use ares_domain::{
-    Credential, InvalidProvider, ModelSpec, NetworkConfig, NetworkSeconds, Provider, ProviderKind, ProviderLimits,
-    ProviderName, ProviderSource,
+    Actor, AuditEntry, Credential, InvalidProvider, ModelSpec, NetworkConfig, NetworkSeconds, Provider, ProviderKind,
+    ProviderLimits, ProviderName, ProviderSource,
 };
 use futures_util::lock::Mutex;
 
@@ -66,6 +66,25 @@ pub struct ProviderPatch {
     pub tokens_per_minute: Option<Option<u64>>,
     pub network: Option<NetworkSeconds>,
     pub enabled: Option<bool>,
+}
+
+impl ProviderPatch {
+    /// The names of the fields it changes, for the audit log (a new credential is named, never shown).
+    fn changed_fields(&self) -> Vec<&'static str> {
+        [
+            ("type", self.kind.is_some()),
+            ("base_url", self.base_url.is_some()),
+            ("credential", self.credential.is_some()),
+            ("models", self.models.is_some()),
+            ("requests_per_day", self.requests_per_day.is_some()),
+            ("tokens_per_minute", self.tokens_per_minute.is_some()),
+            ("network", self.network.is_some()),
+            ("enabled", self.enabled.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(field, given)| given.then_some(field))
+        .collect()
+    }
 }
 
 /// A provider with what the router knows of it.
@@ -155,7 +174,7 @@ impl Providers {
     /// # Errors
     /// `Duplicate`, `ModelTaken` when another provider serves one of its model names, `Invalid`.
     #[tracing::instrument(skip_all, fields(provider = %new.name))]
-    pub async fn create(&self, new: NewProvider) -> Result<ProviderDetails, ProvidersError> {
+    pub async fn create(&self, new: NewProvider, actor: &Actor) -> Result<ProviderDetails, ProvidersError> {
         self.check_keepable(Some(&new.credential))?;
         let now = self.clock.now();
         let provider = Provider {
@@ -175,7 +194,10 @@ impl Providers {
         }
         .validated()?;
         self.check_model_names(&provider).await?;
-        match self.repo.insert(&provider).await {
+        let audit = audited(actor, "provider.created", &provider)
+            .detail("kind", provider.kind.as_str())
+            .detail("models", provider.models.iter().map(|m| m.name.clone()).collect::<Vec<_>>());
+        match self.repo.insert(&provider, &audit).await {
             Ok(()) => {}
             Err(RepoError::Conflict(Conflict::ProviderName)) => return Err(ProvidersError::Duplicate(provider.name)),
             Err(err) => return Err(err.into()),
@@ -188,12 +210,18 @@ impl Providers {
     /// # Errors
     /// `NotFound`, `ReadOnly` for a configured provider, `ModelTaken`, `Invalid`.
     #[tracing::instrument(skip_all, fields(provider = %name))]
-    pub async fn update(&self, name: &str, patch: ProviderPatch) -> Result<ProviderDetails, ProvidersError> {
+    pub async fn update(
+        &self,
+        name: &str,
+        patch: ProviderPatch,
+        actor: &Actor,
+    ) -> Result<ProviderDetails, ProvidersError> {
         let mut provider = self.find(name).await?;
         if provider.source == ProviderSource::Config {
             return Err(ProvidersError::ReadOnly(provider.name));
         }
         self.check_keepable(patch.credential.as_ref())?;
+        let changed = patch.changed_fields();
         provider.kind = patch.kind.unwrap_or(provider.kind);
         provider.base_url = patch.base_url.or(provider.base_url);
         provider.credential = patch.credential.unwrap_or(provider.credential);
@@ -207,7 +235,8 @@ impl Providers {
         provider.updated_at = self.clock.now();
         let provider = provider.validated()?;
         self.check_model_names(&provider).await?;
-        self.store(provider).await
+        let audit = audited(actor, "provider.updated", &provider).detail("changed", changed);
+        self.store(provider, &audit).await
     }
 
     /// Removes a provider defined through the API.
@@ -215,12 +244,13 @@ impl Providers {
     /// # Errors
     /// `NotFound`, `ReadOnly` for a configured provider.
     #[tracing::instrument(skip_all, fields(provider = %name))]
-    pub async fn delete(&self, name: &str) -> Result<(), ProvidersError> {
+    pub async fn delete(&self, name: &str, actor: &Actor) -> Result<(), ProvidersError> {
         let provider = self.find(name).await?;
         if provider.source == ProviderSource::Config {
             return Err(ProvidersError::ReadOnly(provider.name));
         }
-        if !self.repo.delete(&provider.name).await? {
+        let audit = audited(actor, "provider.deleted", &provider);
+        if !self.repo.delete(&provider.name, &audit).await? {
             return Err(ProvidersError::NotFound(name.to_owned()));
         }
         self.reload().await
@@ -231,11 +261,17 @@ impl Providers {
     /// # Errors
     /// `NotFound`.
     #[tracing::instrument(skip_all, fields(provider = %name, enabled))]
-    pub async fn set_enabled(&self, name: &str, enabled: bool) -> Result<ProviderDetails, ProvidersError> {
+    pub async fn set_enabled(
+        &self,
+        name: &str,
+        enabled: bool,
+        actor: &Actor,
+    ) -> Result<ProviderDetails, ProvidersError> {
         let mut provider = self.find(name).await?;
         provider.enabled = enabled;
         provider.updated_at = self.clock.now();
-        self.store(provider).await
+        let audit = audited(actor, if enabled { "provider.enabled" } else { "provider.disabled" }, &provider);
+        self.store(provider, &audit).await
     }
 
     /// Asks the upstream which models it serves and keeps the list; those models become routable by their id.
@@ -243,7 +279,7 @@ impl Providers {
     /// # Errors
     /// `NotFound`, or `Discovery` when the upstream cannot be asked or does not answer.
     #[tracing::instrument(skip_all, fields(provider = %name))]
-    pub async fn refresh_models(&self, name: &str) -> Result<ProviderDetails, ProvidersError> {
+    pub async fn refresh_models(&self, name: &str, actor: &Actor) -> Result<ProviderDetails, ProvidersError> {
         let mut provider = self.find(name).await?;
         let discovery = |reason: String| ProvidersError::Discovery { provider: provider.name.clone(), reason };
         let client = self.router.client(&provider.name).map_err(discovery)?;
@@ -252,7 +288,9 @@ impl Providers {
         provider.discovered_models = models;
         provider.models_refreshed_at = Some(now);
         provider.updated_at = now;
-        self.store(provider).await
+        let audit = audited(actor, "provider.models_refreshed", &provider)
+            .detail("discovered_models", provider.discovered_models.len());
+        self.store(provider, &audit).await
     }
 
     async fn find(&self, name: &str) -> Result<Provider, ProvidersError> {
@@ -261,8 +299,8 @@ impl Providers {
         self.repo.find(&name).await?.ok_or_else(not_found)
     }
 
-    async fn store(&self, provider: Provider) -> Result<ProviderDetails, ProvidersError> {
-        if !self.repo.update(&provider).await? {
+    async fn store(&self, provider: Provider, audit: &AuditEntry) -> Result<ProviderDetails, ProvidersError> {
+        if !self.repo.update(&provider, audit).await? {
             return Err(ProvidersError::NotFound(provider.name.to_string()));
         }
         self.applied(provider).await
@@ -286,6 +324,14 @@ impl Providers {
         let status = self.router.provider_status(&provider.name);
         ProviderDetails { provider, status }
     }
+}
+
+/// An entry about `provider`, made when it was last updated. Never its credential: only its name and state.
+fn audited(actor: &Actor, action: &str, provider: &Provider) -> AuditEntry {
+    AuditEntry::new(actor, action, provider.updated_at)
+        .target("provider", &provider.name)
+        .detail("provider", provider.name.to_string())
+        .detail("enabled", provider.enabled)
 }
 
 #[cfg(test)]
@@ -312,6 +358,7 @@ mod tests {
                     supports_tools: true,
                     tier: None,
                     fallbacks: vec![],
+                    price: ares_domain::ModelPrice::default(),
                 })
                 .collect(),
             limits: ProviderLimits::default(),
@@ -365,23 +412,26 @@ mod tests {
         repo.expect_update().never();
         repo.expect_delete().never();
         let service = service(repo);
-        let err = service.update("groq", ProviderPatch::default()).await.unwrap_err();
+        let err = service.update("groq", ProviderPatch::default(), &Actor::Admin).await.unwrap_err();
         assert_eq!(
             err.to_string(),
             "Provider 'groq' is defined in ares.toml: change it there (it can still be enabled or disabled here)"
         );
-        assert!(matches!(service.delete("groq").await, Err(ProvidersError::ReadOnly(_))));
+        assert!(matches!(service.delete("groq", &Actor::Admin).await, Err(ProvidersError::ReadOnly(_))));
     }
 
     #[tokio::test]
     async fn a_configured_provider_can_be_disabled_and_the_router_sees_it_at_once() {
         let mut repo = MockProviderRepository::new();
         repo.expect_find().returning(|_| Ok(Some(provider("groq", ProviderSource::Config, &["llama"]))));
-        repo.expect_update().withf(|p| !p.enabled).times(1).returning(|_| Ok(true));
+        repo.expect_update()
+            .withf(|p, audit| !p.enabled && audit.action == "provider.disabled")
+            .times(1)
+            .returning(|_, _| Ok(true));
         let mut disabled = provider("groq", ProviderSource::Config, &["llama"]);
         disabled.enabled = false;
         repo.expect_list().returning(move || Ok(vec![disabled.clone()]));
-        let details = service(repo).set_enabled("groq", false).await.unwrap();
+        let details = service(repo).set_enabled("groq", false, &Actor::Admin).await.unwrap();
         let status = details.status.unwrap();
         assert_eq!((status.available, status.reason.as_deref()), (false, Some("disabled by an operator")));
     }
@@ -391,7 +441,7 @@ mod tests {
         let mut repo = MockProviderRepository::new();
         repo.expect_list().returning(|| Ok(vec![provider("groq", ProviderSource::Config, &["llama"])]));
         repo.expect_insert().never();
-        let err = service(repo).create(new_provider("mine", &["llama"])).await.unwrap_err();
+        let err = service(repo).create(new_provider("mine", &["llama"]), &Actor::Admin).await.unwrap_err();
         assert_eq!(err.to_string(), "Model 'llama' is already served by provider 'groq'");
     }
 
@@ -399,8 +449,8 @@ mod tests {
     async fn a_taken_provider_name_is_a_duplicate() {
         let mut repo = MockProviderRepository::new();
         repo.expect_list().returning(|| Ok(vec![]));
-        repo.expect_insert().returning(|_| Err(RepoError::Conflict(Conflict::ProviderName)));
-        let err = service(repo).create(new_provider("groq", &[])).await.unwrap_err();
+        repo.expect_insert().returning(|_, _| Err(RepoError::Conflict(Conflict::ProviderName)));
+        let err = service(repo).create(new_provider("groq", &[]), &Actor::Admin).await.unwrap_err();
         assert_eq!(err.to_string(), "Provider with id 'groq' already exists");
     }
 
@@ -410,12 +460,12 @@ mod tests {
         repo.expect_find().returning(|_| Ok(Some(provider("local", ProviderSource::Api, &[]))));
         repo.expect_list().returning(|| Ok(vec![provider("local", ProviderSource::Api, &[])]));
         repo.expect_update()
-            .withf(|p| p.discovered_models == ["m1", "m2"] && p.models_refreshed_at.is_some())
+            .withf(|p, _| p.discovered_models == ["m1", "m2"] && p.models_refreshed_at.is_some())
             .times(1)
-            .returning(|_| Ok(true));
+            .returning(|_, _| Ok(true));
         let service = service(repo);
         service.reload().await.unwrap();
-        let details = service.refresh_models("local").await.unwrap();
+        let details = service.refresh_models("local", &Actor::Admin).await.unwrap();
         assert_eq!(details.provider.discovered_models, ["m1", "m2"]);
     }
 

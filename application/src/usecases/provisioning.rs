@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ares_domain::{Agent, ApiKey, KeyLabel, ProductType, RawApiKey, Tenant, TenantName, Tier};
+use ares_domain::{Actor, Agent, ApiKey, AuditEntry, KeyLabel, ProductType, RawApiKey, Tenant, TenantName, Tier};
 
 use crate::ports::{Clock, Conflict, KeyGenerator, RepoError, TemplateRepository, TenantRepository};
 
@@ -68,7 +68,11 @@ impl Provisioning {
     /// # Errors
     /// `Duplicate` when the tenant name is taken; `Unexpected` when the store fails. Nothing is written then.
     #[tracing::instrument(skip_all, fields(tenant.name = %request.name, product.type = %request.product_type))]
-    pub async fn provision(&self, request: ProvisionRequest) -> Result<ProvisionedClient, ProvisionError> {
+    pub async fn provision(
+        &self,
+        request: ProvisionRequest,
+        actor: &Actor,
+    ) -> Result<ProvisionedClient, ProvisionError> {
         let now = self.clock.now();
         let templates = self.templates.list(Some(request.product_type)).await?;
         if templates.is_empty() {
@@ -78,7 +82,16 @@ impl Provisioning {
         let agents: Vec<Agent> = templates.iter().map(|t| t.instantiate(tenant.id, now)).collect();
         let raw_key = self.keys.generate();
         let key = ApiKey::issue(tenant.id, request.api_key_name.to_string(), &raw_key, now, None);
-        match self.tenants.provision(&tenant, &agents, &key).await {
+        let audit = AuditEntry::new(actor, "tenant.provisioned", now)
+            .tenant(tenant.id)
+            .target("tenant", tenant.id)
+            .detail("tenant_name", tenant.name.to_string())
+            .detail("tier", tenant.tier.as_str())
+            .detail("product_type", request.product_type.to_string())
+            .detail("agents", agents.iter().map(|a| a.name.to_string()).collect::<Vec<_>>())
+            .detail("api_key_id", key.id.to_string())
+            .detail("api_key_prefix", key.prefix.clone());
+        match self.tenants.provision(&tenant, &agents, &key, &audit).await {
             Ok(()) => Ok(ProvisionedClient { tenant, agents, key, raw_key }),
             Err(RepoError::Conflict(Conflict::TenantName)) => Err(ProvisionError::Duplicate(tenant.name)),
             Err(err) => Err(err.into()),
@@ -134,16 +147,19 @@ mod tests {
         let mut tenants = MockTenantRepository::new();
         tenants
             .expect_provision()
-            .withf(|tenant, agents, key| {
+            .withf(|tenant, agents, key, audit| {
                 agents.len() == 2
                     && agents.iter().all(|a| a.tenant_id == tenant.id)
                     && key.tenant_id == tenant.id
                     && key.prefix == "ares_a1b2"
                     && key.hash == KeyHash::of("ares_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0")
+                    && audit.action == "tenant.provisioned"
+                    && audit.tenant_id == Some(tenant.id)
+                    && !serde_json::to_string(&audit.details).unwrap().contains("a1b2c3d4e5f6g7h8")
             })
             .times(1)
-            .returning(|_, _, _| Ok(()));
-        let client = service(tenants).provision(request()).await.unwrap();
+            .returning(|_, _, _, _| Ok(()));
+        let client = service(tenants).provision(request(), &Actor::Admin).await.unwrap();
         let names: Vec<_> = client.agents.iter().map(|a| a.name.to_string()).collect();
         assert_eq!(names, ["kasino-classifier", "kasino-risk"]);
         assert_eq!(client.tenant.product_type, Some(ProductType::Kasino));
@@ -153,16 +169,16 @@ mod tests {
     #[tokio::test]
     async fn provision_reports_a_taken_name_as_duplicate() {
         let mut tenants = MockTenantRepository::new();
-        tenants.expect_provision().returning(|_, _, _| Err(RepoError::Conflict(Conflict::TenantName)));
-        let err = service(tenants).provision(request()).await.unwrap_err();
+        tenants.expect_provision().returning(|_, _, _, _| Err(RepoError::Conflict(Conflict::TenantName)));
+        let err = service(tenants).provision(request(), &Actor::Admin).await.unwrap_err();
         assert_eq!(err.to_string(), "Tenant with name 'acme-corp' already exists");
     }
 
     #[tokio::test]
     async fn a_store_failure_during_provisioning_is_unexpected() {
         let mut tenants = MockTenantRepository::new();
-        tenants.expect_provision().returning(|_, _, _| Err(RepoError::Unexpected(anyhow::anyhow!("disk full"))));
-        let err = service(tenants).provision(request()).await.unwrap_err();
+        tenants.expect_provision().returning(|_, _, _, _| Err(RepoError::Unexpected(anyhow::anyhow!("disk full"))));
+        let err = service(tenants).provision(request(), &Actor::Admin).await.unwrap_err();
         assert!(matches!(err, ProvisionError::Unexpected(_)));
     }
 

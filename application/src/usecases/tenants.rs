@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ares_domain::{Period, Tenant, TenantId, TenantName, TenantStats, Tier};
+use ares_domain::{Actor, AuditEntry, Period, Tenant, TenantId, TenantName, TenantStats, Tier};
 
 use super::auth::Authenticator;
 use crate::ports::{Clock, Conflict, MonthlyUsage, RepoError, TenantListing, TenantRepository, UsageLedger};
@@ -62,9 +62,14 @@ impl Tenants {
     /// # Errors
     /// `Duplicate` when the name is taken.
     #[tracing::instrument(skip_all, fields(tenant.name = %name, tenant.tier = %tier))]
-    pub async fn create(&self, name: TenantName, tier: Tier) -> Result<Tenant, TenantError> {
+    pub async fn create(&self, name: TenantName, tier: Tier, actor: &Actor) -> Result<Tenant, TenantError> {
         let tenant = Tenant::new(name, tier, None, self.clock.now());
-        match self.tenants.insert(&tenant).await {
+        let audit = AuditEntry::new(actor, "tenant.created", tenant.created_at)
+            .tenant(tenant.id)
+            .target("tenant", tenant.id)
+            .detail("tenant_name", tenant.name.to_string())
+            .detail("tier", tier.as_str());
+        match self.tenants.insert(&tenant, &audit).await {
             Ok(()) => Ok(tenant),
             Err(RepoError::Conflict(Conflict::TenantName)) => Err(TenantError::Duplicate(tenant.name)),
             Err(err) => Err(err.into()),
@@ -100,8 +105,13 @@ impl Tenants {
     /// # Errors
     /// `NotFound` when there is no such tenant.
     #[tracing::instrument(skip_all, fields(tenant.id = %id, tenant.tier = %tier))]
-    pub async fn change_tier(&self, id: TenantId, tier: Tier) -> Result<TenantDetails, TenantError> {
-        let tenant = self.tenants.set_tier(id, tier, self.clock.now()).await?.ok_or(TenantError::NotFound)?;
+    pub async fn change_tier(&self, id: TenantId, tier: Tier, actor: &Actor) -> Result<TenantDetails, TenantError> {
+        let now = self.clock.now();
+        let audit = AuditEntry::new(actor, "tenant.tier_changed", now)
+            .tenant(id)
+            .target("tenant", id)
+            .detail("tier", tier.as_str());
+        let tenant = self.tenants.set_tier(id, tier, now, &audit).await?.ok_or(TenantError::NotFound)?;
         self.auth.forget_tenant(id);
         self.with_figures(tenant).await
     }
@@ -134,18 +144,26 @@ mod tests {
     async fn create_stores_the_tenant_with_the_clock_time() {
         let mut repo = MockTenantRepository::new();
         repo.expect_insert()
-            .withf(|t| t.name.as_ref() == "acme-corp" && t.tier == Tier::Pro && t.product_type.is_none())
+            .withf(|t, audit| {
+                t.name.as_ref() == "acme-corp"
+                    && t.tier == Tier::Pro
+                    && t.product_type.is_none()
+                    && audit.action == "tenant.created"
+                    && audit.actor == "admin"
+                    && audit.details["tenant_name"] == "acme-corp"
+                    && audit.details["tier"] == "pro"
+            })
             .times(1)
-            .returning(|_| Ok(()));
-        let tenant = service(repo).create(name("acme-corp"), Tier::Pro).await.unwrap();
+            .returning(|_, _| Ok(()));
+        let tenant = service(repo).create(name("acme-corp"), Tier::Pro, &Actor::Admin).await.unwrap();
         assert_eq!(tenant.created_at, Utc.with_ymd_and_hms(2026, 3, 13, 0, 0, 0).unwrap());
     }
 
     #[tokio::test]
     async fn create_reports_a_taken_name_as_duplicate() {
         let mut repo = MockTenantRepository::new();
-        repo.expect_insert().returning(|_| Err(RepoError::Conflict(Conflict::TenantName)));
-        let err = service(repo).create(name("acme-corp"), Tier::Pro).await.unwrap_err();
+        repo.expect_insert().returning(|_, _| Err(RepoError::Conflict(Conflict::TenantName)));
+        let err = service(repo).create(name("acme-corp"), Tier::Pro, &Actor::Admin).await.unwrap_err();
         assert_eq!(err.to_string(), "Tenant with name 'acme-corp' already exists");
     }
 
@@ -161,8 +179,8 @@ mod tests {
     #[tokio::test]
     async fn change_tier_of_an_unknown_tenant_is_not_found() {
         let mut repo = MockTenantRepository::new();
-        repo.expect_set_tier().returning(|_, _, _| Ok(None));
-        let err = service(repo).change_tier(TenantId::new(), Tier::Enterprise).await.unwrap_err();
+        repo.expect_set_tier().returning(|_, _, _, _| Ok(None));
+        let err = service(repo).change_tier(TenantId::new(), Tier::Enterprise, &Actor::Admin).await.unwrap_err();
         assert!(matches!(err, TenantError::NotFound));
     }
 }

@@ -6,8 +6,8 @@ use std::fmt;
 use std::path::Path;
 
 use ares_domain::{
-    AgentConfig, AgentName, AgentTemplate, AgentType, Credential, InvalidProvider, ModelSpec, ModelTier, NetworkConfig,
-    ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSource,
+    AgentConfig, AgentName, AgentTemplate, AgentType, Credential, InvalidProvider, ModelPrice, ModelSpec, ModelTier,
+    NetworkConfig, ProductType, Provider, ProviderKind, ProviderLimits, ProviderName, ProviderSource,
 };
 use chrono::{DateTime, Utc};
 
@@ -78,6 +78,7 @@ impl Settings {
         self.agent_templates()?;
         self.tools.checked(&self.environment.0)?;
         self.mcp_servers()?;
+        self.alerts.checked()?;
         Ok(self)
     }
 
@@ -143,6 +144,16 @@ impl Settings {
         if !(10..=31_536_000).contains(&self.metering.reservation_ttl_seconds) {
             return Err(StartupError::new("metering.reservation_ttl_seconds must be between 10 and 31536000"));
         }
+        for (tier, quota) in [
+            ("free", &self.tiers.free),
+            ("dev", &self.tiers.dev),
+            ("pro", &self.tiers.pro),
+            ("enterprise", &self.tiers.enterprise),
+        ] {
+            if quota.monthly_cost_usd.is_some_and(|usd| ares_domain::usage::nanos(usd).is_none()) {
+                return Err(StartupError::new(format!("tiers.{tier}.monthly_cost_usd must be a non-negative amount")));
+            }
+        }
         if self.api_keys.max_live_per_tenant == 0 {
             return Err(StartupError::new("api_keys.max_live_per_tenant must be at least 1"));
         }
@@ -178,7 +189,8 @@ impl Settings {
                 model.supports_tools,
                 model.tier.as_deref(),
                 model.fallbacks.clone(),
-            );
+            )
+            .and_then(|spec| Ok(spec.priced(price(model.input_price_per_mtok, model.output_price_per_mtok)?)));
             provider.models.push(spec.map_err(|err| model_error(&model.name, &err))?);
         }
         let mut names = HashSet::new();
@@ -220,6 +232,11 @@ impl Settings {
     }
 }
 
+/// A model's price from its configured US dollars per million tokens (free when not given).
+fn price(input: Option<f64>, output: Option<f64>) -> Result<ModelPrice, InvalidProvider> {
+    ModelPrice::per_mtok(input.unwrap_or(0.0), output.unwrap_or(0.0))
+}
+
 /// One `[[providers]]` entry with its nested models.
 fn provider(settings: &ProviderSettings, now: DateTime<Utc>) -> Result<Provider, StartupError> {
     let fail = |err: &dyn fmt::Display| StartupError::new(format!("provider '{}': {err}", settings.name));
@@ -245,6 +262,7 @@ fn provider(settings: &ProviderSettings, now: DateTime<Utc>) -> Result<Provider,
                 m.tier.as_deref(),
                 m.fallbacks.clone(),
             )
+            .and_then(|spec| Ok(spec.priced(price(m.input_price_per_mtok, m.output_price_per_mtok)?)))
             .map_err(|err| model_error(&name, &err))
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -88,10 +88,22 @@ async fn the_usage_report_adds_up_runs_tokens_and_calls_day_by_day(backend: Back
         ),
         (&json!(2), &json!(84), &json!(4), &json!(100_000), &json!(10_000_000))
     );
+    // The run's 30 + 12 tokens on llama-3.3-70b ($0.59 / $0.79 per million) and the chat's on llama-3.1-8b
+    // ($0.05 / $0.08): 27,180 + 2,460 billionths of a dollar.
+    let cost = usage["cost_usd"].as_f64().unwrap();
+    assert!((cost - 29_640e-9).abs() < 1e-12, "{cost}");
+    let day = &usage["daily_usage"][0];
     assert_eq!(
-        usage["daily_usage"],
-        json!([{"date": client.app.clock_date(0), "runs": 2, "tokens": 84, "api_calls": 3}])
+        (
+            &usage["daily_usage"].as_array().unwrap().len(),
+            &day["date"],
+            &day["runs"],
+            &day["tokens"],
+            &day["api_calls"]
+        ),
+        (&1, &json!(client.app.clock_date(0)), &json!(2), &json!(84), &json!(3))
     );
+    assert!((day["cost_usd"].as_f64().unwrap() - cost).abs() < 1e-12);
 
     client.app.clock.advance(chrono::Duration::days(40));
     let (_, later) = client.call(&key, Method::GET, "/v1/usage", None).await;

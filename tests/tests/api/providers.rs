@@ -67,7 +67,8 @@ async fn configured_providers_are_listed_read_only_with_why_they_are_unavailable
     assert_eq!(
         groq["models"][0],
         json!({"id": "llama-3.1-8b-instant", "name": "llama-3.1-8b", "context_length": 131072,
-        "supports_tools": true, "tier": "fast", "fallbacks": []})
+        "supports_tools": true, "tier": "fast", "fallbacks": [], "input_price_per_mtok": 0.05,
+        "output_price_per_mtok": 0.08})
     );
     assert_eq!(groq["health"]["circuit"], "closed");
     assert_eq!(providers[3]["available"], true, "a local Ollama needs no key");

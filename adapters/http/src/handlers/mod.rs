@@ -1,12 +1,16 @@
 //! One module per endpoint, grouped by resource.
 
 pub(crate) mod agents;
+pub(crate) mod alerts;
 pub(crate) mod api_keys;
+pub(crate) mod audit;
 pub(crate) mod docs;
 pub(crate) mod health;
 pub(crate) mod models;
 pub(crate) mod providers;
 pub(crate) mod provision;
+pub(crate) mod stats;
 pub(crate) mod templates;
 pub(crate) mod tenants;
+pub(crate) mod usage;
 pub(crate) mod v1;

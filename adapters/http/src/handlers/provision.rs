@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::ProvisionRequest;
-use ares_domain::{KeyLabel, ProductType, TenantName, Tier};
+use ares_domain::{Actor, KeyLabel, ProductType, TenantName, Tier};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -49,7 +49,7 @@ pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<ProvisionBo
         product_type: body.product_type.parse::<ProductType>()?,
         api_key_name: KeyLabel::parse(&body.api_key_name)?,
     };
-    let client = api.provisioning.provision(request).await?;
+    let client = api.provisioning.provision(request, &Actor::Admin).await?;
     tracing::info!(tenant.id = %client.tenant.id, agents.count = client.agents.len(), "client provisioned");
     Ok(HttpResponse::Created().json(ProvisionedView::from(&client)))
 }

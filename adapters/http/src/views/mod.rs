@@ -9,12 +9,19 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+mod insight;
 mod names;
 pub(crate) mod openai;
 mod providers;
 mod v1;
 
-pub(crate) use names::{AgentStatusName, MessageRole, ModelTierName, ProductTypeName, ProviderKindName, TierName};
+pub(crate) use insight::{
+    AdminRunList, AdminRunView, AgentStatsView, AlertList, AlertView, AuditEntryList, AuditEntryView, DailyUsageList,
+    DailyUsageView, PlatformStatsView, TenantAgentPage, TenantAgentView, TenantUsageView,
+};
+pub(crate) use names::{
+    AgentStatusName, MessageRole, ModelTierName, ProductTypeName, ProviderKindName, SeverityName, TierName,
+};
 pub(crate) use providers::{ModelListItem, ProviderView};
 pub(crate) use v1::{
     ChatView, ClientAgentPage, ClientAgentView, ClientKeyPage, ClientKeyView, IssuedClientKeyView, RunPage, RunView,

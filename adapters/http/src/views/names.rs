@@ -3,7 +3,7 @@
 //! Requests carry them as strings, so that a name outside the set is refused with the domain's own message; these
 //! types only describe them.
 
-use ares_domain::{AgentStatus, ModelTier, ProductType, ProviderKind, Tier};
+use ares_domain::{AgentStatus, ModelTier, ProductType, ProviderKind, Severity, Tier};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
@@ -64,4 +64,10 @@ name_set!(
     MessageRole,
     "Who said a message of a `/v1/chat` conversation",
     ["system", "user", "assistant"]
+);
+name_set!(
+    /// An alert's severity.
+    SeverityName,
+    "How urgent an alert is",
+    Severity::ALL.map(Severity::as_str)
 );

@@ -20,6 +20,10 @@ pub(crate) struct ProviderModelView {
     #[schema(required = true, value_type = Option<ModelTierName>)]
     tier: Option<&'static str>,
     fallbacks: Vec<String>,
+    /// US dollars per million prompt tokens.
+    input_price_per_mtok: f64,
+    /// US dollars per million completion tokens.
+    output_price_per_mtok: f64,
 }
 
 impl From<&ModelSpec> for ProviderModelView {
@@ -31,6 +35,8 @@ impl From<&ModelSpec> for ProviderModelView {
             supports_tools: model.supports_tools,
             tier: model.tier.map(|t| t.as_str()),
             fallbacks: model.fallbacks.clone(),
+            input_price_per_mtok: model.price.input_per_mtok(),
+            output_price_per_mtok: model.price.output_per_mtok(),
         }
     }
 }

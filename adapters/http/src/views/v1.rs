@@ -143,6 +143,7 @@ struct UsageDayView {
     runs: u64,
     tokens: u64,
     api_calls: u64,
+    cost_usd: f64,
 }
 
 /// The tenant's usage in the current billing period (the calendar month).
@@ -167,6 +168,8 @@ pub(crate) struct UsageView {
     quota_runs: Option<u64>,
     #[schema(required = true)]
     quota_tokens: Option<u64>,
+    /// What this month's requests cost, in US dollars, at each model's price when it ran.
+    cost_usd: f64,
     daily_usage: Vec<UsageDayView>,
 }
 
@@ -181,6 +184,7 @@ impl From<&UsageReport> for UsageView {
             total_api_calls: usage.counters.month_requests,
             quota_runs: report.quota.monthly_requests,
             quota_tokens: report.quota.monthly_tokens,
+            cost_usd: ares_domain::usage::usd(usage.cost_nanos),
             daily_usage: usage
                 .daily
                 .iter()
@@ -189,6 +193,7 @@ impl From<&UsageReport> for UsageView {
                     runs: day.runs,
                     tokens: day.tokens,
                     api_calls: day.api_calls,
+                    cost_usd: ares_domain::usage::usd(day.cost_nanos),
                 })
                 .collect(),
         }

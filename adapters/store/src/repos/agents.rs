@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use ares_application::ports::{AgentRepository, AgentSummary, RepoError};
-use ares_domain::{Agent, AgentConfig, AgentName, AgentStatus, AgentType, TenantId};
+use ares_domain::{Agent, AgentConfig, AgentName, AgentStatus, AgentType, AuditEntry, Page, TenantId, TenantName};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, max, sql};
@@ -12,10 +12,11 @@ use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 use serde_json::{Map, Value};
 
-use super::{count, parse_stored, read_time, stored_time};
+use super::audit::{AuditRow, write_audit};
+use super::{count, parse_stored, read_time, stored_count, stored_time};
 use crate::db::Db;
 use crate::error::{corrupt, query_error};
-use crate::schema::{agents, runs};
+use crate::schema::{agents, runs, tenants};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = agents)]
@@ -157,40 +158,85 @@ impl AgentRepository for AgentStore {
         row.map(Agent::try_from).transpose()
     }
 
-    async fn insert(&self, agent: &Agent) -> Result<(), RepoError> {
+    async fn insert(&self, agent: &Agent, audit: &AuditEntry) -> Result<(), RepoError> {
         let row = AgentRow::try_from(agent)?;
-        with_conn!(&self.db, |conn| {
-            diesel::insert_into(agents::table).values(&row).execute(conn).await.map_err(query_error)?;
-        });
-        Ok(())
+        let audit = AuditRow::from(audit);
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                diesel::insert_into(agents::table).values(&row).execute(conn).await?;
+                write_audit!(conn, &audit)?;
+                Ok(())
+            })
+            .map_err(query_error)
+        })
     }
 
-    async fn update(&self, agent: &Agent) -> Result<bool, RepoError> {
+    async fn update(&self, agent: &Agent, audit: &AuditEntry) -> Result<bool, RepoError> {
         let row = AgentRow::try_from(agent)?;
-        let changed = with_conn!(&self.db, |conn| {
-            diesel::update(agents::table.filter(agents::id.eq(&row.id).and(agents::tenant_id.eq(&row.tenant_id))))
-                .set((
-                    agents::name.eq(&row.name),
-                    agents::agent_type.eq(&row.agent_type),
-                    agents::config.eq(&row.config),
-                    agents::status.eq(&row.status),
-                    agents::updated_at.eq(row.updated_at),
-                ))
-                .execute(conn)
-                .await
-                .map_err(query_error)?
-        });
-        Ok(changed == 1)
+        let audit = AuditRow::from(audit);
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                let stored = agents::id.eq(&row.id).and(agents::tenant_id.eq(&row.tenant_id));
+                let changed = diesel::update(agents::table.filter(stored))
+                    .set((
+                        agents::name.eq(&row.name),
+                        agents::agent_type.eq(&row.agent_type),
+                        agents::config.eq(&row.config),
+                        agents::status.eq(&row.status),
+                        agents::updated_at.eq(row.updated_at),
+                    ))
+                    .execute(conn)
+                    .await?;
+                if changed == 1 {
+                    write_audit!(conn, &audit)?;
+                }
+                Ok(changed == 1)
+            })
+            .map_err(query_error)
+        })
     }
 
-    async fn delete(&self, tenant_id: TenantId, name: &AgentName) -> Result<bool, RepoError> {
+    async fn delete(&self, tenant_id: TenantId, name: &AgentName, audit: &AuditEntry) -> Result<bool, RepoError> {
         let tenant_id = tenant_id.to_string();
-        let deleted = with_conn!(&self.db, |conn| {
-            diesel::delete(agents::table.filter(agents::tenant_id.eq(&tenant_id).and(agents::name.eq(name.as_ref()))))
-                .execute(conn)
+        let audit = AuditRow::from(audit);
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                let named = agents::tenant_id.eq(&tenant_id).and(agents::name.eq(name.as_ref()));
+                let deleted = diesel::delete(agents::table.filter(named)).execute(conn).await?;
+                if deleted > 0 {
+                    write_audit!(conn, &audit)?;
+                }
+                Ok(deleted > 0)
+            })
+            .map_err(query_error)
+        })
+    }
+
+    async fn page_all(&self, page: Page) -> Result<(Vec<(Agent, TenantName)>, u64), RepoError> {
+        let (offset, limit) = (stored_count(page.offset()), stored_count(page.size()));
+        let (rows, total): (Vec<(AgentRow, String)>, i64) = with_conn!(&self.db, |conn| {
+            let total = agents::table.count().get_result(conn).await.map_err(query_error)?;
+            let rows = agents::table
+                .inner_join(tenants::table)
+                .order((tenants::name.asc(), agents::name.asc()))
+                .offset(offset)
+                .limit(limit)
+                .select((AgentRow::as_select(), tenants::name))
+                .load(conn)
                 .await
-                .map_err(query_error)?
+                .map_err(query_error)?;
+            (rows, total)
         });
-        Ok(deleted > 0)
+        let agents = rows
+            .into_iter()
+            .map(|(row, tenant)| Ok((Agent::try_from(row)?, parse_stored("tenant name", TenantName::parse(&tenant))?)))
+            .collect::<Result<_, RepoError>>()?;
+        Ok((agents, count(total)))
+    }
+
+    async fn count_all(&self) -> Result<u64, RepoError> {
+        let total: i64 =
+            with_conn!(&self.db, |conn| agents::table.count().get_result(conn).await.map_err(query_error)?);
+        Ok(count(total))
     }
 }

@@ -1,13 +1,14 @@
 //! The API key repository: hashes only, every query filtered on the tenant id.
 
 use ares_application::ports::{ApiKeyRepository, RepoError};
-use ares_domain::{ApiKey, ApiKeyId, KeyHash, Page, TenantId, Tier};
+use ares_domain::{ApiKey, ApiKeyId, AuditEntry, KeyHash, Page, TenantId, Tier};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::audit::{AuditRow, write_audit};
 use super::{count, parse_stored, read_time, stored_count, stored_time};
 use crate::db::Db;
 use crate::error::query_error;
@@ -76,8 +77,9 @@ impl ApiKeyStore {
 
 #[async_trait]
 impl ApiKeyRepository for ApiKeyStore {
-    async fn insert(&self, key: &ApiKey, max_live: u64) -> Result<bool, RepoError> {
+    async fn insert(&self, key: &ApiKey, max_live: u64, audit: &AuditEntry) -> Result<bool, RepoError> {
         let row = ApiKeyRow::from(key);
+        let audit = AuditRow::from(audit);
         let max_live = stored_count(max_live);
         with_conn!(&self.db, |conn: Conn| {
             in_transaction!(conn: Conn, {
@@ -97,6 +99,7 @@ impl ApiKeyRepository for ApiKeyStore {
                     return Ok(false);
                 }
                 diesel::insert_into(api_keys::table).values(&row).execute(conn).await?;
+                write_audit!(conn, &audit)?;
                 Ok(true)
             })
             .map_err(query_error)
@@ -140,19 +143,20 @@ impl ApiKeyRepository for ApiKeyStore {
         found.map(|(row, tier)| Ok((ApiKey::try_from(row)?, parse_stored("tenant tier", tier.parse())?))).transpose()
     }
 
-    async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId) -> Result<bool, RepoError> {
+    async fn revoke(&self, tenant_id: TenantId, id: ApiKeyId, audit: &AuditEntry) -> Result<bool, RepoError> {
         let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
-        let revoked =
-            with_conn!(&self.db, |conn| {
-                diesel::update(api_keys::table.filter(
-                    api_keys::id.eq(&id).and(api_keys::tenant_id.eq(&tenant_id)).and(api_keys::revoked.eq(false)),
-                ))
-                .set(api_keys::revoked.eq(true))
-                .execute(conn)
-                .await
-                .map_err(query_error)?
-            });
-        Ok(revoked == 1)
+        let audit = AuditRow::from(audit);
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                let live = api_keys::id.eq(&id).and(api_keys::tenant_id.eq(&tenant_id)).and(api_keys::revoked.eq(false));
+                let revoked = diesel::update(api_keys::table.filter(live)).set(api_keys::revoked.eq(true)).execute(conn).await?;
+                if revoked == 1 {
+                    write_audit!(conn, &audit)?;
+                }
+                Ok(revoked == 1)
+            })
+            .map_err(query_error)
+        })
     }
 
     async fn record_last_used(&self, used: &[(ApiKeyId, DateTime<Utc>)]) -> Result<(), RepoError> {

@@ -25,7 +25,9 @@ use ares_application::ports::{
 use ares_domain::{Counters, Period, Quota, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 use futures_util::future::BoxFuture;
@@ -113,6 +115,7 @@ struct EventRow {
     runs: i32,
     reserved_tokens: i64,
     reservation_month: String,
+    cost_nanos: i64,
 }
 
 impl From<&Settlement> for EventRow {
@@ -137,6 +140,7 @@ impl From<&Settlement> for EventRow {
             runs: i32::from(event.provider.is_some()),
             reserved_tokens: stored_count(settlement.reserved),
             reservation_month: settlement.admitted_in.month_key(),
+            cost_nanos: stored_count(event.cost_nanos),
         }
     }
 }
@@ -563,6 +567,31 @@ fn by_month(released: &[(String, String, i64)]) -> HashMap<(&str, &str), i64> {
     sums
 }
 
+/// A day's figures as `usage_daily` holds them: the day, runs, tokens, calls, cost.
+type DayRow = (String, i64, i64, i64, i64);
+
+const DAY_COLUMNS: (
+    usage_daily::day_key,
+    usage_daily::runs,
+    usage_daily::tokens,
+    usage_daily::api_calls,
+    usage_daily::cost_nanos,
+) = (usage_daily::day_key, usage_daily::runs, usage_daily::tokens, usage_daily::api_calls, usage_daily::cost_nanos);
+
+fn day_key(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn daily_usage((date, runs, tokens, api_calls, cost): DayRow) -> Result<DailyUsage, RepoError> {
+    Ok(DailyUsage {
+        date: parse_stored("usage day", NaiveDate::parse_from_str(&date, "%Y-%m-%d"))?,
+        runs: count(runs),
+        tokens: count(tokens),
+        api_calls: count(api_calls),
+        cost_nanos: count(cost),
+    })
+}
+
 fn reply_all(group: Vec<PendingSettlement>, result: Shared<()>) {
     for pending in group {
         let _ = pending.reply.send(result.clone());
@@ -583,6 +612,7 @@ fn spread(after: Counters, reserves: &[u64]) -> Vec<Counters> {
                 month_requests: after.month_requests - (n - i),
                 month_tokens: after.month_tokens,
                 month_reserved: after.month_reserved - later_reserved,
+                month_cost_nanos: after.month_cost_nanos,
             }
         })
         .collect()
@@ -666,30 +696,53 @@ impl UsageLedger for LedgerStore {
     }
 
     async fn month(&self, tenant_id: TenantId, period: &Period) -> Result<MonthlyUsage, RepoError> {
-        let tenant = tenant_id.to_string();
-        let days_of_month = format!("{}-%", period.month_key());
         let counters = self.inner.current(tenant_id, period).await.unwrap_or_default();
-        let days: Vec<(String, i64, i64, i64)> = with_conn!(&self.inner.db, |conn| {
+        let first = period.month_start().date_naive();
+        let daily = self.days(tenant_id, first, period.month_end().date_naive()).await?;
+        let runs = daily.iter().map(|d| d.runs).sum();
+        let cost_nanos = daily.iter().map(|d| d.cost_nanos).sum();
+        Ok(MonthlyUsage { counters, runs, cost_nanos, daily })
+    }
+
+    async fn days(&self, tenant_id: TenantId, first: NaiveDate, last: NaiveDate) -> Result<Vec<DailyUsage>, RepoError> {
+        let tenant = tenant_id.to_string();
+        let (first, last) = (day_key(first), day_key(last));
+        let days: Vec<DayRow> = with_conn!(&self.inner.db, |conn| {
             usage_daily::table
-                .filter(usage_daily::tenant_id.eq(&tenant).and(usage_daily::day_key.like(&days_of_month)))
+                .filter(usage_daily::tenant_id.eq(&tenant))
+                .filter(usage_daily::day_key.ge(&first).and(usage_daily::day_key.le(&last)))
                 .order(usage_daily::day_key.desc())
-                .select((usage_daily::day_key, usage_daily::runs, usage_daily::tokens, usage_daily::api_calls))
+                .select(DAY_COLUMNS)
                 .load(conn)
                 .await
                 .map_err(query_error)?
         });
-        let daily = days
-            .into_iter()
-            .map(|(date, runs, tokens, api_calls)| {
-                Ok(DailyUsage {
-                    date: parse_stored("usage day", NaiveDate::parse_from_str(&date, "%Y-%m-%d"))?,
-                    runs: count(runs),
-                    tokens: count(tokens),
-                    api_calls: count(api_calls),
-                })
-            })
-            .collect::<Result<Vec<_>, RepoError>>()?;
-        Ok(MonthlyUsage { counters, runs: daily.iter().map(|d| d.runs).sum(), daily })
+        days.into_iter().map(daily_usage).collect()
+    }
+
+    async fn platform_day(&self, day: NaiveDate) -> Result<DailyUsage, RepoError> {
+        let key = day_key(day);
+        let total = |column: &str| format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)");
+        let (runs, tokens, api_calls, cost): (i64, i64, i64, i64) = with_conn!(&self.inner.db, |conn| {
+            usage_daily::table
+                .filter(usage_daily::day_key.eq(&key))
+                .select((
+                    sql::<BigInt>(&total("runs")),
+                    sql::<BigInt>(&total("tokens")),
+                    sql::<BigInt>(&total("api_calls")),
+                    sql::<BigInt>(&total("cost_nanos")),
+                ))
+                .get_result(conn)
+                .await
+                .map_err(query_error)?
+        });
+        Ok(DailyUsage {
+            date: day,
+            runs: count(runs),
+            tokens: count(tokens),
+            api_calls: count(api_calls),
+            cost_nanos: count(cost),
+        })
     }
 }
 
@@ -699,7 +752,8 @@ mod tests {
 
     #[test]
     fn each_request_of_a_group_sees_the_counts_up_to_itself() {
-        let after = Counters { day_requests: 10, month_requests: 30, month_tokens: 5, month_reserved: 60 };
+        let after =
+            Counters { day_requests: 10, month_requests: 30, month_tokens: 5, month_reserved: 60, month_cost_nanos: 0 };
         let each = spread(after, &[10, 20, 30]);
         assert_eq!(
             each.iter().map(|c| (c.day_requests, c.month_reserved)).collect::<Vec<_>>(),

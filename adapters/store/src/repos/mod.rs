@@ -1,7 +1,9 @@
 //! One repository per aggregate, each written once against diesel's query builder for both backends.
 
 mod agents;
+mod alerts;
 mod api_keys;
+mod audit;
 mod ledger;
 mod providers;
 mod runs;
@@ -9,7 +11,9 @@ mod templates;
 mod tenants;
 
 pub use agents::AgentStore;
+pub use alerts::AlertStore;
 pub use api_keys::ApiKeyStore;
+pub use audit::AuditStore;
 pub use ledger::LedgerStore;
 pub use providers::ProviderStore;
 pub use runs::RunStore;

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use ares_application::ports::{ProviderRepository, RepoError};
 use ares_domain::{
-    Credential, ModelSpec, NetworkConfig, Provider, ProviderLimits, ProviderName, ProviderSecret, ProviderSource,
+    AuditEntry, Credential, ModelSpec, NetworkConfig, Provider, ProviderLimits, ProviderName, ProviderSecret,
+    ProviderSource,
 };
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
@@ -14,6 +15,7 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 
+use super::audit::{AuditRow, write_audit};
 use super::{parse_stored, read_time, stored_time};
 use crate::db::Db;
 use crate::error::{corrupt, query_error};
@@ -220,17 +222,23 @@ impl ProviderRepository for ProviderStore {
         row.map(|row| row.read(self.cipher())).transpose()
     }
 
-    async fn insert(&self, provider: &Provider) -> Result<(), RepoError> {
+    async fn insert(&self, provider: &Provider, audit: &AuditEntry) -> Result<(), RepoError> {
         let row = ProviderRow::new(provider, API_POSITION, self.cipher())?;
-        with_conn!(&self.db, |conn| {
-            diesel::insert_into(providers::table).values(&row).execute(conn).await.map_err(query_error)?;
-        });
-        Ok(())
+        let audit = AuditRow::from(audit);
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                diesel::insert_into(providers::table).values(&row).execute(conn).await?;
+                write_audit!(conn, &audit)?;
+                Ok(())
+            })
+            .map_err(query_error)
+        })
     }
 
-    async fn update(&self, provider: &Provider) -> Result<bool, RepoError> {
+    async fn update(&self, provider: &Provider, audit: &AuditEntry) -> Result<bool, RepoError> {
         let name = provider.name.to_string();
-        let changed = with_conn!(&self.db, |conn| {
+        let audit = AuditRow::from(audit);
+        with_conn!(&self.db, |conn: Conn| {
             let position: Option<i32> = providers::table
                 .find(&name)
                 .select(providers::position)
@@ -238,22 +246,31 @@ impl ProviderRepository for ProviderStore {
                 .await
                 .optional()
                 .map_err(query_error)?;
-            match position {
-                None => 0,
-                Some(position) => {
-                    let row = ProviderRow::new(provider, position, self.cipher())?;
-                    diesel::update(providers::table.find(&name)).set(&row).execute(conn).await.map_err(query_error)?
+            let Some(position) = position else { return Ok(false) };
+            let row = ProviderRow::new(provider, position, self.cipher())?;
+            in_transaction!(conn: Conn, {
+                let changed = diesel::update(providers::table.find(&name)).set(&row).execute(conn).await?;
+                if changed == 1 {
+                    write_audit!(conn, &audit)?;
                 }
-            }
-        });
-        Ok(changed == 1)
+                Ok(changed == 1)
+            })
+            .map_err(query_error)
+        })
     }
 
-    async fn delete(&self, name: &ProviderName) -> Result<bool, RepoError> {
-        let deleted = with_conn!(&self.db, |conn| {
-            diesel::delete(providers::table.find(name.as_ref())).execute(conn).await.map_err(query_error)?
-        });
-        Ok(deleted > 0)
+    async fn delete(&self, name: &ProviderName, audit: &AuditEntry) -> Result<bool, RepoError> {
+        let audit = AuditRow::from(audit);
+        with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                let deleted = diesel::delete(providers::table.find(name.as_ref())).execute(conn).await?;
+                if deleted > 0 {
+                    write_audit!(conn, &audit)?;
+                }
+                Ok(deleted > 0)
+            })
+            .map_err(query_error)
+        })
     }
 
     async fn sync_configured(&self, configured: &[Provider]) -> Result<(), RepoError> {

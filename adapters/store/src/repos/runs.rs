@@ -1,10 +1,12 @@
 //! The run repository.
 
-use ares_application::ports::{RepoError, RunRepository};
+use ares_application::ports::{RepoError, RunRepository, RunStats};
 use ares_domain::{AgentName, Run, RunStatus, TenantId};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, max, sql};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable};
 use diesel_async::RunQueryDsl;
 
 use super::{count, parse_stored, read_time, storable_opt, stored_count, stored_time};
@@ -126,5 +128,38 @@ impl RunRepository for RunStore {
             (rows, total)
         });
         Ok((rows.into_iter().map(Run::try_from).collect::<Result<_, _>>()?, count(total)))
+    }
+
+    async fn stats(&self, tenant_id: TenantId, agent: &AgentName) -> Result<RunStats, RepoError> {
+        let tenant_id = tenant_id.to_string();
+        let of_agent = runs::tenant_id.eq(tenant_id).and(runs::agent_name.eq(agent.as_ref().to_owned()));
+        type Figures = (i64, i64, i64, Option<f64>, Option<f64>, Option<NaiveDateTime>);
+        let (total, completed, failed, duration, tokens, last): Figures = with_conn!(&self.db, |conn| {
+            runs::table
+                .filter(of_agent)
+                .select((
+                    count_star(),
+                    sql::<BigInt>("CAST(COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0) AS BIGINT)"),
+                    sql::<BigInt>("CAST(COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT)"),
+                    sql::<Nullable<Double>>(
+                        "CAST(AVG(CASE WHEN status <> 'running' THEN duration_ms END) AS DOUBLE PRECISION)",
+                    ),
+                    sql::<Nullable<Double>>(
+                        "CAST(AVG(CASE WHEN status <> 'running' THEN tokens_in + tokens_out END) AS DOUBLE PRECISION)",
+                    ),
+                    max(runs::started_at),
+                ))
+                .get_result(conn)
+                .await
+                .map_err(query_error)?
+        });
+        Ok(RunStats {
+            total: count(total),
+            successful: count(completed),
+            failed: count(failed),
+            avg_duration_ms: duration.unwrap_or(0.0),
+            avg_tokens: tokens.unwrap_or(0.0),
+            last_run: last.map(read_time),
+        })
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use ares_application::ports::{RepoError, TenantListing, TenantRepository};
-use ares_domain::{Agent, ApiKey, Tenant, TenantId, TenantStats, Tier};
+use ares_domain::{Agent, ApiKey, AuditEntry, Tenant, TenantId, TenantStats, Tier};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::count_star;
@@ -12,6 +12,7 @@ use diesel_async::RunQueryDsl;
 
 use super::agents::AgentRow;
 use super::api_keys::ApiKeyRow;
+use super::audit::{AuditRow, write_audit};
 use super::ledger::QuotaRow;
 use super::{count, parse_stored, read_time, stored_time};
 use crate::db::Db;
@@ -72,20 +73,29 @@ impl TenantStore {
 
 #[async_trait]
 impl TenantRepository for TenantStore {
-    async fn insert(&self, tenant: &Tenant) -> Result<(), RepoError> {
+    async fn insert(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), RepoError> {
         let row = TenantRow::from(tenant);
         let quota = QuotaRow::new(tenant.id);
+        let audit = AuditRow::from(audit);
         with_conn!(&self.db, |conn: Conn| {
             in_transaction!(conn: Conn, {
                 diesel::insert_into(tenants::table).values(&row).execute(conn).await?;
                 diesel::insert_into(tenant_quotas::table).values(&quota).execute(conn).await?;
+                write_audit!(conn, &audit)?;
                 Ok(())
             })
             .map_err(query_error)
         })
     }
 
-    async fn provision(&self, tenant: &Tenant, agents: &[Agent], key: &ApiKey) -> Result<(), RepoError> {
+    async fn provision(
+        &self,
+        tenant: &Tenant,
+        agents: &[Agent],
+        key: &ApiKey,
+        audit: &AuditEntry,
+    ) -> Result<(), RepoError> {
+        let audit = AuditRow::from(audit);
         let tenant_row = TenantRow::from(tenant);
         let agent_rows = agents.iter().map(AgentRow::try_from).collect::<Result<Vec<_>, _>>()?;
         let key_row = ApiKeyRow::from(key);
@@ -98,6 +108,7 @@ impl TenantRepository for TenantStore {
                     diesel::insert_into(agents::table).values(agent).execute(conn).await?;
                 }
                 diesel::insert_into(api_keys::table).values(&key_row).execute(conn).await?;
+                write_audit!(conn, &audit)?;
                 Ok(())
             })
             .map_err(query_error)
@@ -153,17 +164,36 @@ impl TenantRepository for TenantStore {
         Ok(TenantStats { agent_count: count(agent_count), api_key_count: count(api_key_count) })
     }
 
-    async fn set_tier(&self, id: TenantId, tier: Tier, now: DateTime<Utc>) -> Result<Option<Tenant>, RepoError> {
+    async fn set_tier(
+        &self,
+        id: TenantId,
+        tier: Tier,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<Tenant>, RepoError> {
         let id = id.to_string();
-        let row: Option<TenantRow> = with_conn!(&self.db, |conn| {
-            diesel::update(tenants::table.find(&id))
-                .set((tenants::tier.eq(tier.as_str()), tenants::updated_at.eq(stored_time(now))))
-                .returning(TenantRow::as_returning())
-                .get_result(conn)
-                .await
-                .optional()
-                .map_err(query_error)?
+        let audit = AuditRow::from(audit);
+        let row: Option<TenantRow> = with_conn!(&self.db, |conn: Conn| {
+            in_transaction!(conn: Conn, {
+                let row = diesel::update(tenants::table.find(&id))
+                    .set((tenants::tier.eq(tier.as_str()), tenants::updated_at.eq(stored_time(now))))
+                    .returning(TenantRow::as_returning())
+                    .get_result(conn)
+                    .await
+                    .optional()?;
+                if row.is_some() {
+                    write_audit!(conn, &audit)?;
+                }
+                Ok(row)
+            })
+            .map_err(query_error)?
         });
         row.map(Tenant::try_from).transpose()
+    }
+
+    async fn count(&self) -> Result<u64, RepoError> {
+        let total: i64 =
+            with_conn!(&self.db, |conn| tenants::table.count().get_result(conn).await.map_err(query_error)?);
+        Ok(count(total))
     }
 }

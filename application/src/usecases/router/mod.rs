@@ -13,7 +13,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use ares_domain::routing::{Backoff, BreakerPolicy, BreakerState, LimitHit, Route, resolve};
-use ares_domain::{ModelSpec, Provider, ProviderName};
+use ares_domain::{ModelPrice, ModelSpec, Provider, ProviderName};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
@@ -109,6 +109,25 @@ pub struct ModelStatus {
     pub reason: Option<String>,
 }
 
+/// Told when a provider's circuit opens (alerts hook in here).
+pub trait CircuitWatcher: Send + Sync + 'static {
+    /// `provider`'s circuit just opened. Must return at once.
+    fn opened(&self, provider: &ProviderName);
+}
+
+/// The watchers of the router's circuits, shared with the streams it relays.
+#[derive(Default)]
+struct Watchers(RwLock<Vec<Arc<dyn CircuitWatcher>>>);
+
+impl Watchers {
+    fn opened(&self, provider: &ProviderName) {
+        tracing::warn!(%provider, "provider circuit opened");
+        for watcher in self.0.read().unwrap_or_else(PoisonError::into_inner).iter() {
+            watcher.opened(provider);
+        }
+    }
+}
+
 /// Routes chats to providers.
 pub struct ModelRouter {
     registry: RwLock<Arc<Registry>>,
@@ -116,6 +135,7 @@ pub struct ModelRouter {
     clock: Arc<dyn Clock>,
     timer: Arc<dyn Timer>,
     policy: RoutingPolicy,
+    watchers: Arc<Watchers>,
 }
 
 /// The failures met along a chain, to say the most useful thing when all of it failed.
@@ -143,7 +163,12 @@ impl ModelRouter {
         timer: Arc<dyn Timer>,
         policy: RoutingPolicy,
     ) -> Self {
-        ModelRouter { registry: RwLock::default(), connector, clock, timer, policy }
+        ModelRouter { registry: RwLock::default(), connector, clock, timer, policy, watchers: Arc::default() }
+    }
+
+    /// Tells `watcher` whenever a provider's circuit opens.
+    pub fn watch_circuits(&self, watcher: Arc<dyn CircuitWatcher>) {
+        self.watchers.0.write().unwrap_or_else(PoisonError::into_inner).push(watcher);
     }
 
     fn snapshot(&self) -> Arc<Registry> {
@@ -177,7 +202,7 @@ impl ModelRouter {
         let routed =
             self.route(request, |client, call| async move { first_event(client.stream(&call).await?).await }).await?;
         let Routed { value: (stream, health), model, provider } = routed;
-        Ok(Routed { value: self.metered(stream, health), model, provider })
+        Ok(Routed { value: self.metered(stream, health, provider.clone()), model, provider })
     }
 
     async fn route<T, F, Fut>(&self, request: &ChatRequest, call: F) -> Result<Routed<(T, Arc<Health>)>, RouteError>
@@ -242,7 +267,9 @@ impl ModelRouter {
                 Err(error) => error,
             };
             tracing::warn!(%provider, attempt, %error, "provider call failed");
-            runtime.health.failed(&self.policy.breaker, self.clock.now(), error.to_string());
+            if runtime.health.failed(&self.policy.breaker, self.clock.now(), error.to_string()) {
+                self.watchers.opened(provider);
+            }
             let wait = self.policy.backoff.delay(attempt, rand::random::<f64>(), error.retry_after());
             outcome.last = Some(failure(provider, error));
             if attempt == runtime.definition.network.max_retries || wait > self.policy.max_retry_wait {
@@ -255,13 +282,18 @@ impl ModelRouter {
 
     /// Counts the stream's tokens against its provider's limits as they are reported, and its failures against
     /// the provider's breaker.
-    fn metered(&self, stream: ChatStream, health: Arc<Health>) -> ChatStream {
+    fn metered(&self, stream: ChatStream, health: Arc<Health>, provider: ProviderName) -> ChatStream {
         let clock = self.clock.clone();
         let breaker = self.policy.breaker;
+        let watchers = self.watchers.clone();
         stream
             .inspect(move |item| match item {
                 Ok(StreamEvent::Usage(usage)) => health.record_tokens(clock.now(), usage.total()),
-                Err(error) if error.is_retryable() => health.failed(&breaker, clock.now(), error.to_string()),
+                Err(error) if error.is_retryable() => {
+                    if health.failed(&breaker, clock.now(), error.to_string()) {
+                        watchers.opened(&provider);
+                    }
+                }
                 _ => {}
             })
             .boxed()
@@ -291,6 +323,14 @@ impl ModelRouter {
     #[must_use]
     pub fn provider_status(&self, name: &ProviderName) -> Option<ProviderStatus> {
         self.snapshot().runtimes.get(name).map(|runtime| status(runtime, self.clock.now()))
+    }
+
+    /// The price of `model` (a model's name) on `provider` as configured now; free when either is unknown.
+    #[must_use]
+    pub fn price(&self, provider: &str, model: &str) -> ModelPrice {
+        let registry = self.snapshot();
+        let provider = registry.providers.iter().find(|p| p.name.as_ref() == provider);
+        provider.and_then(|p| p.models.iter().find(|m| m.name == model)).map(|m| m.price).unwrap_or_default()
     }
 
     /// The client of one provider, even when it is disabled, for operator actions (model discovery).

@@ -35,8 +35,9 @@ impl Health {
         locked(&self.breaker).record_success();
     }
 
-    pub(super) fn failed(&self, policy: &BreakerPolicy, now: DateTime<Utc>, error: String) {
-        locked(&self.breaker).record_failure(policy, now, error);
+    /// Counts a failure; `true` when it opened the circuit.
+    pub(super) fn failed(&self, policy: &BreakerPolicy, now: DateTime<Utc>, error: String) -> bool {
+        locked(&self.breaker).record_failure(policy, now, error)
     }
 
     pub(super) fn record_tokens(&self, now: DateTime<Utc>, tokens: u64) {

@@ -46,6 +46,7 @@ fn model(name: &str, tier: Option<ModelTier>, fallbacks: &[&str], tools: bool) -
         supports_tools: tools,
         tier,
         fallbacks: fallbacks.iter().map(|f| (*f).to_owned()).collect(),
+        price: ares_domain::ModelPrice::default(),
     }
 }
 

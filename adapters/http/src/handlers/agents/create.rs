@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::NewAgent;
-use ares_domain::{AgentConfig, AgentName, AgentType};
+use ares_domain::{Actor, AgentConfig, AgentName, AgentType};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -59,7 +59,7 @@ pub(crate) async fn handle(
         agent_type: AgentType::parse(body.agent_type.as_deref().unwrap_or(DEFAULT_AGENT_TYPE))?,
         config: AgentConfig::from_json(body.config)?,
     };
-    let agent = api.agents.create(id, new).await?;
+    let agent = api.agents.create(id, new, &Actor::Admin).await?;
     tracing::info!(tenant.id = %id, agent.name = %agent.name, "agent created");
     Ok(HttpResponse::Created().json(AgentView::from(&agent)))
 }

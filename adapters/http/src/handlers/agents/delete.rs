@@ -1,6 +1,7 @@
 //! `DELETE /api/admin/tenants/{id}/agents/{name}`: removes the agent (204).
 
 use actix_web::{HttpResponse, web};
+use ares_domain::Actor;
 
 use super::agent_name;
 use crate::ApiError;
@@ -29,7 +30,7 @@ pub(crate) async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let (id, name) = path.into_inner();
     let (id, name) = (tenant_id(&id)?, agent_name(&name)?);
-    api.agents.delete(id, name.clone()).await?;
+    api.agents.delete(id, name.clone(), &Actor::Admin).await?;
     tracing::info!(tenant.id = %id, agent.name = %name, "agent deleted");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,8 +1,11 @@
 //! `/api/admin/tenants/{id}/agents`: a tenant's agents, always scoped by the tenant in the path.
 
+pub(crate) mod all;
 pub(crate) mod create;
 pub(crate) mod delete;
 pub(crate) mod list;
+pub(crate) mod runs;
+pub(crate) mod stats;
 pub(crate) mod update;
 
 use ares_domain::AgentName;

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::AgentPatch;
-use ares_domain::{AgentName, AgentStatus, AgentType};
+use ares_domain::{Actor, AgentName, AgentStatus, AgentType};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -52,7 +52,7 @@ pub(crate) async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let (id, name) = path.into_inner();
     let (id, name) = (tenant_id(&id)?, agent_name(&name)?);
-    let agent = api.agents.update(id, name, patch(body.into_inner())?).await?;
+    let agent = api.agents.update(id, name, patch(body.into_inner())?, &Actor::Admin).await?;
     tracing::info!(tenant.id = %id, agent.name = %agent.name, "agent updated");
     Ok(HttpResponse::Ok().json(AgentView::from(&agent)))
 }

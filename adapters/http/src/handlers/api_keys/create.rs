@@ -1,6 +1,7 @@
 //! `POST /api/admin/tenants/{id}/api-keys`: issues a key (201); the raw key is shown this once.
 
 use actix_web::{HttpResponse, web};
+use ares_domain::Actor;
 
 use super::KeyBody;
 use crate::ApiError;
@@ -30,7 +31,7 @@ pub(crate) async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&path)?;
     let (name, lifetime) = body.checked()?;
-    let issued = api.api_keys.issue(id, name, lifetime).await?;
+    let issued = api.api_keys.issue(id, name, lifetime, &Actor::Admin).await?;
     tracing::info!(tenant.id = %id, api_key.id = %issued.key.id, "api key issued");
     Ok(HttpResponse::Created().json(IssuedKeyView::from(&issued)))
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod create;
 pub(crate) mod list;
+pub(crate) mod revoke;
 
 use ares_domain::{KeyLabel, KeyLifetime};
 use serde::Deserialize;

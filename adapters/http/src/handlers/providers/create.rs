@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::NewProvider;
-use ares_domain::{Credential, NetworkConfig, ProviderKind, ProviderLimits, ProviderName};
+use ares_domain::{Actor, Credential, NetworkConfig, ProviderKind, ProviderLimits, ProviderName};
 
 use super::{ProviderBody, missing};
 use crate::ApiError;
@@ -27,7 +27,7 @@ pub(crate) async fn handle(
     body: web::Json<ProviderBody>,
 ) -> Result<HttpResponse, ApiError> {
     let new = new_provider(body.into_inner())?;
-    let details = api.providers.create(new).await?;
+    let details = api.providers.create(new, &Actor::Admin).await?;
     tracing::info!(provider = %details.provider.name, "provider created");
     Ok(HttpResponse::Created().json(ProviderView::from(&details)))
 }

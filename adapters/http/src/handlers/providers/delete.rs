@@ -1,6 +1,7 @@
 //! `DELETE /api/admin/providers/{id}`: removes a provider defined through the API (204).
 
 use actix_web::{HttpResponse, web};
+use ares_domain::Actor;
 
 use crate::ApiError;
 use crate::state::ProviderApi;
@@ -20,7 +21,7 @@ use crate::views::ErrorView;
     ),
 )]
 pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    api.providers.delete(&path).await?;
+    api.providers.delete(&path, &Actor::Admin).await?;
     tracing::info!(provider = %path, "provider deleted");
     Ok(HttpResponse::NoContent().finish())
 }

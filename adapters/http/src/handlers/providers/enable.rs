@@ -1,6 +1,7 @@
 //! `POST /api/admin/providers/{id}/enable`: lets requests reach the provider again, at once.
 
 use actix_web::{HttpResponse, web};
+use ares_domain::Actor;
 
 use crate::ApiError;
 use crate::state::ProviderApi;
@@ -19,7 +20,7 @@ use crate::views::{ErrorView, ProviderView};
     ),
 )]
 pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let details = api.providers.set_enabled(&path, true).await?;
+    let details = api.providers.set_enabled(&path, true, &Actor::Admin).await?;
     tracing::info!(provider = %path, "provider enabled");
     Ok(HttpResponse::Ok().json(ProviderView::from(&details)))
 }

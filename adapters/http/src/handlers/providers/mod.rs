@@ -11,7 +11,7 @@ pub(crate) mod list;
 pub(crate) mod refresh_models;
 pub(crate) mod update;
 
-use ares_domain::{Credential, InvalidProvider, ModelSpec, NetworkSeconds};
+use ares_domain::{Credential, InvalidProvider, ModelPrice, ModelSpec, NetworkSeconds};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
@@ -66,6 +66,12 @@ struct ModelBody {
     tier: Option<String>,
     #[serde(default)]
     fallbacks: Vec<String>,
+    /// US dollars per million prompt tokens (0 when not given): each request's cost is recorded at this price.
+    #[schema(minimum = 0.0, maximum = 1_000_000.0, example = 0.59)]
+    input_price_per_mtok: Option<f64>,
+    /// US dollars per million completion tokens (0 when not given).
+    #[schema(minimum = 0.0, maximum = 1_000_000.0, example = 0.79)]
+    output_price_per_mtok: Option<f64>,
 }
 
 /// A limit given as a number, or `null` to remove it.
@@ -121,14 +127,19 @@ impl ProviderBody {
                 models
                     .into_iter()
                     .map(|m| {
-                        ModelSpec::configured(
+                        let price = ModelPrice::per_mtok(
+                            m.input_price_per_mtok.unwrap_or(0.0),
+                            m.output_price_per_mtok.unwrap_or(0.0),
+                        )?;
+                        let spec = ModelSpec::configured(
                             m.id,
                             m.name,
                             m.context_length,
                             m.supports_tools,
                             m.tier.as_deref(),
                             m.fallbacks,
-                        )
+                        )?;
+                        Ok(spec.priced(price))
                     })
                     .collect()
             })

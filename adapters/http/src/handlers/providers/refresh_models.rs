@@ -2,6 +2,7 @@
 //! (`discovered_models`); those ids become routable.
 
 use actix_web::{HttpResponse, web};
+use ares_domain::Actor;
 
 use crate::ApiError;
 use crate::state::ProviderApi;
@@ -21,7 +22,7 @@ use crate::views::{ErrorView, ProviderView};
     ),
 )]
 pub(crate) async fn handle(api: web::Data<ProviderApi>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let details = api.providers.refresh_models(&path).await?;
+    let details = api.providers.refresh_models(&path, &Actor::Admin).await?;
     tracing::info!(provider = %path, models = details.provider.discovered_models.len(), "provider models refreshed");
     Ok(HttpResponse::Ok().json(ProviderView::from(&details)))
 }

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use ares_application::usecases::ProviderPatch;
+use ares_domain::Actor;
 
 use super::ProviderBody;
 use crate::ApiError;
@@ -47,7 +48,7 @@ pub(crate) async fn handle(
         network: body.network,
         enabled: body.enabled,
     };
-    let details = api.providers.update(&path, patch).await?;
+    let details = api.providers.update(&path, patch, &Actor::Admin).await?;
     tracing::info!(provider = %details.provider.name, "provider updated");
     Ok(HttpResponse::Ok().json(ProviderView::from(&details)))
 }

@@ -1,7 +1,7 @@
 //! `POST /api/admin/tenants`: creates a bare tenant (201).
 
 use actix_web::{HttpResponse, web};
-use ares_domain::{TenantName, Tier};
+use ares_domain::{Actor, TenantName, Tier};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -35,7 +35,7 @@ pub(crate) struct NewTenantBody {
 pub(crate) async fn handle(api: web::Data<AdminApi>, body: web::Json<NewTenantBody>) -> Result<HttpResponse, ApiError> {
     let name = TenantName::parse(&body.name)?;
     let tier: Tier = body.tier.parse()?;
-    let tenant = api.tenants.create(name, tier).await?;
+    let tenant = api.tenants.create(name, tier, &Actor::Admin).await?;
     tracing::info!(tenant.id = %tenant.id, tenant.name = %tenant.name, "tenant created");
     Ok(HttpResponse::Created().json(TenantView::from(&tenant)))
 }

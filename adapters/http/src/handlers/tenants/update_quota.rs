@@ -1,7 +1,7 @@
 //! `PUT /api/admin/tenants/{id}/quota`: moves a tenant to another tier; answers the updated tenant.
 
 use actix_web::{HttpResponse, web};
-use ares_domain::Tier;
+use ares_domain::{Actor, Tier};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -38,7 +38,7 @@ pub(crate) async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&path)?;
     let tier: Tier = body.tier.parse()?;
-    let details = api.tenants.change_tier(id, tier).await?;
+    let details = api.tenants.change_tier(id, tier, &Actor::Admin).await?;
     tracing::info!(tenant.id = %id, tenant.tier = %tier, "tenant tier changed");
     Ok(HttpResponse::Ok().json(TenantDetailsView::from(&details)))
 }

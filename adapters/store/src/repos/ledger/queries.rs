@@ -18,6 +18,9 @@ const SETTLED: &str = "(SELECT CAST(COALESCE(SUM(tokens - released), 0) AS BIGIN
 /// The month's settled tokens.
 const TOKENS: &str = "(SELECT CAST(COALESCE(SUM(tokens), 0) AS BIGINT) FROM usage_daily \
      WHERE tenant_id = :tenant AND day_key >= :first_day AND day_key <= :last_day)";
+/// The month's cost, in billionths of a US dollar.
+const COST: &str = "(SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM usage_daily \
+     WHERE tenant_id = :tenant AND day_key >= :first_day AND day_key <= :last_day)";
 /// The reservations released this month.
 const RELEASED: &str = "(SELECT CAST(COALESCE(SUM(released), 0) AS BIGINT) FROM usage_daily \
      WHERE tenant_id = :tenant AND day_key >= :first_day AND day_key <= :last_day)";
@@ -33,14 +36,16 @@ const ADMIT: &str = "UPDATE tenant_quotas SET \
      AND (CASE WHEN day_key = :day THEN day_requests ELSE 0 END) + :requests <= :daily_limit \
      AND (CASE WHEN month_key = :month THEN month_requests ELSE 0 END) + :requests <= :monthly_limit \
      AND (CASE WHEN month_key = :month THEN month_reserved ELSE 0 END) + :reserve + :settled <= :token_limit \
-     RETURNING day_requests, month_requests, :tokens AS month_tokens, month_reserved - :released AS month_reserved";
+     RETURNING day_requests, month_requests, :tokens AS month_tokens, month_reserved - :released AS month_reserved, \
+     :cost AS month_cost_nanos";
 
 /// The tenant's counters as they stand for a day and a month (zero for a period its row has not reached).
 const CURRENT: &str = "SELECT \
      (CASE WHEN day_key = :day THEN day_requests ELSE 0 END) AS day_requests, \
      (CASE WHEN month_key = :month THEN month_requests ELSE 0 END) AS month_requests, \
      :tokens AS month_tokens, \
-     (CASE WHEN month_key = :month THEN month_reserved ELSE 0 END) - :released AS month_reserved \
+     (CASE WHEN month_key = :month THEN month_reserved ELSE 0 END) - :released AS month_reserved, \
+     :cost AS month_cost_nanos \
      FROM tenant_quotas WHERE tenant_id = :tenant";
 
 /// The counters a statement returns.
@@ -54,6 +59,8 @@ pub(super) struct CounterRow {
     month_tokens: i64,
     #[diesel(sql_type = BigInt)]
     month_reserved: i64,
+    #[diesel(sql_type = BigInt)]
+    month_cost_nanos: i64,
 }
 
 impl From<CounterRow> for Counters {
@@ -63,6 +70,7 @@ impl From<CounterRow> for Counters {
             month_requests: count(row.month_requests),
             month_tokens: count(row.month_tokens),
             month_reserved: count(row.month_reserved),
+            month_cost_nanos: count(row.month_cost_nanos),
         }
     }
 }
@@ -116,6 +124,7 @@ impl Params {
                 "settled" => self.write(out, SETTLED)?,
                 "tokens" => self.write(out, TOKENS)?,
                 "released" => self.write(out, RELEASED)?,
+                "cost" => self.write(out, COST)?,
                 _ => self.bind(out, name)?,
             }
             rest = &rest[start + 1 + name_len..];

@@ -30,7 +30,7 @@ pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpRespo
     client
         .respond(0, Record::default(), |_| async {
             let (name, lifetime) = parse_json::<KeyBody>(&body)?.checked()?;
-            let issued = client.api.api_keys.issue(client.tenant_id, name, lifetime).await?;
+            let issued = client.api.api_keys.issue(client.tenant_id, name, lifetime, &client.actor).await?;
             tracing::info!(tenant.id = %client.tenant_id, api_key.id = %issued.key.id, "api key issued by the client");
             Ok(Reply::new(HttpResponse::Created().json(IssuedClientKeyView::from(&issued))))
         })

@@ -29,7 +29,7 @@ pub(crate) async fn handle(client: Client, path: web::Path<String>) -> Result<Ht
     client
         .respond(0, Record::default(), |_| async {
             let id: ApiKeyId = path.parse().map_err(|_| ApiError::NotFound("API key not found".into()))?;
-            client.api.api_keys.revoke(client.tenant_id, id).await?;
+            client.api.api_keys.revoke(client.tenant_id, id, &client.actor).await?;
             tracing::info!(tenant.id = %client.tenant_id, api_key.id = %id, "api key revoked by the client");
             Ok(Reply::new(HttpResponse::NoContent().finish()))
         })

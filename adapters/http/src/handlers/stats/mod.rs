@@ -1,0 +1,3 @@
+//! `/api/admin/stats`: the platform's totals.
+
+pub(crate) mod get;

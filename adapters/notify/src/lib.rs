@@ -1,0 +1,141 @@
+//! Alert webhooks: each new alert is POSTed as JSON to every webhook that wants its severity, once, retried with
+//! exponential backoff on a failure, in a tracked background task (never on a client's request). Deliveries and
+//! failures are counted for the metrics.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ares_application::ports::{AlertSink, Background};
+use ares_domain::{Alert, Severity};
+use chrono::SecondsFormat;
+use serde::Serialize;
+
+/// One webhook: where, and which severities it wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: String,
+    pub severities: Vec<Severity>,
+}
+
+/// How deliveries are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    /// Tries per alert and webhook, the first included.
+    pub attempts: u32,
+    /// The wait after the first failure; it doubles after each further one.
+    pub backoff: Duration,
+    /// How long one try may take.
+    pub timeout: Duration,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery { attempts: 5, backoff: Duration::from_millis(500), timeout: Duration::from_secs(10) }
+    }
+}
+
+/// What the webhooks did, for the metrics.
+#[derive(Debug, Default)]
+pub struct WebhookCounters {
+    pub delivered: AtomicU64,
+    /// Tries that failed (each retry counts).
+    pub failed_attempts: AtomicU64,
+    /// Alerts a webhook never took, after every try.
+    pub dropped: AtomicU64,
+}
+
+/// The alert as a webhook receives it.
+#[derive(Serialize)]
+struct Payload<'a> {
+    id: String,
+    severity: &'static str,
+    kind: &'a str,
+    message: &'a str,
+    tenant_id: Option<String>,
+    created_at: String,
+    resolved: bool,
+}
+
+impl<'a> From<&'a Alert> for Payload<'a> {
+    fn from(alert: &'a Alert) -> Self {
+        Payload {
+            id: alert.id.to_string(),
+            severity: alert.severity.as_str(),
+            kind: &alert.kind,
+            message: &alert.message,
+            tenant_id: alert.tenant_id.map(|id| id.to_string()),
+            created_at: alert.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            resolved: alert.resolved,
+        }
+    }
+}
+
+/// Delivers alerts to webhooks.
+pub struct Webhooks {
+    hooks: Arc<[Webhook]>,
+    client: reqwest::Client,
+    delivery: Delivery,
+    background: Arc<dyn Background>,
+    counters: Arc<WebhookCounters>,
+}
+
+impl Webhooks {
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new(
+        hooks: Vec<Webhook>,
+        delivery: Delivery,
+        background: Arc<dyn Background>,
+    ) -> Result<Self, reqwest::Error> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder().timeout(delivery.timeout).build()?;
+        Ok(Webhooks { hooks: hooks.into(), client, delivery, background, counters: Arc::default() })
+    }
+
+    /// What the webhooks did so far.
+    #[must_use]
+    pub fn counters(&self) -> Arc<WebhookCounters> {
+        self.counters.clone()
+    }
+}
+
+impl AlertSink for Webhooks {
+    fn deliver(&self, alert: &Alert) {
+        let Ok(body) = serde_json::to_vec(&Payload::from(alert)) else { return };
+        for hook in self.hooks.iter().filter(|hook| hook.severities.contains(&alert.severity)) {
+            let (client, url, body) = (self.client.clone(), hook.url.clone(), body.clone());
+            let (delivery, counters) = (self.delivery, self.counters.clone());
+            self.background.spawn(Box::pin(async move { post(&client, &url, body, delivery, &counters).await }));
+        }
+    }
+}
+
+/// POSTs `body` to `url` until it is taken (a 2xx) or every try failed.
+async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>, delivery: Delivery, counters: &WebhookCounters) {
+    let mut wait = delivery.backoff;
+    for attempt in 1..=delivery.attempts.max(1) {
+        let sent = client.post(url).header("content-type", "application/json").body(body.clone()).send().await;
+        match sent {
+            Ok(response) if response.status().is_success() => {
+                counters.delivered.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Ok(response) => tracing::warn!(attempt, status = %response.status(), "alert webhook refused the alert"),
+            Err(err) => tracing::warn!(attempt, error = %err, "alert webhook unreachable"),
+        }
+        counters.failed_attempts.fetch_add(1, Ordering::Relaxed);
+        if attempt < delivery.attempts {
+            tokio::time::sleep(wait).await;
+            wait = wait.saturating_mul(2);
+        }
+    }
+    counters.dropped.fetch_add(1, Ordering::Relaxed);
+    tracing::error!(attempts = delivery.attempts, "alert webhook gave up: the alert was not delivered");
+}
+
+/// Installs the process's TLS crypto provider (ring) once: reqwest speaks HTTPS through rustls, which needs one.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| drop(rustls::crypto::ring::default_provider().install_default()));
+}
