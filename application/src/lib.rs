@@ -3,4 +3,5 @@
 
 pub mod keys;
 pub mod ports;
+pub mod timing;
 pub mod usecases;

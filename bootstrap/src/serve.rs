@@ -29,6 +29,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// and closes idle connections at once.
 pub(crate) fn serve(
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     groups: Groups,
     limiter: Option<web::Data<IpLimiter>>,
     settings: &Settings,
@@ -36,6 +37,7 @@ pub(crate) fn serve(
 ) -> anyhow::Result<Server> {
     let limit = settings.server.max_body_bytes;
     let address = listener.local_addr().context("cannot listen")?;
+    let metrics = groups.metrics.clone();
     let builder = actix_server::Server::build();
     let closing = builder.graceful_shutdown_signal();
     let builder = builder.listen("ares", listener, move || {
@@ -52,7 +54,14 @@ pub(crate) fn serve(
             .h1(map_config(app, move |()| AppConfig::default()));
         fn_service(accept).and_then(http)
     });
-    let builder = builder.context("cannot listen")?.shutdown_timeout(shutdown_timeout.as_secs().max(1));
+    let mut builder = builder.context("cannot listen")?.shutdown_timeout(shutdown_timeout.as_secs().max(1));
+    if let Some(listener) = metrics_listener {
+        builder = builder
+            .listen("metrics", listener, move || {
+                HttpService::build().h1(map_config(metrics_app(metrics.clone()), |()| AppConfig::default())).tcp()
+            })
+            .context("cannot listen for metrics")?;
+    }
     let builder = match settings.server.workers {
         Some(workers) => builder.workers(workers),
         None => builder,
@@ -68,6 +77,25 @@ async fn accept(stream: TcpStream) -> Result<(JsonErrors<TcpStream>, Option<Sock
     }
     let peer = stream.peer_addr().ok();
     Ok((JsonErrors::new(stream), peer))
+}
+
+/// The metrics listener's app: `GET /metrics`, nothing else, without the admin secret (it listens where only a
+/// scraper reaches it).
+fn metrics_app(
+    metrics: web::Data<ares_http::Metrics>,
+) -> App<
+    impl actix_service::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(metrics)
+        .route("/metrics", web::get().to(ares_http::expose_metrics))
+        .default_service(web::to(ares_http::not_found))
 }
 
 /// The app of one worker: every route, the middleware, and the app data.
@@ -89,6 +117,7 @@ fn app(
         .wrap(from_fn(ares_http::bound_body))
         .wrap(ErrorHandlers::new().default_handler_client(ares_http::rewrite_empty_errors))
         .wrap(from_fn(ares_http::limit_by_ip))
+        .wrap(from_fn(ares_http::observe_requests))
         .wrap(TracingLogger::default());
     let app = match limiter {
         Some(limiter) => app.app_data(limiter),
@@ -98,6 +127,7 @@ fn app(
         .app_data(groups.providers)
         .app_data(groups.client)
         .app_data(groups.insight)
+        .app_data(groups.metrics)
         .app_data(groups.health)
         .app_data(groups.admin_secret)
         .app_data(ares_http::json_config(limit))

@@ -15,7 +15,7 @@ use ares_application::usecases::{
     ToolCatalog, ToolCoordinator, WatchPorts,
 };
 use ares_domain::ToolSettings;
-use ares_http::{AdminApi, AdminSecret, ClientApi, Health, InsightApi, IpLimiter, ProviderApi};
+use ares_http::{AdminApi, AdminSecret, ClientApi, Health, InsightApi, IpLimiter, Metrics, ProviderApi};
 use ares_llm::Connector;
 use ares_notify::Webhooks;
 use ares_store::{
@@ -70,6 +70,7 @@ pub(crate) struct Groups {
     pub(crate) providers: web::Data<ProviderApi>,
     pub(crate) client: web::Data<ClientApi>,
     pub(crate) insight: web::Data<InsightApi>,
+    pub(crate) metrics: web::Data<Metrics>,
     pub(crate) health: web::Data<Health>,
     pub(crate) admin_secret: web::Data<AdminSecret>,
 }
@@ -139,7 +140,14 @@ impl Application {
         let limit = &settings.rate_limit;
         let limiter = IpLimiter::new(limit.per_second, limit.burst, limit.trust_forwarded_for).map(web::Data::new);
         let timeouts = (body_timeout, shutdown_timeout);
-        let server = serve(listener, groups.clone(), limiter.clone(), &settings, timeouts)
+        let metrics_listener = match &settings.metrics.listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .map_err(|err| StartupError::new(format!("cannot bind the metrics listener {address}: {err}")))?,
+            ),
+            None => None,
+        };
+        let server = serve(listener, metrics_listener, groups.clone(), limiter.clone(), &settings, timeouts)
             .map_err(|err| StartupError::new(format!("cannot serve on {address}: {err:#}")))?;
         let reload_interval = Duration::from_secs(settings.routing.reload_interval_seconds.max(1));
         let flush_interval = Duration::from_secs(settings.metering.last_used_flush_seconds.max(1));
@@ -325,6 +333,10 @@ struct Shared {
     alerts: Arc<AlertStore>,
     /// Raises alerts from usage and from the router's circuits.
     watch: AlertWatch,
+    metrics: web::Data<Metrics>,
+    webhooks: Arc<ares_notify::WebhookCounters>,
+    /// The ledger's own pool (its commits need not wait for the disk).
+    ledger_db: Db,
 }
 
 /// The tool catalog and the loop's settings.
@@ -343,11 +355,14 @@ fn wire(
 ) -> Result<Groups, StartupError> {
     let shared = shared(db, ledger_db, settings, clock, background)?;
     let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
+    let client = web::Data::new(client_api(&shared, settings, tools));
+    gauges(&shared, &client);
     Ok(Groups {
         admin: web::Data::new(admin_api(&shared)),
         providers: web::Data::new(provider_api(&shared)),
-        client: web::Data::new(client_api(&shared, settings, tools)),
+        client,
         insight: web::Data::new(insight_api(&shared, settings)),
+        metrics: shared.metrics.clone(),
         health: web::Data::new(Health { store: Arc::new(shared.db.clone()), version: env!("CARGO_PKG_VERSION") }),
         admin_secret: web::Data::new(AdminSecret::new(admin_secret)),
     })
@@ -361,7 +376,7 @@ fn shared(
     background: Arc<TrackedTasks>,
 ) -> Result<Shared, StartupError> {
     let metering = &settings.metering;
-    let ledger = Arc::new(LedgerStore::new(ledger_db.clone(), ledger_db, background.clone()));
+    let ledger = Arc::new(LedgerStore::new(ledger_db.clone(), ledger_db.clone(), background.clone()));
     let keys = Arc::new(ApiKeyStore::new(db.clone()));
     let tenants = Arc::new(TenantStore::new(db.clone()));
     let agent_store = Arc::new(AgentStore::new(db.clone()));
@@ -374,6 +389,8 @@ fn shared(
     let (hooks, delivery) = settings.alerts.checked()?;
     let webhooks = Webhooks::new(hooks, delivery, background.clone())
         .map_err(|err| StartupError::new(format!("cannot build the alert webhooks' HTTP client: {err}")))?;
+    let webhook_counters = webhooks.counters();
+    let metrics = web::Data::new(Metrics::new(settings.metrics.tenant_labels));
     let watch_ports = WatchPorts {
         alerts: alerts.clone(),
         tenants: tenants.clone(),
@@ -382,7 +399,8 @@ fn shared(
         clock: clock.clone(),
     };
     let watch = AlertWatch::new(watch_ports, settings.tiers.quotas());
-    router.watch_circuits(Arc::new(watch.clone()));
+    router.watch(Arc::new(watch.clone()));
+    router.watch(metrics.clone().into_inner());
     Ok(Shared {
         api_keys: ApiKeys::new(
             keys,
@@ -403,7 +421,73 @@ fn shared(
         background,
         alerts,
         watch,
+        metrics,
+        webhooks: webhook_counters,
+        ledger_db,
     })
+}
+
+/// The gauges the metrics read when rendered: circuits, connection pools, the metering pipeline, webhooks.
+fn gauges(shared: &Shared, client: &web::Data<ClientApi>) {
+    let metrics = &shared.metrics;
+    let router = shared.router.clone();
+    metrics.gauge("ares_provider_circuit_state", "A provider's circuit: 0 closed, 1 half open, 2 open.", move || {
+        let now_state = |status: &ares_application::usecases::ProviderStatus| match status.circuit {
+            ares_domain::routing::BreakerState::Closed => 0.0,
+            ares_domain::routing::BreakerState::HalfOpen => 1.0,
+            ares_domain::routing::BreakerState::Open { .. } => 2.0,
+        };
+        router
+            .provider_states()
+            .iter()
+            .map(|(name, status)| (vec![("provider", name.to_string())], now_state(status)))
+            .collect()
+    });
+    let (db, ledger) = (shared.db.clone(), shared.ledger_db.clone());
+    metrics.gauge("ares_db_connections", "Pooled database connections, by pool and state.", move || {
+        let mut samples = Vec::new();
+        for (pool, db) in [("main", &db), ("ledger", &ledger)] {
+            let (in_use, idle) = db.connections();
+            samples.push((vec![("pool", pool.to_owned()), ("state", "in_use".to_owned())], usize_value(in_use)));
+            samples.push((vec![("pool", pool.to_owned()), ("state", "idle".to_owned())], usize_value(idle)));
+        }
+        samples
+    });
+    let (meter, pipeline) = (client.clone(), client.metering.counters());
+    metrics.gauge("ares_metering_pending", "Requests admitted and not yet recorded.", move || {
+        vec![(vec![], usize_value(meter.meter.unsettled()))]
+    });
+    metrics.counter(
+        "ares_metering_write_failures_total",
+        "Tries to record a request that failed (each retry counts).",
+        {
+            let pipeline = pipeline.clone();
+            move || vec![(vec![], u64_value(pipeline.write_failures.load(std::sync::atomic::Ordering::Relaxed)))]
+        },
+    );
+    metrics.counter("ares_metering_dropped_records_total", "Requests whose record was given up on.", move || {
+        vec![(vec![], u64_value(pipeline.dropped.load(std::sync::atomic::Ordering::Relaxed)))]
+    });
+    let webhooks = shared.webhooks.clone();
+    metrics.counter("ares_alert_webhook_deliveries_total", "Alert webhook deliveries, by outcome.", move || {
+        let load =
+            |counter: &std::sync::atomic::AtomicU64| u64_value(counter.load(std::sync::atomic::Ordering::Relaxed));
+        vec![
+            (vec![("outcome", "delivered".to_owned())], load(&webhooks.delivered)),
+            (vec![("outcome", "failed_attempt".to_owned())], load(&webhooks.failed_attempts)),
+            (vec![("outcome", "dropped".to_owned())], load(&webhooks.dropped)),
+        ]
+    });
+}
+
+#[expect(clippy::cast_precision_loss, reason = "gauges far below 2^52")]
+fn usize_value(value: usize) -> f64 {
+    value as f64
+}
+
+#[expect(clippy::cast_precision_loss, reason = "counters far below 2^52")]
+fn u64_value(value: u64) -> f64 {
+    value as f64
 }
 
 fn admin_api(shared: &Shared) -> AdminApi {
@@ -436,7 +520,8 @@ fn client_api(shared: &Shared, settings: &Settings, tools: Tools) -> ClientApi {
     let metering = Metering::new(ledger.clone(), settings.tiers.quotas(), clock.clone())
         .with_reservation_ttl(ttl)
         .with_prices(router.clone())
-        .with_observer(Arc::new(shared.watch.clone()));
+        .with_observer(Arc::new(shared.watch.clone()))
+        .with_observer(shared.metrics.clone().into_inner());
     let metering = Arc::new(metering);
     let timer = Arc::new(TokioTimer);
     let coordinator =

@@ -51,5 +51,5 @@ pub fn usd(nanos: u64) -> f64 {
 )]
 pub fn nanos(usd: f64) -> Option<u64> {
     let nanos = (usd * 1e9).round();
-    (nanos.is_finite() && nanos >= 0.0 && nanos < 1.8e19).then_some(nanos as u64)
+    (0.0..1.8e19).contains(&nanos).then_some(nanos as u64)
 }

@@ -9,7 +9,8 @@ use actix_web::{FromRequest, Handler, Resource, Responder, web};
 
 use crate::admin_auth::require_admin;
 use crate::handlers::{
-    agents, alerts, api_keys, audit, docs, health, models, providers, provision, stats, templates, tenants, usage, v1,
+    agents, alerts, api_keys, audit, docs, health, metrics, models, providers, provision, stats, templates, tenants,
+    usage, v1,
 };
 use crate::openai_errors::openai_errors;
 
@@ -66,6 +67,7 @@ fn admin_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
         .service(t.at("/alerts").get(alerts::list::handle).done())
         .service(t.at("/alerts/{id}/resolve").post(alerts::resolve::handle).done())
         .service(t.at("/audit-log").get(audit::list::handle).done())
+        .service(t.at("/metrics/prometheus").get(metrics::prometheus::handle).done())
         .service(t.at("/agent-templates").get(templates::list::handle).done())
         .service(t.at("/models").get(models::list::handle).done())
         .service(t.at("/providers").get(providers::list::handle).post(providers::create::handle).done())
@@ -152,7 +154,7 @@ impl Methods<'_> {
 }
 
 /// A path pattern as the document writes it: `{id:.+}` is `{id}`.
-fn documented(pattern: &str) -> String {
+pub(crate) fn documented(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len());
     let mut in_regex = false;
     for c in pattern.chars() {

@@ -172,6 +172,16 @@ impl Db {
         }
     }
 
+    /// The pool's connections: `(in use, idle)`.
+    #[must_use]
+    pub fn connections(&self) -> (usize, usize) {
+        let status = match self {
+            Db::Postgres(pool) => pool.status(),
+            Db::Sqlite(pool) => pool.status(),
+        };
+        (status.size.saturating_sub(status.available), status.available)
+    }
+
     /// The backend this pool talks to.
     #[must_use]
     pub fn backend(&self) -> Backend {

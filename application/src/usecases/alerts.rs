@@ -12,7 +12,7 @@ use ares_domain::{
     Tier, TierQuotas, UsageEvent,
 };
 
-use super::router::CircuitWatcher;
+use super::router::ProviderWatcher;
 use crate::ports::{
     AlertFilter, AlertRepository, AlertSink, Background, Clock, RepoError, TenantRepository, UsageObserver,
 };
@@ -165,8 +165,8 @@ impl UsageObserver for AlertWatch {
     }
 }
 
-impl CircuitWatcher for AlertWatch {
-    fn opened(&self, provider: &ProviderName) {
+impl ProviderWatcher for AlertWatch {
+    fn circuit_opened(&self, provider: &ProviderName) {
         let period = Period::at(self.inner.ports.clock.now());
         self.raise(NewAlert::circuit_opened(provider.as_ref(), &period));
     }
@@ -288,9 +288,9 @@ mod tests {
         let background = Arc::new(Spawned::default());
         let watch = watch(alerts, sink, background.clone());
         let provider = ProviderName::parse("groq").unwrap();
-        watch.opened(&provider);
+        watch.circuit_opened(&provider);
         background.wait().await;
-        watch.opened(&provider);
+        watch.circuit_opened(&provider);
         background.wait().await;
     }
 }

@@ -196,7 +196,8 @@ impl Admission {
                 match metering.settle(&ticket, &endpoint, status, record.clone()).await {
                     Ok(_) => break,
                     Err(err) if attempt == BACKGROUND_ATTEMPTS => {
-                        tracing::warn!(error = %err, status, "cannot record a request");
+                        metering.counters().dropped.fetch_add(1, Ordering::Relaxed);
+                        tracing::error!(error = %err, status, "cannot record a request: its record is lost");
                     }
                     Err(err) => tracing::debug!(error = %err, attempt, "recording a request: trying again"),
                 }

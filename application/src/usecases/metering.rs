@@ -132,6 +132,13 @@ impl PriceList for ModelRouter {
     }
 }
 
+/// How the recording of requests fares, for the metrics: writes that failed (each try), and records given up on.
+#[derive(Debug, Default)]
+pub struct PipelineCounters {
+    pub write_failures: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
 /// The quota gate and the usage records.
 pub struct Metering {
     ledger: Arc<dyn UsageLedger>,
@@ -140,13 +147,28 @@ pub struct Metering {
     reservation_ttl: chrono::Duration,
     prices: Option<Arc<dyn PriceList>>,
     observers: Vec<Arc<dyn UsageObserver>>,
+    counters: Arc<PipelineCounters>,
 }
 
 impl Metering {
     /// Reservations expire `RESERVATION_TTL` after they are made; `with_reservation_ttl` says otherwise.
     #[must_use]
     pub fn new(ledger: Arc<dyn UsageLedger>, quotas: TierQuotas, clock: Arc<dyn Clock>) -> Self {
-        Metering { ledger, quotas, clock, reservation_ttl: RESERVATION_TTL, prices: None, observers: Vec::new() }
+        Metering {
+            ledger,
+            quotas,
+            clock,
+            reservation_ttl: RESERVATION_TTL,
+            prices: None,
+            observers: Vec::new(),
+            counters: Arc::default(),
+        }
+    }
+
+    /// How the recording of requests fares.
+    #[must_use]
+    pub fn counters(&self) -> Arc<PipelineCounters> {
+        self.counters.clone()
     }
 
     /// Records each request's cost at the price `prices` gives its model (without one, every request is free).
@@ -307,7 +329,10 @@ impl Metering {
         };
         let reserved = ticket.reserved();
         let settlement = Settlement { event, reserved, admitted_in: ticket.period, run: record.run };
-        self.ledger.settle(&settlement).await?;
+        if let Err(err) = self.ledger.settle(&settlement).await {
+            self.counters.write_failures.fetch_add(1, Ordering::Relaxed);
+            return Err(err.into());
+        }
         let event = &settlement.event;
         let mut counters = ticket.counters;
         counters.month_tokens = counters.month_tokens.saturating_add(event.tokens());

@@ -249,7 +249,7 @@ impl Providers {
         if provider.source == ProviderSource::Config {
             return Err(ProvidersError::ReadOnly(provider.name));
         }
-        let audit = audited(actor, "provider.deleted", &provider);
+        let audit = AuditEntry { at: self.clock.now(), ..audited(actor, "provider.deleted", &provider) };
         if !self.repo.delete(&provider.name, &audit).await? {
             return Err(ProvidersError::NotFound(name.to_owned()));
         }

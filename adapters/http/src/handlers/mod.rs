@@ -6,6 +6,7 @@ pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod docs;
 pub(crate) mod health;
+pub(crate) mod metrics;
 pub(crate) mod models;
 pub(crate) mod providers;
 pub(crate) mod provision;

@@ -109,21 +109,32 @@ pub struct ModelStatus {
     pub reason: Option<String>,
 }
 
-/// Told when a provider's circuit opens (alerts hook in here).
-pub trait CircuitWatcher: Send + Sync + 'static {
-    /// `provider`'s circuit just opened. Must return at once.
-    fn opened(&self, provider: &ProviderName);
+/// Told of each provider call and when a provider's circuit opens (alerts and metrics hook in here). Calls must
+/// return at once.
+pub trait ProviderWatcher: Send + Sync + 'static {
+    /// `provider`'s circuit just opened.
+    fn circuit_opened(&self, _provider: &ProviderName) {}
+
+    /// A call to `provider` took `elapsed` (for a stream, until its first event) and succeeded or not.
+    fn called(&self, _provider: &ProviderName, _elapsed: std::time::Duration, _ok: bool) {}
 }
 
 /// The watchers of the router's circuits, shared with the streams it relays.
 #[derive(Default)]
-struct Watchers(RwLock<Vec<Arc<dyn CircuitWatcher>>>);
+struct Watchers(RwLock<Vec<Arc<dyn ProviderWatcher>>>);
 
 impl Watchers {
     fn opened(&self, provider: &ProviderName) {
         tracing::warn!(%provider, "provider circuit opened");
         for watcher in self.0.read().unwrap_or_else(PoisonError::into_inner).iter() {
-            watcher.opened(provider);
+            watcher.circuit_opened(provider);
+        }
+    }
+
+    fn called(&self, provider: &ProviderName, elapsed: std::time::Duration, ok: bool) {
+        crate::timing::add_upstream(elapsed);
+        for watcher in self.0.read().unwrap_or_else(PoisonError::into_inner).iter() {
+            watcher.called(provider, elapsed, ok);
         }
     }
 }
@@ -166,8 +177,8 @@ impl ModelRouter {
         ModelRouter { registry: RwLock::default(), connector, clock, timer, policy, watchers: Arc::default() }
     }
 
-    /// Tells `watcher` whenever a provider's circuit opens.
-    pub fn watch_circuits(&self, watcher: Arc<dyn CircuitWatcher>) {
+    /// Tells `watcher` of every provider call and whenever a provider's circuit opens.
+    pub fn watch(&self, watcher: Arc<dyn ProviderWatcher>) {
         self.watchers.0.write().unwrap_or_else(PoisonError::into_inner).push(watcher);
     }
 
@@ -255,7 +266,10 @@ impl ModelRouter {
                     return Ok(None);
                 }
             };
-            let error = match call(client, upstream_request.clone()).await {
+            let started = std::time::Instant::now();
+            let called = call(client, upstream_request.clone()).await;
+            self.watchers.called(provider, started.elapsed(), called.is_ok());
+            let error = match called {
                 Ok(value) => {
                     runtime.health.succeeded();
                     return Ok(Some(value));
@@ -289,10 +303,8 @@ impl ModelRouter {
         stream
             .inspect(move |item| match item {
                 Ok(StreamEvent::Usage(usage)) => health.record_tokens(clock.now(), usage.total()),
-                Err(error) if error.is_retryable() => {
-                    if health.failed(&breaker, clock.now(), error.to_string()) {
-                        watchers.opened(&provider);
-                    }
+                Err(error) if error.is_retryable() && health.failed(&breaker, clock.now(), error.to_string()) => {
+                    watchers.opened(&provider);
                 }
                 _ => {}
             })
@@ -316,6 +328,17 @@ impl ModelRouter {
                     reason: status.as_ref().and_then(|s| s.reason.clone()),
                 })
             })
+            .collect()
+    }
+
+    /// Every provider the router knows, with its live state, in configuration order.
+    #[must_use]
+    pub fn provider_states(&self) -> Vec<(ProviderName, ProviderStatus)> {
+        let (registry, now) = (self.snapshot(), self.clock.now());
+        registry
+            .providers
+            .iter()
+            .filter_map(|p| registry.runtimes.get(&p.name).map(|runtime| (p.name.clone(), status(runtime, now))))
             .collect()
     }
 

@@ -1,0 +1,3 @@
+//! `/api/admin/metrics/*`: the Prometheus exposition.
+
+pub(crate) mod prometheus;
