@@ -10,17 +10,17 @@ use actix_web::web;
 use ares_application::keys::RandomKeyGenerator;
 use ares_application::ports::{Background, Clock, Timer};
 use ares_application::usecases::{
-    AgentDirectory, AgentRunner, Agents, AlertWatch, Alerts, ApiKeys, AuditTrail, Authenticator, ChatService,
-    MeteredPath, Metering, ModelRouter, Providers, Provisioning, ReportSources, Reports, Templates, Tenants,
-    ToolCatalog, ToolCoordinator, WatchPorts,
+    AgentDirectory, AgentRunner, Agents, AlertWatch, Alerts, Analytics, ApiKeys, AuditTrail, Authenticator,
+    ChatService, MeteredPath, Metering, ModelRouter, Providers, Provisioning, ReportSources, Reports, Templates,
+    Tenants, ToolCatalog, ToolCoordinator, WatchPorts,
 };
 use ares_domain::ToolSettings;
 use ares_http::{AdminApi, AdminSecret, ClientApi, Health, InsightApi, IpLimiter, Metrics, ProviderApi};
 use ares_llm::Connector;
 use ares_notify::Webhooks;
 use ares_store::{
-    AgentStore, AlertStore, ApiKeyStore, AuditStore, Db, LedgerStore, ProviderStore, RunStore, TemplateStore,
-    TenantStore,
+    AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, Db, LedgerStore, ProviderStore, RunStore,
+    TemplateStore, TenantStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -552,6 +552,7 @@ fn insight_api(shared: &Shared, settings: &Settings) -> InsightApi {
         reports: Reports::new(sources, settings.tiers.quotas(), clock.clone()),
         alerts: Alerts::new(alerts.clone(), clock.clone()),
         audit: AuditTrail::new(Arc::new(AuditStore::new(db.clone()))),
+        analytics: Analytics::new(Arc::new(AnalyticsStore::new(db.clone())), clock.clone()),
     }
 }
 

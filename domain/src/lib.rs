@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod alert;
+pub mod analytics;
 pub mod api_key;
 pub mod audit;
 pub mod ids;
@@ -20,6 +21,7 @@ pub mod usage;
 
 pub use agent::{Agent, AgentConfig, AgentName, AgentStatus, AgentTemplate, AgentType, InvalidAgent};
 pub use alert::{Alert, InvalidSeverity, NewAlert, QuotaAlarm, Severity};
+pub use analytics::{Bucket, Dimension, InvalidBucket, InvalidDimension, UsageFigures, UsageFilter};
 pub use api_key::{ApiKey, KeyHash, RawApiKey};
 pub use audit::{Actor, AuditEntry, AuditFilter};
 pub use ids::{AgentId, AlertId, ApiKeyId, AuditEntryId, InvalidId, RunId, TenantId, UsageEventId};

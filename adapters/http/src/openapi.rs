@@ -13,8 +13,8 @@ use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, OneOfBuilder, Ref, 
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{
-    agents, alerts, api_keys, audit, docs, health, metrics, models, providers, provision, stats, templates, tenants,
-    usage, v1,
+    agents, alerts, analytics, api_keys, audit, docs, health, metrics, models, providers, provision, stats, templates,
+    tenants, usage, v1,
 };
 
 /// The security scheme names the document uses.
@@ -45,6 +45,7 @@ const JWT: &str = "jwt";
         agents::all::handle, agents::runs::handle, agents::stats::handle,
         usage::month::handle, usage::daily::handle, stats::get::handle,
         alerts::list::handle, alerts::resolve::handle, audit::list::handle, metrics::prometheus::handle,
+        analytics::timeseries::handle, analytics::breakdown::handle,
         templates::list::handle, models::list::handle,
         providers::list::handle, providers::create::handle, providers::get::handle, providers::update::handle,
         providers::delete::handle, providers::enable::handle, providers::disable::handle,
@@ -66,7 +67,7 @@ const JWT: &str = "jwt";
         (name = "usage", description = "Admin: usage, runs and the platform's totals"),
         (name = "alerts", description = "Admin: alerts the platform raised"),
         (name = "audit", description = "Admin: every state change, and who made it"),
-        (name = "metrics", description = "Admin: the Prometheus exposition"),
+        (name = "metrics", description = "Admin: the Prometheus exposition, usage time series and breakdowns"),
         (name = "client", description = "V1: the calling tenant's agents, runs, chat, usage and keys"),
         (name = "openai", description = "OpenAI-compatible: chat completions and models, in OpenAI's shapes"),
     )

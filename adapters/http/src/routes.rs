@@ -9,8 +9,8 @@ use actix_web::{FromRequest, Handler, Resource, Responder, web};
 
 use crate::admin_auth::require_admin;
 use crate::handlers::{
-    agents, alerts, api_keys, audit, docs, health, metrics, models, providers, provision, stats, templates, tenants,
-    usage, v1,
+    agents, alerts, analytics, api_keys, audit, docs, health, metrics, models, providers, provision, stats, templates,
+    tenants, usage, v1,
 };
 use crate::openai_errors::openai_errors;
 
@@ -68,6 +68,8 @@ fn admin_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
         .service(t.at("/alerts/{id}/resolve").post(alerts::resolve::handle).done())
         .service(t.at("/audit-log").get(audit::list::handle).done())
         .service(t.at("/metrics/prometheus").get(metrics::prometheus::handle).done())
+        .service(t.at("/metrics/timeseries").get(analytics::timeseries::handle).done())
+        .service(t.at("/metrics/breakdown").get(analytics::breakdown::handle).done())
         .service(t.at("/agent-templates").get(templates::list::handle).done())
         .service(t.at("/models").get(models::list::handle).done())
         .service(t.at("/providers").get(providers::list::handle).post(providers::create::handle).done())

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use ares_application::ports::StoreProbe;
 use ares_application::usecases::{
-    AgentRunner, Agents, Alerts, ApiKeys, AuditTrail, Authenticator, ChatService, MeteredPath, Metering, ModelRouter,
-    Providers, Provisioning, Reports, Templates, Tenants,
+    AgentRunner, Agents, Alerts, Analytics, ApiKeys, AuditTrail, Authenticator, ChatService, MeteredPath, Metering,
+    ModelRouter, Providers, Provisioning, Reports, Templates, Tenants,
 };
 
 /// The operators' tenant administration (`/api/admin/tenants`, provisioning, keys, agents, templates).
@@ -23,6 +23,7 @@ pub struct InsightApi {
     pub reports: Reports,
     pub alerts: Alerts,
     pub audit: AuditTrail,
+    pub analytics: Analytics,
 }
 
 /// The operators' provider and model administration (`/api/admin/providers`, `/api/admin/models`).

@@ -15,6 +15,7 @@ pub mod testing;
 
 pub use db::{Backend, Db, DbSettings};
 pub use repos::{
-    AgentStore, AlertStore, ApiKeyStore, AuditStore, LedgerStore, ProviderStore, RunStore, TemplateStore, TenantStore,
+    AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, LedgerStore, ProviderStore, RunStore,
+    TemplateStore, TenantStore,
 };
 pub use secrets::{Cipher, SecretError};

@@ -8,18 +8,18 @@ use std::sync::Arc;
 use ares_application::ports::{
     Admission, AgentRepository, AlertFilter, AlertRepository, ApiKeyRepository, AuditLog, Background, Conflict,
     ProviderRepository, RepoError, Reservation, RunRepository, Settlement, TemplateRepository, TenantRepository,
-    UsageLedger,
+    UsageAnalytics, UsageLedger, UsageRange,
 };
 use ares_domain::{
-    Actor, Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, AuditEntry, AuditFilter, Counters,
-    Credential, ModelSpec, ModelTier, NetworkConfig, NewAlert, Page, Period, ProductType, Provider, ProviderKind,
-    ProviderLimits, ProviderName, ProviderSecret, ProviderSource, Quota, RawApiKey, Run, RunId, RunStatus, Severity,
-    Tenant, TenantId, TenantName, Tier, UsageEvent, UsageEventId,
+    Actor, Agent, AgentConfig, AgentName, AgentTemplate, AgentType, ApiKey, AuditEntry, AuditFilter, Bucket, Counters,
+    Credential, Dimension, ModelSpec, ModelTier, NetworkConfig, NewAlert, Page, Period, ProductType, Provider,
+    ProviderKind, ProviderLimits, ProviderName, ProviderSecret, ProviderSource, Quota, RawApiKey, Run, RunId,
+    RunStatus, Severity, Tenant, TenantId, TenantName, Tier, UsageEvent, UsageEventId, UsageFilter,
 };
 use ares_store::testing::TestDb;
 use ares_store::{
-    AgentStore, AlertStore, ApiKeyStore, AuditStore, Backend, Cipher, LedgerStore, ProviderStore, RunStore,
-    TemplateStore, TenantStore,
+    AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, Backend, Cipher, LedgerStore, ProviderStore,
+    RunStore, TemplateStore, TenantStore,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
@@ -82,6 +82,7 @@ contract!(
     run_stats_add_up_an_agents_runs,
     daily_and_platform_usage_add_up_settled_events_with_their_cost,
     every_tenants_agents_are_paged_with_their_tenant_name,
+    usage_adds_up_by_time_bucket_and_by_dimension_the_same_on_both_backends,
 );
 
 /// Whole seconds, so a timestamp reads back equal on both backends.
@@ -973,4 +974,59 @@ async fn every_tenants_agents_are_paged_with_their_tenant_name(backend: Backend)
     assert_eq!(s.agents.count_all().await.unwrap(), 3);
     let (second, _) = s.agents.page_all(Page::parse(Some(2), Some(2)).unwrap()).await.unwrap();
     assert_eq!(second[0].1.to_string(), "b-corp");
+}
+
+async fn usage_adds_up_by_time_bucket_and_by_dimension_the_same_on_both_backends(backend: Backend) {
+    let s = stores(backend).await;
+    let (a, b) = (tenant("a-corp"), tenant("b-corp"));
+    s.tenants.insert(&a, &audit()).await.unwrap();
+    s.tenants.insert(&b, &audit()).await.unwrap();
+    let minute = |m: i64| at(13) + Duration::minutes(m);
+    // (tenant, minutes after 12:00 on the 13th, tokens, model, status)
+    let events = [
+        (a.id, 0, 10, "fast", 200),
+        (a.id, 59, 20, "fast", 200),
+        (a.id, 60, 30, "smart", 502),
+        (b.id, 61, 40, "fast", 200),
+        (b.id, 24 * 60, 50, "fast", 200),
+    ];
+    for (tenant_id, minutes, tokens, model, status) in events {
+        let period = Period::at(minute(minutes));
+        let held = lease(0);
+        s.ledger.admit(tenant_id, &period, &quota(100, 1_000), &held).await.unwrap();
+        let mut settled = settlement(&held, tenant_id, tokens, period, None);
+        settled.event.at = minute(minutes);
+        settled.event.model = Some(model.into());
+        settled.event.status = status;
+        settled.event.latency_ms = tokens;
+        s.ledger.settle(&settled).await.unwrap();
+    }
+    let analytics = AnalyticsStore::new(s._db.connect().await);
+    let range = |filter| UsageRange { from: at(13), to: at(14), filter };
+    let hourly = analytics.timeseries(&range(UsageFilter::default()), Bucket::HOUR, None).await.unwrap();
+    let figures: Vec<_> = hourly.iter().map(|p| (p.start, p.figures.requests, p.figures.failures)).collect();
+    assert_eq!(figures, [(at(13), 2, 0), (minute(60), 2, 1)], "the next day's event is out of the range");
+    assert_eq!(hourly[1].figures.tokens_in + hourly[1].figures.tokens_out, 70);
+    assert_eq!(hourly[1].figures.cost_nanos, 70 * 50);
+
+    let by_model = analytics.timeseries(&range(UsageFilter::default()), Bucket::DAY, Some(Dimension::Model)).await;
+    let groups: Vec<_> = by_model.unwrap().iter().map(|p| (p.group.clone().unwrap().key, p.figures.requests)).collect();
+    assert_eq!(groups, [("fast".to_owned(), 3), ("smart".to_owned(), 1)]);
+
+    let by_tenant = analytics.breakdown(&range(UsageFilter::default()), Dimension::Tenant, 10).await.unwrap();
+    let rows: Vec<_> = by_tenant
+        .iter()
+        .map(|r| (r.group.label.clone().unwrap(), r.figures.requests, r.figures.cost_nanos, r.figures.latency_ms))
+        .collect();
+    assert_eq!(rows, [("a-corp".to_owned(), 3, 60 * 50, 60), ("b-corp".to_owned(), 1, 40 * 50, 40)], "costliest first");
+    assert_eq!(by_tenant[0].group.key, a.id.to_string());
+
+    let failed = UsageFilter { status: Some(502), ..UsageFilter::default() };
+    let by_status = analytics.breakdown(&range(failed), Dimension::Status, 10).await.unwrap();
+    assert_eq!((by_status.len(), by_status[0].group.key.as_str(), by_status[0].figures.requests), (1, "502", 1));
+    let only_b = UsageFilter { tenant_id: Some(b.id), model: Some("fast".into()), ..UsageFilter::default() };
+    let b_rows = analytics.breakdown(&range(only_b), Dimension::Model, 10).await.unwrap();
+    assert_eq!(b_rows.iter().map(|r| r.figures.requests).collect::<Vec<_>>(), [1]);
+    let one = analytics.breakdown(&range(UsageFilter::default()), Dimension::Tenant, 1).await.unwrap();
+    assert_eq!(one.len(), 1);
 }

@@ -3,6 +3,7 @@
 
 mod agents;
 mod alerts;
+mod analytics;
 mod api_keys;
 mod audit;
 mod background;
@@ -22,6 +23,7 @@ mod web_search;
 
 pub use agents::{AgentRepository, AgentSummary};
 pub use alerts::{AlertFilter, AlertRepository, AlertSink};
+pub use analytics::{Group, SeriesPoint, Slice, UsageAnalytics, UsageRange};
 pub use api_keys::{ApiKeyRepository, KeyGenerator};
 pub use audit::AuditLog;
 pub use background::Background;
@@ -46,6 +48,8 @@ pub use web_search::{SearchResult, WebSearch};
 pub use agents::MockAgentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use alerts::{MockAlertRepository, MockAlertSink};
+#[cfg(any(test, feature = "mocks"))]
+pub use analytics::MockUsageAnalytics;
 #[cfg(any(test, feature = "mocks"))]
 pub use api_keys::{MockApiKeyRepository, MockKeyGenerator};
 #[cfg(any(test, feature = "mocks"))]

@@ -2,6 +2,7 @@
 
 mod agents;
 mod alerts;
+mod analytics;
 mod api_keys;
 mod audit;
 mod auth;
@@ -22,6 +23,7 @@ mod tools;
 
 pub use agents::{AgentError, AgentPatch, Agents, NewAgent};
 pub use alerts::{AlertError, AlertWatch, Alerts, WatchPorts};
+pub use analytics::{Analytics, AnalyticsError, MAX_POINTS, MAX_RANGE_DAYS};
 pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey, KeyPage};
 pub use audit::AuditTrail;
 pub use auth::{AuthError, Authenticator};

@@ -2,6 +2,7 @@
 
 pub(crate) mod agents;
 pub(crate) mod alerts;
+pub(crate) mod analytics;
 pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod docs;

@@ -9,12 +9,14 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+mod analytics;
 mod insight;
 mod names;
 pub(crate) mod openai;
 mod providers;
 mod v1;
 
+pub(crate) use analytics::{BreakdownView, TimeseriesView, UsagePointView, UsageSliceView};
 pub(crate) use insight::{
     AdminRunList, AdminRunView, AgentStatsView, AlertList, AlertView, AuditEntryList, AuditEntryView, DailyUsageList,
     DailyUsageView, PlatformStatsView, TenantAgentPage, TenantAgentView, TenantUsageView,

@@ -2,6 +2,7 @@
 
 mod agents;
 mod alerts;
+mod analytics;
 mod api_keys;
 mod audit;
 mod ledger;
@@ -12,6 +13,7 @@ mod tenants;
 
 pub use agents::AgentStore;
 pub use alerts::AlertStore;
+pub use analytics::AnalyticsStore;
 pub use api_keys::ApiKeyStore;
 pub use audit::AuditStore;
 pub use ledger::LedgerStore;
