@@ -9,7 +9,9 @@ mod helpers;
 
 mod admin_auth;
 mod agents;
+mod alerting;
 mod api_keys;
+mod audit_walk;
 mod client_agents;
 mod client_chat;
 mod client_keys;

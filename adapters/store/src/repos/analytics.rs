@@ -111,7 +111,7 @@ impl Statement {
     }
 
     /// `FROM usage_events e [join] WHERE` the range and the filter.
-    fn from_range(&mut self, range: &UsageRange, join: &str) {
+    fn events_in(&mut self, range: &UsageRange, join: &str) {
         self.push(" FROM usage_events e");
         self.push(join);
         self.push(" WHERE e.created_at >= ");
@@ -207,7 +207,7 @@ impl UsageAnalytics for AnalyticsStore {
         statement.push("SELECT ");
         statement.bucket(bucket.seconds());
         statement.push(&format!(" AS bucket, {key} AS group_key, {label} AS group_label, {FIGURES}"));
-        statement.from_range(range, join);
+        statement.events_in(range, join);
         statement.push(" GROUP BY 1, 2, 3 ORDER BY 1, 2");
         let width = i64::from(bucket.seconds());
         self.rows(statement)
@@ -225,7 +225,7 @@ impl UsageAnalytics for AnalyticsStore {
         let (key, label, join) = grouping(group_by);
         let mut statement = Statement::new(self.db.backend());
         statement.push(&format!("SELECT CAST(0 AS BIGINT) AS bucket, {key} AS group_key, {label} AS group_label, {FIGURES}"));
-        statement.from_range(range, join);
+        statement.events_in(range, join);
         statement.push(" GROUP BY 2, 3 ORDER BY cost_nanos DESC, requests DESC, group_key LIMIT ");
         statement.bind(Bind::Int(stored_count(limit)));
         Ok(self
