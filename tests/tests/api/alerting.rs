@@ -38,7 +38,7 @@ async fn admin_get(app: &TestApp, path: &str) -> Value {
 /// The alerts `selected` picks, newest first.
 async fn alerts_where(app: &TestApp, selected: &impl Fn(&Value) -> bool) -> Vec<Value> {
     let body = admin_get(app, "/api/admin/alerts?limit=1000").await;
-    body["alerts"].as_array().unwrap().iter().filter(|alert| selected(*alert)).cloned().collect()
+    body["alerts"].as_array().unwrap().iter().filter(|alert| selected(alert)).cloned().collect()
 }
 
 /// The alerts `selected` picks once `raised` holds of them (they are raised in the background: it waits up to 5 s),

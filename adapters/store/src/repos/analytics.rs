@@ -224,7 +224,9 @@ impl UsageAnalytics for AnalyticsStore {
     async fn breakdown(&self, range: &UsageRange, group_by: Dimension, limit: u64) -> Result<Vec<Slice>, RepoError> {
         let (key, label, join) = grouping(group_by);
         let mut statement = Statement::new(self.db.backend());
-        statement.push(&format!("SELECT CAST(0 AS BIGINT) AS bucket, {key} AS group_key, {label} AS group_label, {FIGURES}"));
+        statement.push(&format!(
+            "SELECT CAST(0 AS BIGINT) AS bucket, {key} AS group_key, {label} AS group_label, {FIGURES}"
+        ));
         statement.events_in(range, join);
         statement.push(" GROUP BY 2, 3 ORDER BY cost_nanos DESC, requests DESC, group_key LIMIT ");
         statement.bind(Bind::Int(stored_count(limit)));
