@@ -10,6 +10,7 @@ mod helpers;
 mod admin_auth;
 mod agents;
 mod alerting;
+mod analytics;
 mod api_keys;
 mod audit_walk;
 mod client_agents;

@@ -45,7 +45,8 @@ fn vllm(upstream: &MockUpstream) -> Value {
         "type": "openai",
         "base_url": format!("{}/v1", upstream.url()),
         "api_key": SECRET,
-        "models": [{"id": "Qwen/Qwen2.5-7B", "name": "qwen-7b", "context_length": 32768, "tier": "fast"}],
+        "models": [{"id": "Qwen/Qwen2.5-7B", "name": "qwen-7b", "context_length": 32768, "tier": "fast",
+                    "input_price_per_mtok": 0.2, "output_price_per_mtok": 0.6}],
         "limits": {"tokens_per_minute": 50000},
         "network": {"request_timeout_seconds": 30, "max_retries": 1}
     })
@@ -102,6 +103,12 @@ async fn a_provider_defined_over_the_api_is_routed_at_once_and_its_key_is_never_
     );
     assert_eq!(created["network"]["request_timeout_seconds"], 30.0);
     assert_eq!(created["limits"], json!({"requests_per_day": null, "tokens_per_minute": 50000}));
+    assert_eq!(
+        (&created["models"][0]["input_price_per_mtok"], &created["models"][0]["output_price_per_mtok"]),
+        (&json!(0.2), &json!(0.6)),
+        "a model's price is set through the API too"
+    );
+    assert_eq!(app.router.price("vllm-main", "qwen-7b").cost_nanos(1_000_000, 1_000_000), 800_000_000, "$0.80");
 
     let routed = app.router.complete(&chat("qwen-7b")).await.unwrap();
     assert_eq!(routed.value.text, "Hello from vLLM.");
@@ -177,6 +184,12 @@ async fn provider_bodies_are_checked(app: TestApp) {
             json!({"id": "p", "type": "openai", "models": [{"id": "m", "tier": "turbo"}]}),
             422,
             "Invalid model tier: 'turbo'. Valid tiers: fast, balanced, powerful, deepseek, local",
+            "VALIDATION_ERROR",
+        ),
+        (
+            json!({"id": "p", "type": "openai", "models": [{"id": "m", "input_price_per_mtok": -1}]}),
+            422,
+            "Invalid model: a price must be between 0 and 1000000 US dollars per million tokens",
             "VALIDATION_ERROR",
         ),
         (
