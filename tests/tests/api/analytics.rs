@@ -166,6 +166,7 @@ async fn bad_ranges_buckets_and_groupings_are_400(backend: Backend) {
         ("breakdown?format=xml", "Invalid format: 'xml'. Use json or csv"),
         ("breakdown?limit=0", "limit must be between 1 and 10000"),
         ("breakdown?tenant_id=acme", "tenant_id is not an id"),
+        ("timeseries?status=99", "status must be between 100 and 599"),
         (
             "timeseries?from=2026-01-01&to=2026-03-01&bucket=minute",
             "84960 buckets of 1m is more than 10000: choose a wider bucket or a shorter range",

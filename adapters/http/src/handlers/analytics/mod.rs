@@ -49,6 +49,9 @@ impl RangeQuery {
     fn range(&self, analytics: &Analytics) -> Result<UsageRange, ApiError> {
         let tenant_id = self.tenant_id.as_deref().map(str::parse).transpose();
         let tenant_id = tenant_id.map_err(|_| ApiError::BadRequest("tenant_id is not an id".into()))?;
+        if self.status.is_some_and(|status| !(100..=599).contains(&status)) {
+            return Err(ApiError::BadRequest("status must be between 100 and 599".into()));
+        }
         let filter = UsageFilter {
             tenant_id,
             agent: self.agent.clone(),
