@@ -71,6 +71,16 @@ fn data_error(message: &str) -> ApiError {
     }
 }
 
+/// A `limit` from the query: `default` when not given, else 1 to `max` (400 otherwise).
+pub(crate) fn limit(given: Option<u64>, default: u64, max: u64) -> Result<u64, ApiError> {
+    let limit = given.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::BadRequest(format!("limit must be between 1 and {max}")))
+    }
+}
+
 /// A tenant id from the path. A malformed id names no tenant, so it is "Tenant not found" like an unknown one.
 pub(crate) fn tenant_id(raw: &str) -> Result<TenantId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound("Tenant not found".into()))

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use super::agent_name;
 use crate::ApiError;
-use crate::extract::tenant_id;
+use crate::extract::{limit, tenant_id};
 use crate::state::InsightApi;
 use crate::views::{AdminRunList, AdminRunView, ErrorView};
 
@@ -40,10 +40,7 @@ pub(crate) async fn handle(
     path: web::Path<(String, String)>,
     query: web::Query<LimitQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
-    }
+    let limit = limit(query.limit, 50, MAX_LIMIT)?;
     let (id, name) = path.into_inner();
     let runs = api.reports.runs(tenant_id(&id)?, agent_name(&name)?, limit).await?;
     Ok(HttpResponse::Ok().json(AdminRunList { runs: runs.iter().map(AdminRunView::from).collect() }))

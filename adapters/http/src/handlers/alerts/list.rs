@@ -31,10 +31,7 @@ impl AlertQuery {
     fn filter(&self) -> Result<AlertFilter, ApiError> {
         let severity = self.severity.as_deref().map(str::parse::<Severity>).transpose();
         let severity = severity.map_err(|err| ApiError::BadRequest(err.to_string()))?;
-        let limit = self.limit.unwrap_or(100);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
-        }
+        let limit = crate::extract::limit(self.limit, 100, MAX_LIMIT)?;
         Ok(AlertFilter { severity, resolved: self.resolved, limit })
     }
 }

@@ -48,11 +48,8 @@ pub(crate) async fn handle(
     query: web::Query<BreakdownQuery>,
     range: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let group_by: Dimension = query.group_by.as_deref().unwrap_or("tenant").parse().map_err(bad_request)?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
-    }
+    let group_by: Dimension = query.group_by.as_deref().unwrap_or("tenant").parse().map_err(super::bad_request)?;
+    let limit = crate::extract::limit(query.limit, 100, MAX_LIMIT)?;
     let csv = range.csv(&request)?;
     let usage = range.range(&api.analytics)?;
     let slices = api.analytics.breakdown(&usage, group_by, limit).await?;
@@ -63,8 +60,4 @@ pub(crate) async fn handle(
         return Ok(csv.response(&format!("ares-usage-by-{group_by}.csv")));
     }
     Ok(HttpResponse::Ok().json(BreakdownView::new(&usage, group_by, rows)))
-}
-
-fn bad_request(err: impl std::fmt::Display) -> ApiError {
-    ApiError::BadRequest(err.to_string())
 }

@@ -80,6 +80,11 @@ impl RangeQuery {
     }
 }
 
+/// A query value that does not parse, as a 400 with the parser's message.
+fn bad_request(err: impl std::fmt::Display) -> ApiError {
+    ApiError::BadRequest(err.to_string())
+}
+
 /// A time from the query: RFC 3339, or a date at midnight UTC.
 fn time(name: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };

@@ -45,8 +45,9 @@ pub(crate) async fn handle(
     series: web::Query<SeriesQuery>,
     range: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let bucket: Bucket = series.bucket.as_deref().unwrap_or("hour").parse().map_err(bad_request)?;
-    let group_by: Option<Dimension> = series.group_by.as_deref().map(str::parse).transpose().map_err(bad_request)?;
+    let bucket: Bucket = series.bucket.as_deref().unwrap_or("hour").parse().map_err(super::bad_request)?;
+    let group_by: Option<Dimension> =
+        series.group_by.as_deref().map(str::parse).transpose().map_err(super::bad_request)?;
     let csv = range.csv(&request)?;
     let usage = range.range(&api.analytics)?;
     let points = api.analytics.timeseries(&usage, bucket, group_by).await?;
@@ -57,8 +58,4 @@ pub(crate) async fn handle(
         return Ok(csv.response("ares-usage-timeseries.csv"));
     }
     Ok(HttpResponse::Ok().json(TimeseriesView::new(&usage, bucket, group_by, points)))
-}
-
-fn bad_request(err: impl std::fmt::Display) -> ApiError {
-    ApiError::BadRequest(err.to_string())
 }

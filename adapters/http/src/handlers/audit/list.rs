@@ -28,10 +28,7 @@ pub(crate) struct AuditQuery {
 
 impl AuditQuery {
     fn filter(&self) -> Result<AuditFilter, ApiError> {
-        let limit = self.limit.unwrap_or(AuditFilter::DEFAULT_LIMIT);
-        if !(1..=AuditFilter::MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::BadRequest(format!("limit must be between 1 and {}", AuditFilter::MAX_LIMIT)));
-        }
+        let limit = crate::extract::limit(self.limit, AuditFilter::DEFAULT_LIMIT, AuditFilter::MAX_LIMIT)?;
         Ok(AuditFilter {
             action: self.action.clone(),
             actor: self.actor.clone(),
