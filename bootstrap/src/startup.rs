@@ -71,6 +71,8 @@ pub(crate) struct Groups {
     pub(crate) client: web::Data<ClientApi>,
     pub(crate) insight: web::Data<InsightApi>,
     pub(crate) metrics: web::Data<Metrics>,
+    /// Stopped at shutdown, so retries of an unreachable webhook do not hold it up.
+    pub(crate) webhooks: Arc<Webhooks>,
     pub(crate) health: web::Data<Health>,
     pub(crate) admin_secret: web::Data<AdminSecret>,
 }
@@ -199,6 +201,7 @@ impl Application {
         let housekeeping =
             tokio::spawn(housekeeping(auth.clone(), self.limiter, self.flush_interval, stopping.clone()));
         let outcome = self.server.await;
+        self.groups.webhooks.stop();
         reloading.abort();
         expiring.abort();
         stopping.cancel();
@@ -334,7 +337,7 @@ struct Shared {
     /// Raises alerts from usage and from the router's circuits.
     watch: AlertWatch,
     metrics: web::Data<Metrics>,
-    webhooks: Arc<ares_notify::WebhookCounters>,
+    webhooks: Arc<Webhooks>,
     /// The ledger's own pool (its commits need not wait for the disk).
     ledger_db: Db,
 }
@@ -363,6 +366,7 @@ fn wire(
         client,
         insight: web::Data::new(insight_api(&shared, settings)),
         metrics: shared.metrics.clone(),
+        webhooks: shared.webhooks.clone(),
         health: web::Data::new(Health { store: Arc::new(shared.db.clone()), version: env!("CARGO_PKG_VERSION") }),
         admin_secret: web::Data::new(AdminSecret::new(admin_secret)),
     })
@@ -389,12 +393,12 @@ fn shared(
     let (hooks, delivery) = settings.alerts.checked()?;
     let webhooks = Webhooks::new(hooks, delivery, background.clone())
         .map_err(|err| StartupError::new(format!("cannot build the alert webhooks' HTTP client: {err}")))?;
-    let webhook_counters = webhooks.counters();
+    let webhooks = Arc::new(webhooks);
     let metrics = web::Data::new(Metrics::new(settings.metrics.tenant_labels));
     let watch_ports = WatchPorts {
         alerts: alerts.clone(),
         tenants: tenants.clone(),
-        sink: Arc::new(webhooks),
+        sink: webhooks.clone(),
         background: background.clone(),
         clock: clock.clone(),
     };
@@ -422,7 +426,7 @@ fn shared(
         alerts,
         watch,
         metrics,
-        webhooks: webhook_counters,
+        webhooks,
         ledger_db,
     })
 }
@@ -468,7 +472,7 @@ fn gauges(shared: &Shared, client: &web::Data<ClientApi>) {
     metrics.counter("ares_metering_dropped_records_total", "Requests whose record was given up on.", move || {
         vec![(vec![], u64_value(pipeline.dropped.load(std::sync::atomic::Ordering::Relaxed)))]
     });
-    let webhooks = shared.webhooks.clone();
+    let webhooks = shared.webhooks.counters();
     metrics.counter("ares_alert_webhook_deliveries_total", "Alert webhook deliveries, by outcome.", move || {
         let load =
             |counter: &std::sync::atomic::AtomicU64| u64_value(counter.load(std::sync::atomic::Ordering::Relaxed));

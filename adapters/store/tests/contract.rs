@@ -1003,13 +1003,13 @@ async fn usage_adds_up_by_time_bucket_and_by_dimension_the_same_on_both_backends
     }
     let analytics = AnalyticsStore::new(s._db.connect().await);
     let range = |filter| UsageRange { from: at(13), to: at(14), filter };
-    let hourly = analytics.timeseries(&range(UsageFilter::default()), Bucket::HOUR, None).await.unwrap();
+    let hourly = analytics.timeseries(&range(UsageFilter::default()), Bucket::HOUR, None, 100).await.unwrap();
     let figures: Vec<_> = hourly.iter().map(|p| (p.start, p.figures.requests, p.figures.failures)).collect();
     assert_eq!(figures, [(at(13), 2, 0), (minute(60), 2, 1)], "the next day's event is out of the range");
     assert_eq!(hourly[1].figures.tokens_in + hourly[1].figures.tokens_out, 70);
     assert_eq!(hourly[1].figures.cost_nanos, 70 * 50);
 
-    let by_model = analytics.timeseries(&range(UsageFilter::default()), Bucket::DAY, Some(Dimension::Model)).await;
+    let by_model = analytics.timeseries(&range(UsageFilter::default()), Bucket::DAY, Some(Dimension::Model), 100).await;
     let groups: Vec<_> = by_model.unwrap().iter().map(|p| (p.group.clone().unwrap().key, p.figures.requests)).collect();
     assert_eq!(groups, [("fast".to_owned(), 3), ("smart".to_owned(), 1)]);
 

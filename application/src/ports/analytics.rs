@@ -42,7 +42,7 @@ pub struct Slice {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UsageAnalytics: Send + Sync + 'static {
-    /// The non-empty buckets of `range`, oldest first (by group within a bucket).
+    /// The non-empty buckets of `range`, oldest first (by group within a bucket), at most `limit` points.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
@@ -51,6 +51,7 @@ pub trait UsageAnalytics: Send + Sync + 'static {
         range: &UsageRange,
         bucket: Bucket,
         group_by: Option<Dimension>,
+        limit: u64,
     ) -> Result<Vec<SeriesPoint>, RepoError>;
 
     /// `range` grouped by `group_by`, the costliest first (then the busiest), at most `limit` groups.

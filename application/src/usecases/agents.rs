@@ -51,22 +51,24 @@ pub struct AgentPatch {
     pub status: Option<AgentStatus>,
 }
 
-impl AgentPatch {
-    /// The names of the fields it changes (config keys as `config.<key>`), for the audit log: names, not values,
-    /// since a config may hold anything.
-    fn changed_fields(&self) -> Vec<String> {
-        let mut fields: Vec<String> = [
-            ("name", self.name.is_some()),
-            ("agent_type", self.agent_type.is_some()),
-            ("status", self.status.is_some()),
-        ]
-        .into_iter()
-        .filter(|(_, given)| *given)
-        .map(|(field, _)| field.to_owned())
-        .collect();
-        fields.extend(self.config.iter().flat_map(|config| config.keys().map(|key| format!("config.{key}"))));
-        fields
-    }
+/// The names of the fields that differ between `before` and `after` (config keys as `config.<key>`), for the audit
+/// log: names, not values, since a config may hold anything.
+fn changed_fields(before: &Agent, after: &Agent) -> Vec<String> {
+    let mut fields: Vec<String> = [
+        ("name", before.name != after.name),
+        ("agent_type", before.agent_type != after.agent_type),
+        ("status", before.status != after.status),
+    ]
+    .into_iter()
+    .filter(|(_, changed)| *changed)
+    .map(|(field, _)| field.to_owned())
+    .collect();
+    let (old, new) = (before.config.to_json(), after.config.to_json());
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    fields.extend(keys.into_iter().filter(|key| old.get(*key) != new.get(*key)).map(|key| format!("config.{key}")));
+    fields
 }
 
 /// Agent administration, always within one tenant.
@@ -141,8 +143,11 @@ impl Agents {
     ) -> Result<Agent, AgentError> {
         self.ensure_tenant(tenant_id).await?;
         let current = self.agents.find(tenant_id, &name).await?.ok_or_else(|| AgentError::NotFound(name.clone()))?;
-        let changed = patch.changed_fields();
-        let updated = apply(current, patch, self.clock.now())?;
+        let updated = apply(current.clone(), patch, self.clock.now())?;
+        let changed = changed_fields(&current, &updated);
+        if changed.is_empty() {
+            return Ok(current);
+        }
         let audit = AuditEntry::new(actor, "agent.updated", updated.updated_at)
             .tenant(tenant_id)
             .target("agent", &updated.name)
@@ -274,6 +279,21 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(agent.agent_type.as_ref(), "analyzer");
+    }
+
+    #[tokio::test]
+    async fn an_update_that_changes_nothing_writes_nothing() {
+        let tenant_id = TenantId::new();
+        let mut agents = MockAgentRepository::new();
+        agents.expect_find().returning(move |_, _| Ok(Some(stored(tenant_id))));
+        agents.expect_update().never();
+        let patch =
+            AgentPatch { config: json!({"system_prompt": "old"}).as_object().cloned(), ..AgentPatch::default() };
+        let agent = service(agents, tenants(true))
+            .update(tenant_id, AgentName::parse("risk").unwrap(), patch, &Actor::Admin)
+            .await
+            .unwrap();
+        assert_eq!(agent.config.system_prompt.as_deref(), Some("old"));
     }
 
     #[tokio::test]

@@ -65,7 +65,8 @@ impl Analytics {
     /// `range` cut into `bucket`s, grouped by `group_by` when given.
     ///
     /// # Errors
-    /// `Invalid` when the range holds more than `MAX_POINTS` buckets.
+    /// `Invalid` when the range holds more than `MAX_POINTS` buckets, or the series more than `MAX_POINTS` points
+    /// (buckets times groups).
     pub async fn timeseries(
         &self,
         range: &UsageRange,
@@ -80,7 +81,13 @@ impl Analytics {
                 bucket.label()
             )));
         }
-        Ok(self.store.timeseries(range, bucket, group_by).await?)
+        let points = self.store.timeseries(range, bucket, group_by, MAX_POINTS.unsigned_abs() + 1).await?;
+        if points.len() > MAX_POINTS.unsigned_abs() as usize {
+            return Err(AnalyticsError::Invalid(format!(
+                "the series has more than {MAX_POINTS} points: choose a wider bucket, a shorter range or a filter"
+            )));
+        }
+        Ok(points)
     }
 
     /// `range` grouped by `group_by`, the costliest first, at most `limit` groups.

@@ -68,23 +68,21 @@ pub struct ProviderPatch {
     pub enabled: Option<bool>,
 }
 
-impl ProviderPatch {
-    /// The names of the fields it changes, for the audit log (a new credential is named, never shown).
-    fn changed_fields(&self) -> Vec<&'static str> {
-        [
-            ("type", self.kind.is_some()),
-            ("base_url", self.base_url.is_some()),
-            ("credential", self.credential.is_some()),
-            ("models", self.models.is_some()),
-            ("requests_per_day", self.requests_per_day.is_some()),
-            ("tokens_per_minute", self.tokens_per_minute.is_some()),
-            ("network", self.network.is_some()),
-            ("enabled", self.enabled.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(field, given)| given.then_some(field))
-        .collect()
-    }
+/// The names of the fields that differ between `before` and `after`, for the audit log (a new credential is named,
+/// never shown).
+fn changed_fields(before: &Provider, after: &Provider) -> Vec<&'static str> {
+    [
+        ("type", before.kind != after.kind),
+        ("base_url", before.base_url != after.base_url),
+        ("credential", before.credential != after.credential),
+        ("models", before.models != after.models),
+        ("limits", before.limits != after.limits),
+        ("network", before.network != after.network),
+        ("enabled", before.enabled != after.enabled),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect()
 }
 
 /// A provider with what the router knows of it.
@@ -221,7 +219,7 @@ impl Providers {
             return Err(ProvidersError::ReadOnly(provider.name));
         }
         self.check_keepable(patch.credential.as_ref())?;
-        let changed = patch.changed_fields();
+        let before = provider.clone();
         provider.kind = patch.kind.unwrap_or(provider.kind);
         provider.base_url = patch.base_url.or(provider.base_url);
         provider.credential = patch.credential.unwrap_or(provider.credential);
@@ -234,6 +232,10 @@ impl Providers {
         provider.enabled = patch.enabled.unwrap_or(provider.enabled);
         provider.updated_at = self.clock.now();
         let provider = provider.validated()?;
+        let changed = changed_fields(&before, &provider);
+        if changed.is_empty() {
+            return Ok(self.details(before));
+        }
         self.check_model_names(&provider).await?;
         let audit = audited(actor, "provider.updated", &provider).detail("changed", changed);
         self.store(provider, &audit).await
@@ -268,6 +270,9 @@ impl Providers {
         actor: &Actor,
     ) -> Result<ProviderDetails, ProvidersError> {
         let mut provider = self.find(name).await?;
+        if provider.enabled == enabled {
+            return Ok(self.details(provider));
+        }
         provider.enabled = enabled;
         provider.updated_at = self.clock.now();
         let audit = audited(actor, if enabled { "provider.enabled" } else { "provider.disabled" }, &provider);

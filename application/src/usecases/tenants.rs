@@ -106,10 +106,15 @@ impl Tenants {
     /// `NotFound` when there is no such tenant.
     #[tracing::instrument(skip_all, fields(tenant.id = %id, tenant.tier = %tier))]
     pub async fn change_tier(&self, id: TenantId, tier: Tier, actor: &Actor) -> Result<TenantDetails, TenantError> {
+        let current = self.tenants.find(id).await?.ok_or(TenantError::NotFound)?;
+        if current.tier == tier {
+            return self.with_figures(current).await;
+        }
         let now = self.clock.now();
         let audit = AuditEntry::new(actor, "tenant.tier_changed", now)
             .tenant(id)
             .target("tenant", id)
+            .detail("from", current.tier.as_str())
             .detail("tier", tier.as_str());
         let tenant = self.tenants.set_tier(id, tier, now, &audit).await?.ok_or(TenantError::NotFound)?;
         self.auth.forget_tenant(id);
@@ -179,7 +184,8 @@ mod tests {
     #[tokio::test]
     async fn change_tier_of_an_unknown_tenant_is_not_found() {
         let mut repo = MockTenantRepository::new();
-        repo.expect_set_tier().returning(|_, _, _, _| Ok(None));
+        repo.expect_find().returning(|_| Ok(None));
+        repo.expect_set_tier().never();
         let err = service(repo).change_tier(TenantId::new(), Tier::Enterprise, &Actor::Admin).await.unwrap_err();
         assert!(matches!(err, TenantError::NotFound));
     }

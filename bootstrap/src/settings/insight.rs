@@ -32,12 +32,19 @@ impl Default for AlertSettings {
     }
 }
 
-/// `[[alerts.webhooks]]`: a URL that receives new alerts as JSON, of the severities listed (all when not).
-#[derive(Debug, Clone, Deserialize)]
+/// `[[alerts.webhooks]]`: a URL that receives new alerts as JSON, of the severities listed (all when not). The URL
+/// may hold the webhook's secret: it is never printed.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSettings {
     pub url: String,
     pub severities: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSettings").field("url", &"<redacted>").field("severities", &self.severities).finish()
+    }
 }
 
 impl AlertSettings {
@@ -54,21 +61,22 @@ impl AlertSettings {
             backoff: self.retry_base_delay.duration("alerts.retry_base_delay")?,
             timeout: self.timeout.duration("alerts.timeout")?,
         };
-        let hooks = self.webhooks.iter().map(WebhookSettings::checked).collect::<Result<_, _>>()?;
+        let hooks = self.webhooks.iter().enumerate().map(|(i, hook)| hook.checked(i)).collect::<Result<_, _>>()?;
         Ok((hooks, delivery))
     }
 }
 
 impl WebhookSettings {
-    fn checked(&self) -> Result<Webhook, StartupError> {
+    /// The `index`-th webhook, checked (named by its place: its URL may hold a secret).
+    fn checked(&self, index: usize) -> Result<Webhook, StartupError> {
         if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
-            return Err(StartupError::new(format!("alerts.webhooks: '{}' is not an http(s) URL", self.url)));
+            return Err(StartupError::new(format!("alerts.webhooks[{index}].url is not an http(s) URL")));
         }
         let severities = match &self.severities {
             None => Severity::ALL.to_vec(),
             Some(names) => names
                 .iter()
-                .map(|name| name.parse().map_err(|err| StartupError::new(format!("alerts.webhooks: {err}"))))
+                .map(|name| name.parse().map_err(|err| StartupError::new(format!("alerts.webhooks[{index}]: {err}"))))
                 .collect::<Result<_, _>>()?,
         };
         Ok(Webhook { url: self.url.clone(), severities })
@@ -103,8 +111,10 @@ mod tests {
         assert_eq!(hooks[0].severities, Severity::ALL);
         assert_eq!(hooks[1].severities, [Severity::Critical]);
         assert_eq!(delivery.attempts, 5);
-        let bad = WebhookSettings { url: "ftp://x".into(), severities: None };
-        assert!(AlertSettings { webhooks: vec![bad], ..AlertSettings::default() }.checked().is_err());
+        let bad = WebhookSettings { url: "ftp://hooks.example.com/T0/B0/s3cr3t".into(), severities: None };
+        let err = AlertSettings { webhooks: vec![bad.clone()], ..AlertSettings::default() }.checked().unwrap_err();
+        assert_eq!(err.to_string(), "alerts.webhooks[0].url is not an http(s) URL");
+        assert!(!format!("{bad:?}").contains("s3cr3t"), "a webhook's URL is never printed");
         let unknown = WebhookSettings { url: "https://x".into(), severities: Some(vec!["urgent".into()]) };
         let err = AlertSettings { webhooks: vec![unknown], ..AlertSettings::default() }.checked().unwrap_err();
         assert!(err.to_string().contains("Invalid severity: 'urgent'"), "{err}");

@@ -58,6 +58,8 @@ async fn the_exposition_parses_while_load_runs_and_adds_up_what_the_load_did(bac
     let (_, key) = client.tenant("acme-corp", "pro").await;
     let unauthorized = client.app.request(Method::GET, PATH).send().await.unwrap();
     assert_eq!(unauthorized.status(), 401, "behind the admin secret");
+    let invented = json!({"message": "Hi", "model": "=made-up-by-the-client"});
+    assert_eq!(client.call(&key, Method::POST, "/v1/chat", Some(invented)).await.0, 422);
 
     let chat = || {
         let request = client.app.client_request(&key, Method::POST, "/v1/chat");
@@ -93,7 +95,7 @@ async fn the_exposition_parses_while_load_runs_and_adds_up_what_the_load_did(bac
     let answered = [("endpoint", "POST /v1/chat"), ("status", "200")];
     assert_eq!(total(&samples, "ares_http_requests_total", &answered), 40.0);
     let overhead = [("endpoint", "POST /v1/chat"), ("le", "+Inf")];
-    assert_eq!(total(&samples, "ares_gateway_overhead_seconds_bucket", &overhead), 40.0);
+    assert_eq!(total(&samples, "ares_gateway_overhead_seconds_bucket", &overhead), 41.0, "the 422 took time too");
     let upstream = [("provider", "groq"), ("le", "+Inf")];
     assert_eq!(total(&samples, "ares_upstream_latency_seconds_bucket", &upstream), 40.0);
     assert_eq!(total(&samples, "ares_provider_circuit_state", &[("provider", "groq")]), 0.0);
@@ -103,6 +105,9 @@ async fn the_exposition_parses_while_load_runs_and_adds_up_what_the_load_did(bac
         assert!(samples.iter().any(|s| s["name"] == family), "{family} is exposed");
     }
     assert!(samples.iter().all(|s| s["labels"].get("tenant").is_none()), "no tenant labels unless configured");
+    assert!(samples.iter().all(|s| s["labels"]["model"] != "=made-up-by-the-client"), "only configured models label");
+    let refused = [("endpoint", "GET /api/admin/metrics/prometheus"), ("status", "401")];
+    assert_eq!(total(&samples, "ares_http_requests_total", &refused), 1.0, "refusals by a guard are counted too");
 }
 
 async fn tenant_labels_are_opt_in(backend: Backend) {

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use std::hash::Hash;
 
 /// The most label sets one family keeps before it folds new ones into `other`.
-pub(crate) const MAX_SERIES: usize = 2000;
+pub(crate) const MAX_SERIES: usize = 10_000;
 
 /// The label value of the series observations beyond `MAX_SERIES` are folded into.
 pub(crate) const OTHER: &str = "other";

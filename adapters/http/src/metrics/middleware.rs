@@ -11,7 +11,8 @@ use ares_application::timing::upstream_time;
 
 use super::Metrics;
 
-/// The label of a request's route: its method and route pattern, `unmatched` when no route took it.
+/// The label of a request's route: its method and route pattern (from the app's route map, known before the route
+/// runs), `unmatched` when no route takes it.
 fn endpoint(request: &HttpRequest) -> String {
     match request.match_pattern() {
         Some(pattern) => format!("{} {}", request.method(), crate::routes::documented(&pattern)),
@@ -29,9 +30,18 @@ pub async fn observe_requests(
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     let Some(metrics) = request.app_data::<web::Data<Metrics>>().cloned() else { return next.call(request).await };
     let started = Instant::now();
+    let label = endpoint(request.request());
     let (response, upstream) = upstream_time(next.call(request)).await;
-    let response = response?;
-    let endpoint = endpoint(response.request());
-    metrics.answered(&endpoint, response.status().as_u16(), started.elapsed(), upstream);
-    Ok(response)
+    match response {
+        Ok(response) => {
+            metrics.answered(&label, response.status().as_u16(), started.elapsed(), upstream);
+            Ok(response)
+        }
+        // A middleware refused it (the admin secret, the per-IP limit): counted with the status it gets.
+        Err(err) => {
+            let status = err.as_response_error().status_code().as_u16();
+            metrics.answered(&label, status, started.elapsed(), upstream);
+            Err(err)
+        }
+    }
 }

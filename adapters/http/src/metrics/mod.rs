@@ -233,7 +233,8 @@ impl UsageObserver for Metrics {
             endpoint: event.endpoint.clone(),
             tier: tier.as_str(),
             provider: event.provider.clone().unwrap_or_default(),
-            model: event.model.clone().unwrap_or_default(),
+            // A model a provider was called for is a configured one; any other name is the client's own text.
+            model: if event.provider.is_some() { event.model.clone().unwrap_or_default() } else { String::new() },
             tenant: if self.tenant_labels { event.tenant_id.to_string() } else { String::new() },
         };
         let mut usage = locked(&self.usage);

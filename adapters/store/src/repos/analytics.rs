@@ -202,6 +202,7 @@ impl UsageAnalytics for AnalyticsStore {
         range: &UsageRange,
         bucket: Bucket,
         group_by: Option<Dimension>,
+        limit: u64,
     ) -> Result<Vec<SeriesPoint>, RepoError> {
         let (key, label, join) = group_by.map_or(("NULL", "NULL", ""), grouping);
         let mut statement = Statement::new(self.db.backend());
@@ -209,7 +210,8 @@ impl UsageAnalytics for AnalyticsStore {
         statement.bucket(bucket.seconds());
         statement.push(&format!(" AS bucket, {key} AS group_key, {label} AS group_label, {FIGURES}"));
         statement.events_in(range, join);
-        statement.push(" GROUP BY 1, 2, 3 ORDER BY 1, 2");
+        statement.push(" GROUP BY 1, 2, 3 ORDER BY 1, 2 LIMIT ");
+        statement.bind(Bind::Int(stored_count(limit)));
         let width = i64::from(bucket.seconds());
         self.rows(statement)
             .await?

@@ -105,7 +105,9 @@ impl From<AnalyticsError> for ApiError {
     }
 }
 
-/// CSV text: a header and rows, each field quoted when it must be.
+/// CSV text: a header and rows, each field quoted when it must be. A field a spreadsheet would run as a formula
+/// (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return: a model name a client made up, say) is written
+/// with a leading `'`, so it shows as text.
 pub(crate) struct Csv {
     text: String,
 }
@@ -122,6 +124,7 @@ impl Csv {
             if i > 0 {
                 self.text.push(',');
             }
+            let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{field}") } else { field };
             if field.contains([',', '"', '\n', '\r']) {
                 self.text.push('"');
                 self.text.push_str(&field.replace('"', "\"\""));
@@ -151,6 +154,14 @@ mod tests {
         let mut csv = Csv::new(&["group", "requests"]);
         csv.row(["POST /v1/chat, \"fast\"".to_owned(), "3".to_owned()]);
         assert_eq!(csv.text, "group,requests\r\n\"POST /v1/chat, \"\"fast\"\"\",3\r\n");
+    }
+
+    #[test]
+    fn a_field_a_spreadsheet_would_run_is_written_as_text() {
+        let mut csv = Csv::new(&["model"]);
+        csv.row(["=HYPERLINK(\"http://x\")".to_owned()]);
+        csv.row(["@SUM(A1)".to_owned()]);
+        assert_eq!(csv.text, "model\r\n\"'=HYPERLINK(\"\"http://x\"\")\"\r\n'@SUM(A1)\r\n");
     }
 
     #[test]
