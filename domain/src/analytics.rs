@@ -6,8 +6,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
-
 use crate::TenantId;
 
 /// What usage can be grouped by.
@@ -90,13 +88,6 @@ impl Bucket {
         self.0
     }
 
-    /// The start of the bucket `at` falls in (buckets are aligned on the Unix epoch, so days start at 00:00 UTC).
-    #[must_use]
-    pub fn start(self, at: DateTime<Utc>) -> DateTime<Utc> {
-        let width = i64::from(self.0);
-        DateTime::from_timestamp(at.timestamp().div_euclid(width) * width, 0).unwrap_or(at)
-    }
-
     /// `1h`, `5m`, `30s`, `1d`: how the bucket is shown.
     #[must_use]
     pub fn label(self) -> String {
@@ -170,8 +161,6 @@ impl UsageFigures {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
     use super::*;
 
     #[test]
@@ -200,14 +189,6 @@ mod tests {
         }
         assert_eq!(Bucket(300).label(), "5m");
         assert_eq!(Bucket::DAY.label(), "1d");
-    }
-
-    #[test]
-    fn a_bucket_starts_on_its_epoch_aligned_boundary() {
-        let at = Utc.with_ymd_and_hms(2026, 3, 13, 14, 37, 12).unwrap();
-        assert_eq!(Bucket::HOUR.start(at), Utc.with_ymd_and_hms(2026, 3, 13, 14, 0, 0).unwrap());
-        assert_eq!(Bucket(300).start(at), Utc.with_ymd_and_hms(2026, 3, 13, 14, 35, 0).unwrap());
-        assert_eq!(Bucket::DAY.start(at), Utc.with_ymd_and_hms(2026, 3, 13, 0, 0, 0).unwrap());
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub use metering::{Budget, Metering, MeteringError, PipelineCounters, PriceList,
 pub use prompt::{InputMessage, Sampling, prompt_chars};
 pub use providers::{NewProvider, ProviderDetails, ProviderPatch, Providers, ProvidersError};
 pub use provisioning::{ProvisionError, ProvisionRequest, ProvisionedClient, Provisioning};
-pub use reports::{DailyUsageTotals, MAX_REPORT_DAYS, PlatformStats, ReportError, ReportSources, Reports, TenantUsage};
+pub use reports::{MAX_REPORT_DAYS, PlatformStats, ReportError, ReportSources, Reports, TenantUsage};
 pub use router::{ModelRouter, ModelStatus, ProviderStatus, ProviderWatcher, RouteError, Routed, RoutingPolicy};
 pub use runner::{AgentRunner, PreparedRun, RunError, RunOutcome, RunPage};
 pub use templates::Templates;

@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
-use ares_domain::{AgentName, Period, Quota, Run, Tenant, TenantId, TierQuotas};
+use ares_domain::{AgentName, Period, Run, Tenant, TenantId, TierQuotas};
 use chrono::{Days, NaiveDate};
 
+use super::metering::UsageReport;
 use crate::ports::{
-    AgentRepository, AlertRepository, Clock, DailyUsage, MonthlyUsage, RepoError, RunRepository, RunStats,
-    TenantRepository, UsageLedger,
+    AgentRepository, AlertRepository, Clock, DailyUsage, RepoError, RunRepository, RunStats, TenantRepository,
+    UsageLedger,
 };
 
 /// What a report can fail with.
@@ -29,32 +30,21 @@ impl From<RepoError> for ReportError {
     }
 }
 
-/// A tenant's usage in the current calendar month, with its tier's quota.
-#[derive(Debug, Clone, PartialEq)]
+/// A tenant's usage in the current calendar month with its tier's quota: the report `/v1/usage` shows the tenant,
+/// for the tenant named.
+#[derive(Debug, Clone)]
 pub struct TenantUsage {
     pub tenant: Tenant,
-    pub period: Period,
-    pub quota: Quota,
-    pub usage: MonthlyUsage,
+    pub report: UsageReport,
 }
 
-/// The platform's totals: what exists, and what was used today (UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The platform's totals: what exists, and what every tenant used today (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlatformStats {
     pub tenants: u64,
     pub agents: u64,
-    pub today: DailyUsageTotals,
+    pub today: DailyUsage,
     pub active_alerts: u64,
-}
-
-/// Totals of one day over every tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DailyUsageTotals {
-    pub date: NaiveDate,
-    pub runs: u64,
-    pub tokens: u64,
-    pub api_calls: u64,
-    pub cost_nanos: u64,
 }
 
 /// The most days a daily report covers.
@@ -99,7 +89,7 @@ impl Reports {
         let tenant = self.tenant(id).await?;
         let period = Period::at(self.clock.now());
         let usage = self.ledger.month(id, &period).await?;
-        Ok(TenantUsage { quota: self.quotas.of(tenant.tier), tenant, period, usage })
+        Ok(TenantUsage { report: UsageReport { period, quota: self.quotas.of(tenant.tier), usage }, tenant })
     }
 
     /// The tenant's last `days` days (today included), every one of them, newest first.
@@ -148,15 +138,8 @@ impl Reports {
         let today = self.clock.now().date_naive();
         let tenants = self.tenants.count().await?;
         let agents = self.agents.count_all().await?;
-        let day = self.ledger.platform_day(today).await?;
+        let today = self.ledger.platform_day(today).await?;
         let active_alerts = self.alerts.count_open().await?;
-        let today = DailyUsageTotals {
-            date: today,
-            runs: day.runs,
-            tokens: day.tokens,
-            api_calls: day.api_calls,
-            cost_nanos: day.cost_nanos,
-        };
         Ok(PlatformStats { tenants, agents, today, active_alerts })
     }
 }

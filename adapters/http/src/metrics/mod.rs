@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use ares_application::ports::UsageObserver;
 use ares_application::usecases::ProviderWatcher;
-use ares_domain::{Counters, Period, ProviderName, QuotaExceeded, TenantId, Tier, UsageEvent};
+use ares_domain::{Counters, Period, ProviderName, QuotaExceeded, TenantId, Tier, UsageEvent, UsageFigures};
 
 use self::exposition::{Exposition, Histogram, OTHER, Series, count_value};
 pub use self::middleware::observe_requests;
@@ -40,15 +40,6 @@ impl UsageKey {
         let other = || OTHER.to_owned();
         UsageKey { endpoint: other(), tier, provider: other(), model: other(), tenant: String::new() }
     }
-}
-
-#[derive(Debug, Default)]
-struct UsageFigures {
-    requests: u64,
-    failures: u64,
-    tokens_in: u64,
-    tokens_out: u64,
-    cost_nanos: u64,
 }
 
 /// A usage family: its name, its help, and how to read its value from a series' figures.

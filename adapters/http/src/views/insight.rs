@@ -46,12 +46,12 @@ pub(crate) struct TenantUsageView {
 }
 
 impl From<&TenantUsage> for TenantUsageView {
-    fn from(report: &TenantUsage) -> Self {
+    fn from(TenantUsage { tenant, report }: &TenantUsage) -> Self {
         let usage = &report.usage;
         TenantUsageView {
-            tenant_id: report.tenant.id.to_string(),
-            tenant_name: report.tenant.name.to_string(),
-            tier: report.tenant.tier.as_str(),
+            tenant_id: tenant.id.to_string(),
+            tenant_name: tenant.name.to_string(),
+            tier: tenant.tier.as_str(),
             period_start: timestamp(report.period.month_start()),
             period_end: timestamp(report.period.month_end()),
             total_runs: usage.runs,
