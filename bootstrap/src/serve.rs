@@ -124,6 +124,7 @@ fn app(
         None => app,
     };
     app.app_data(groups.admin)
+        .app_data(groups.users)
         .app_data(groups.providers)
         .app_data(groups.client)
         .app_data(groups.insight)

@@ -170,12 +170,44 @@ impl DatabaseSettings {
     }
 }
 
-/// `[auth]`: normally set through `JWT_SECRET` and `API_KEY`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `[auth]`: the secrets (normally set through `JWT_SECRET` and `API_KEY`) and how end users sign in.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
     pub jwt_secret: Option<Secret>,
     pub admin_secret: Option<Secret>,
+    /// The tier new users are metered under (an operator may move a user to another).
+    pub user_tier: String,
+    /// Seconds an access token lives.
+    pub access_token_ttl: u32,
+    /// Days a refresh token lives (each use rotates it).
+    pub refresh_token_days: u32,
+    /// bcrypt's cost factor for passwords.
+    pub bcrypt_cost: u32,
+    /// Milliseconds a signed-in user's tier and status are cached (a change made on another instance is seen
+    /// within that).
+    pub session_cache_ms: u64,
+    /// Failed sign-ins allowed per account, and per address, within `throttle_window` seconds.
+    pub max_failed_logins: u32,
+    pub max_failed_logins_per_address: u32,
+    pub throttle_window: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            jwt_secret: None,
+            admin_secret: None,
+            user_tier: "free".to_owned(),
+            access_token_ttl: 900,
+            refresh_token_days: 30,
+            bcrypt_cost: 12,
+            session_cache_ms: 1000,
+            max_failed_logins: 5,
+            max_failed_logins_per_address: 20,
+            throttle_window: 900,
+        }
+    }
 }
 
 /// A quota limit: a number, or `"unlimited"`.

@@ -10,17 +10,18 @@ use actix_web::web;
 use ares_application::keys::RandomKeyGenerator;
 use ares_application::ports::{Background, Clock, Timer};
 use ares_application::usecases::{
-    AgentDirectory, AgentRunner, Agents, AlertWatch, Alerts, Analytics, ApiKeys, AuditTrail, Authenticator,
-    ChatService, MeteredPath, Metering, ModelRouter, Providers, Provisioning, ReportSources, Reports, Templates,
-    Tenants, ToolCatalog, ToolCoordinator, WatchPorts,
+    AccountPolicy, AccountPorts, Accounts, AgentDirectory, AgentRunner, Agents, AlertWatch, Alerts, Analytics, ApiKeys,
+    AuditTrail, Authenticator, ChatService, MeteredPath, Metering, ModelRouter, Providers, Provisioning, ReportSources,
+    Reports, Templates, Tenants, ThrottlePolicy, ToolCatalog, ToolCoordinator, Users, WatchPorts,
 };
-use ares_domain::ToolSettings;
-use ares_http::{AdminApi, AdminSecret, ClientApi, Health, InsightApi, IpLimiter, Metrics, ProviderApi};
+use ares_auth::{BcryptHasher, JwtIssuer};
+use ares_domain::{Tier, ToolSettings};
+use ares_http::{AdminApi, AdminSecret, ClientApi, Health, InsightApi, IpLimiter, Metrics, ProviderApi, UserApi};
 use ares_llm::Connector;
 use ares_notify::Webhooks;
 use ares_store::{
     AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, Db, LedgerStore, ProviderStore, RunStore,
-    TemplateStore, TenantStore,
+    SessionStore, TemplateStore, TenantStore, UserStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -67,6 +68,7 @@ impl Background for TrackedTasks {
 #[derive(Clone)]
 pub(crate) struct Groups {
     pub(crate) admin: web::Data<AdminApi>,
+    pub(crate) users: web::Data<UserApi>,
     pub(crate) providers: web::Data<ProviderApi>,
     pub(crate) client: web::Data<ClientApi>,
     pub(crate) insight: web::Data<InsightApi>,
@@ -360,8 +362,10 @@ fn wire(
     let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
     let client = web::Data::new(client_api(&shared, settings, tools));
     gauges(&shared, &client);
+    let accounts = Arc::new(accounts(&shared, settings)?);
     Ok(Groups {
-        admin: web::Data::new(admin_api(&shared)),
+        admin: web::Data::new(admin_api(&shared, &accounts)),
+        users: web::Data::new(UserApi { accounts }),
         providers: web::Data::new(provider_api(&shared)),
         client,
         insight: web::Data::new(insight_api(&shared, settings)),
@@ -494,7 +498,36 @@ fn u64_value(value: u64) -> f64 {
     value as f64
 }
 
-fn admin_api(shared: &Shared) -> AdminApi {
+/// End users' sign-in: bcrypt, HS256 access tokens, refresh tokens in the store.
+fn accounts(shared: &Shared, settings: &Settings) -> Result<Accounts, StartupError> {
+    let auth = &settings.auth;
+    let user_tier: Tier =
+        auth.user_tier.parse().map_err(|err| StartupError::new(format!("[auth] user_tier: {err}")))?;
+    let secret = auth.jwt_secret.as_ref().map_or("", |s| s.expose());
+    let hasher = BcryptHasher::new(auth.bcrypt_cost)
+        .map_err(|err| StartupError::new(format!("cannot hash passwords with bcrypt: {err}")))?;
+    let ports = AccountPorts {
+        users: Arc::new(UserStore::new(shared.db.clone())),
+        sessions: Arc::new(SessionStore::new(shared.db.clone())),
+        hasher: Arc::new(hasher),
+        tokens: Arc::new(JwtIssuer::new(secret.as_bytes(), auth.access_token_ttl)),
+        random: Arc::new(RandomKeyGenerator),
+        clock: shared.clock.clone(),
+    };
+    let policy = AccountPolicy {
+        user_tier,
+        refresh_lifetime: Duration::from_secs(u64::from(auth.refresh_token_days) * 86_400),
+        session_cache: Duration::from_millis(auth.session_cache_ms),
+        throttle: ThrottlePolicy {
+            per_account: auth.max_failed_logins,
+            per_address: auth.max_failed_logins_per_address,
+            window: Duration::from_secs(auth.throttle_window),
+        },
+    };
+    Ok(Accounts::new(ports, policy))
+}
+
+fn admin_api(shared: &Shared, accounts: &Arc<Accounts>) -> AdminApi {
     let Shared { db, clock, auth, ledger, .. } = shared;
     let tenants = Arc::new(TenantStore::new(db.clone()));
     let templates = Arc::new(TemplateStore::new(db.clone()));
@@ -504,6 +537,7 @@ fn admin_api(shared: &Shared) -> AdminApi {
         api_keys: shared.api_keys.clone(),
         agents: shared.agents.clone(),
         templates: Templates::new(templates),
+        users: Users::new(Arc::new(UserStore::new(db.clone())), accounts.clone(), clock.clone()),
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::{AgentId, MaxTokens, ProductType, TenantId};
+use crate::{AgentId, MaxTokens, ProductType, TenantId, UserId};
 
 const MAX_NAME_LEN: usize = 64;
 const MAX_TYPE_LEN: usize = 64;
@@ -116,6 +116,16 @@ pub struct AgentConfig {
     /// Seconds one tool call may take.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_timeout: Option<f64>,
+    /// The structured prompt of the TOON form: who the agent is, how it speaks, what it knows, what it must not do.
+    /// ARES assembles them into the system prompt after `system_prompt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personality: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub knowledge: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,
 }
@@ -126,8 +136,12 @@ impl AgentConfig {
     /// # Errors
     /// `InvalidAgent::Config` naming the field whose value has the wrong type, or when `model` is missing.
     pub fn from_json(object: Map<String, Value>) -> Result<Self, InvalidAgent> {
-        const KNOWN: [&str; 8] = [
+        const KNOWN: [&str; 12] = [
             "model",
+            "role",
+            "personality",
+            "knowledge",
+            "constraints",
             "system_prompt",
             "tools",
             "max_tokens",
@@ -166,6 +180,26 @@ impl AgentConfig {
             object.extend(extra);
         }
         object
+    }
+
+    /// The system prompt the model is given: `system_prompt`, then the structured fields, when there are any.
+    #[must_use]
+    pub fn instructions(&self) -> Option<String> {
+        let mut parts: Vec<String> = self.system_prompt.iter().map(|p| p.trim().to_owned()).collect();
+        if let Some(role) = &self.role {
+            parts.push(format!("Role: {role}"));
+        }
+        if let Some(personality) = &self.personality {
+            parts.push(format!("Personality: {personality}"));
+        }
+        for (heading, items) in [("Knowledge", &self.knowledge), ("Constraints", &self.constraints)] {
+            if !items.is_empty() {
+                let list: Vec<String> = items.iter().map(|item| format!("- {item}")).collect();
+                parts.push(format!("{heading}:\n{}", list.join("\n")));
+            }
+        }
+        parts.retain(|part| !part.is_empty());
+        (!parts.is_empty()).then(|| parts.join("\n\n"))
     }
 
     fn validated(self) -> Result<Self, InvalidAgent> {
@@ -255,6 +289,25 @@ impl Agent {
     }
 }
 
+/// An agent a user made for themselves: private to them, usable as `agent_type` in their chats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserAgent {
+    pub user_id: UserId,
+    pub name: AgentName,
+    pub agent_type: Option<AgentType>,
+    pub config: AgentConfig,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An agent of the platform (`[[agents]]` in `ares.toml`): every user and tenant may talk to it by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformAgent {
+    pub name: AgentName,
+    pub description: String,
+    pub config: AgentConfig,
+}
+
 /// A pre-configured agent cloned into tenants of its product type at provisioning.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentTemplate {
@@ -330,6 +383,27 @@ mod tests {
         assert!(AgentConfig::from_json(object(json!({"model": "m", "parallel_execution": "yes"}))).is_err());
         let config = AgentConfig::from_json(object(json!({"model": "m", "max_iterations": 4}))).unwrap();
         assert_eq!(config.max_iterations, Some(4));
+    }
+
+    #[test]
+    fn the_structured_fields_are_assembled_into_the_prompt() {
+        let config = AgentConfig::from_json(object(json!({
+            "model": "m",
+            "role": "Customer Support Specialist",
+            "personality": "Professional",
+            "knowledge": ["pricing plans"],
+            "constraints": ["Never make up information", "Escalate billing disputes"],
+        })))
+        .unwrap();
+        let prompt = config.instructions().unwrap();
+        assert_eq!(
+            prompt,
+            "Role: Customer Support Specialist\n\nPersonality: Professional\n\nKnowledge:\n- pricing plans\n\n\
+             Constraints:\n- Never make up information\n- Escalate billing disputes"
+        );
+        let plain = AgentConfig::from_json(object(json!({"model": "m", "system_prompt": "Be brief."}))).unwrap();
+        assert_eq!(plain.instructions().as_deref(), Some("Be brief."));
+        assert_eq!(AgentConfig::from_json(object(json!({"model": "m"}))).unwrap().instructions(), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The audit log: one entry per state change an operator makes through the Admin API, or a tenant makes to its own
-//! keys. An entry says what was done, by whom, to what; its details never hold a secret (a raw key, a key's hash,
-//! a provider credential): entries are built from names and ids only.
+//! The audit log: one entry per state change an operator makes through the Admin API, a tenant makes to its own
+//! keys, or a user makes to their account and agents. An entry says what was done, by whom, to what; its details
+//! never hold a secret (a raw key, a key's hash, a provider credential): entries are built from names and ids only.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -14,6 +14,8 @@ pub enum Actor {
     Admin,
     /// A tenant, through one of its API keys: the key's display prefix (`ares_a1b2`).
     Key(String),
+    /// A signed-in end user: their id (`usr_...`).
+    User(String),
 }
 
 impl Actor {
@@ -22,7 +24,7 @@ impl Actor {
     pub fn name(&self) -> &str {
         match self {
             Actor::Admin => "admin",
-            Actor::Key(prefix) => prefix,
+            Actor::Key(prefix) | Actor::User(prefix) => prefix,
         }
     }
 }

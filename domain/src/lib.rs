@@ -7,6 +7,7 @@ pub mod alert;
 pub mod analytics;
 pub mod api_key;
 pub mod audit;
+pub mod conversation;
 pub mod ids;
 pub mod product;
 pub mod provider;
@@ -17,14 +18,22 @@ pub mod run;
 pub mod tenant;
 pub mod tier;
 pub mod tool;
+pub mod toon;
 pub mod usage;
+pub mod user;
 
-pub use agent::{Agent, AgentConfig, AgentName, AgentStatus, AgentTemplate, AgentType, InvalidAgent};
+pub use agent::{
+    Agent, AgentConfig, AgentName, AgentStatus, AgentTemplate, AgentType, InvalidAgent, PlatformAgent, UserAgent,
+};
 pub use alert::{Alert, InvalidSeverity, NewAlert, QuotaAlarm, Severity};
 pub use analytics::{Bucket, Dimension, InvalidBucket, InvalidDimension, UsageFigures, UsageFilter};
 pub use api_key::{ApiKey, KeyHash, RawApiKey};
 pub use audit::{Actor, AuditEntry, AuditFilter};
-pub use ids::{AgentId, AlertId, ApiKeyId, AuditEntryId, InvalidId, RunId, TenantId, UsageEventId};
+pub use conversation::{Conversation, InvalidTitle, Memory, MemoryKind, Message, Speaker, Turn};
+pub use ids::{
+    AccountId, AgentId, AlertId, ApiKeyId, AuditEntryId, ConversationId, InvalidId, MemoryId, RunId, SignInId,
+    TenantId, UsageEventId, UserId,
+};
 pub use product::{InvalidProductType, ProductType};
 pub use provider::{
     Credential, InvalidProvider, ModelPrice, ModelSpec, ModelTier, NetworkConfig, NetworkSeconds, Provider,
@@ -38,4 +47,5 @@ pub use run::{Run, RunStatus};
 pub use tenant::{InvalidTenantName, Tenant, TenantName, TenantStats};
 pub use tier::{InvalidTier, Quota, Tier, TierQuotas};
 pub use tool::{ToolCallRecord, ToolSettings};
-pub use usage::UsageEvent;
+pub use usage::{Payer, UsageEvent};
+pub use user::{Email, InvalidUser, RefreshRecord, RefreshToken, User, UserChange, UserName};

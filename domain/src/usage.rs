@@ -2,13 +2,40 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{ApiKeyId, TenantId, UsageEventId};
+use crate::{AccountId, ApiKeyId, TenantId, UsageEventId, UserId};
+
+/// Who a metered request is counted to: a client company (through one of its API keys), or a signed-in end user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Payer {
+    Tenant(TenantId),
+    User(UserId),
+}
+
+impl Payer {
+    /// The ledger account the request is counted in.
+    #[must_use]
+    pub fn account(&self) -> AccountId {
+        match *self {
+            Payer::Tenant(id) => id.into(),
+            Payer::User(id) => id.into(),
+        }
+    }
+
+    /// The tenant, when a tenant pays.
+    #[must_use]
+    pub fn tenant(&self) -> Option<TenantId> {
+        match *self {
+            Payer::Tenant(id) => Some(id),
+            Payer::User(_) => None,
+        }
+    }
+}
 
 /// What one metered request used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageEvent {
     pub id: UsageEventId,
-    pub tenant_id: TenantId,
+    pub payer: Payer,
     pub api_key_id: Option<ApiKeyId>,
     /// `POST /v1/chat`, `GET /v1/agents`, ...
     pub endpoint: String,

@@ -44,8 +44,9 @@ impl FromRequest for Client {
             };
             let key = bearer(&value).ok_or(ApiError::Unauthorized("Invalid API key"))?;
             let caller = api.auth.authenticate(key).await?;
+            let tenant_id = caller.payer.tenant().ok_or_else(|| ApiError::internal("an API key without a tenant"))?;
             let actor = Actor::Key(RawApiKey::parse(key).map(|raw| raw.display_prefix()).unwrap_or_default());
-            Ok(Client { tenant_id: caller.tenant_id(), caller, actor, endpoint, api, openai })
+            Ok(Client { tenant_id, caller, actor, endpoint, api, openai })
         })
     }
 }
@@ -72,7 +73,7 @@ fn endpoint(request: &HttpRequest) -> String {
 }
 
 /// The credentials of a `Bearer` authorization value (the scheme is case-insensitive).
-fn bearer(value: &str) -> Option<&str> {
+pub(crate) fn bearer(value: &str) -> Option<&str> {
     let (scheme, credentials) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| credentials.trim()).filter(|c| !c.is_empty())
 }

@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use ares_application::ports::ProviderError;
 use ares_application::ports::{RepoError, StoreUnavailable};
 use ares_application::usecases::{
-    AgentError, AlertError, ApiKeyError, AuthError, ChatError, MeteringError, ProvidersError, ProvisionError,
-    ReportError, RouteError, RunError, TenantError,
+    AccountError, AgentError, AlertError, ApiKeyError, AuthError, ChatError, MeteringError, ProvidersError,
+    ProvisionError, ReportError, RouteError, RunError, TenantError, UserError,
 };
 use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier, InvalidValue};
 
@@ -44,6 +44,9 @@ pub enum ApiError {
     /// 401: missing or invalid credentials.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 401 or 403 about a user's session, with the code that says why (`AUTH_INVALID_TOKEN`, ...).
+    #[error("{message}")]
+    Session { status: StatusCode, message: String, code: &'static str },
     /// 404: no such resource, or not the caller's.
     #[error("{0}")]
     NotFound(String),
@@ -114,6 +117,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Unauthorized(_) => "UNAUTHORIZED",
+            Self::Session { code, .. } => code,
             Self::NotFound(_) | Self::UnknownAgent(_) => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::RequestTimeout => "REQUEST_TIMEOUT",
@@ -137,6 +141,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Session { status, .. } => *status,
             Self::NotFound(_) | Self::UnknownAgent(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -353,6 +358,44 @@ impl From<ChatError> for ApiError {
             ChatError::AgentDisabled(_) => Self::DisabledAgent(err.to_string()),
             ChatError::NoModel | ChatError::NoMessages => Self::BadRequest(err.to_string()),
             ChatError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl ApiError {
+    /// The answer to a request without a usable access token.
+    pub(crate) fn invalid_token() -> Self {
+        Self::Session {
+            status: StatusCode::UNAUTHORIZED,
+            message: "Invalid or expired token".into(),
+            code: "AUTH_INVALID_TOKEN",
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        let session = |status, code| Self::Session { status, message: err.to_string(), code };
+        match err {
+            AccountError::Invalid(_) => Self::BadRequest(err.to_string()),
+            AccountError::EmailTaken => Self::Conflict(err.to_string()),
+            AccountError::InvalidCredentials => session(StatusCode::UNAUTHORIZED, "AUTH_INVALID_CREDENTIALS"),
+            AccountError::InvalidToken => Self::invalid_token(),
+            AccountError::TokenReused => session(StatusCode::UNAUTHORIZED, "AUTH_TOKEN_REUSED"),
+            AccountError::Disabled => session(StatusCode::FORBIDDEN, "AUTH_ACCOUNT_DISABLED"),
+            AccountError::Throttled { retry_after } => {
+                Self::TooManyRequests { message: err.to_string(), retry_after: Some(retry_after.as_secs().max(1)) }
+            }
+            AccountError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(err: UserError) -> Self {
+        match err {
+            UserError::NotFound => Self::NotFound(err.to_string()),
+            UserError::Unexpected(cause) => Self::Internal(cause),
         }
     }
 }

@@ -15,6 +15,7 @@ mod metrics;
 mod openai_errors;
 mod openapi;
 mod routes;
+mod session_auth;
 mod state;
 mod views;
 
@@ -27,4 +28,4 @@ pub use handlers::metrics::prometheus::expose as expose_metrics;
 pub use ip_limit::{IpLimiter, limit_by_ip};
 pub use metrics::{GaugeSamples, Metrics, observe_requests};
 pub use routes::configure;
-pub use state::{AdminApi, ClientApi, Health, InsightApi, ProviderApi};
+pub use state::{AdminApi, ClientApi, Health, InsightApi, ProviderApi, UserApi};

@@ -13,8 +13,8 @@ use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, OneOfBuilder, Ref, 
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{
-    agents, alerts, analytics, api_keys, audit, docs, health, metrics, models, providers, provision, stats, templates,
-    tenants, usage, v1,
+    agents, alerts, analytics, api_keys, audit, auth, docs, health, metrics, models, providers, provision, stats,
+    templates, tenants, usage, users, v1,
 };
 
 /// The security scheme names the document uses.
@@ -46,6 +46,7 @@ const JWT: &str = "jwt";
         usage::month::handle, usage::daily::handle, stats::get::handle,
         alerts::list::handle, alerts::resolve::handle, audit::list::handle, metrics::prometheus::handle,
         analytics::timeseries::handle, analytics::breakdown::handle,
+        users::list::handle, users::get::handle, users::update::handle,
         templates::list::handle, models::list::handle,
         providers::list::handle, providers::create::handle, providers::get::handle, providers::update::handle,
         providers::delete::handle, providers::enable::handle, providers::disable::handle,
@@ -54,6 +55,7 @@ const JWT: &str = "jwt";
         v1::chat::complete::handle, v1::chat::stream::handle, v1::chat::completions::handle,
         v1::models::list::handle, v1::models::get::handle, v1::usage::handle,
         v1::api_keys::list::handle, v1::api_keys::create::handle, v1::api_keys::delete::handle,
+        auth::register::handle, auth::login::handle, auth::refresh::handle, auth::logout::handle,
     ),
     modifiers(&Security, &CommonAnswers),
     tags(
@@ -70,6 +72,8 @@ const JWT: &str = "jwt";
         (name = "metrics", description = "Admin: the Prometheus exposition, usage time series and breakdowns"),
         (name = "client", description = "V1: the calling tenant's agents, runs, chat, usage and keys"),
         (name = "openai", description = "OpenAI-compatible: chat completions and models, in OpenAI's shapes"),
+        (name = "users", description = "Admin: end users, their tiers and whether they may sign in"),
+        (name = "auth", description = "End users: register, sign in, refresh the access token, sign out"),
     )
 )]
 pub(crate) struct ApiDoc;
@@ -120,6 +124,10 @@ enum Family {
     Admin,
     Client,
     OpenAi,
+    /// Signing in and out: no credentials but what the body holds.
+    Account,
+    /// A signed-in user's routes: an access token.
+    User,
 }
 
 impl Family {
@@ -130,6 +138,10 @@ impl Family {
             Family::OpenAi
         } else if path.starts_with("/v1/") {
             Family::Client
+        } else if path.starts_with("/api/auth/") {
+            Family::Account
+        } else if path.starts_with("/api/") && path != "/api/agents" {
+            Family::User
         } else {
             Family::Open
         }
@@ -161,8 +173,9 @@ impl Modify for Security {
         components.add_security_scheme(JWT, SecurityScheme::Http(jwt.build()));
         for (path, item) in openapi.paths.paths.iter_mut() {
             let scheme = match Family::of(path) {
-                Family::Open => continue,
+                Family::Open | Family::Account => continue,
                 Family::Admin => ADMIN_SECRET,
+                Family::User => JWT,
                 Family::Client | Family::OpenAi => API_KEY,
             };
             for operation in operations(item) {
@@ -213,8 +226,10 @@ fn quota_headers(operation: &mut Operation) {
 /// Adds the answers any operation of `family` may give to those it documents itself.
 fn common_answers(operation: &mut Operation, family: Family) {
     let mut answers = vec![("429", "Too many requests: the per-IP rate limit, or the tenant's quota or rate")];
-    if family != Family::Open {
+    if !matches!(family, Family::Open | Family::Account) {
         answers.push(("401", "Missing or invalid credentials"));
+    }
+    if family != Family::Open {
         answers.push(("500", "An unexpected failure: its cause is logged, never answered"));
         answers.push(("503", "The database is unavailable (`Retry-After: 5`), or no provider can serve"));
     }

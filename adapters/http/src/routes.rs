@@ -9,8 +9,8 @@ use actix_web::{FromRequest, Handler, Resource, Responder, web};
 
 use crate::admin_auth::require_admin;
 use crate::handlers::{
-    agents, alerts, analytics, api_keys, audit, docs, health, metrics, models, providers, provision, stats, templates,
-    tenants, usage, v1,
+    agents, alerts, analytics, api_keys, audit, auth, docs, health, metrics, models, providers, provision, stats,
+    templates, tenants, usage, users, v1,
 };
 use crate::openai_errors::openai_errors;
 
@@ -22,7 +22,7 @@ pub(crate) struct Route {
 }
 
 /// Registers all routes. Everything under `/api/admin` requires the admin secret; everything under `/v1` a
-/// tenant's API key. The OpenAI-compatible routes answer errors in OpenAI's shape.
+/// tenant's API key; the rest of `/api` a user's access token, but for signing in. The OpenAI-compatible routes answer errors in OpenAI's shape.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     register(cfg, &mut Vec::new());
 }
@@ -44,7 +44,8 @@ fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<Route>) {
         .service(top.at("/docs").get(docs::redirect::handle).done())
         .service(top.at("/docs/{file:.*}").get(docs::page::handle).done());
     cfg.service(client_api(&mut Table { prefix: "/v1", routes: &mut *routes }));
-    cfg.service(admin_api(&mut Table { prefix: "/api/admin", routes }));
+    cfg.service(admin_api(&mut Table { prefix: "/api/admin", routes: &mut *routes }));
+    cfg.service(user_api(&mut Table { prefix: "/api", routes }));
 }
 
 fn admin_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
@@ -70,6 +71,8 @@ fn admin_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
         .service(t.at("/metrics/prometheus").get(metrics::prometheus::handle).done())
         .service(t.at("/metrics/timeseries").get(analytics::timeseries::handle).done())
         .service(t.at("/metrics/breakdown").get(analytics::breakdown::handle).done())
+        .service(t.at("/users").get(users::list::handle).done())
+        .service(t.at("/users/{id}").get(users::get::handle).put(users::update::handle).done())
         .service(t.at("/agent-templates").get(templates::list::handle).done())
         .service(t.at("/models").get(models::list::handle).done())
         .service(t.at("/providers").get(providers::list::handle).post(providers::create::handle).done())
@@ -99,6 +102,16 @@ fn client_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
         .service(t.at("/usage").get(v1::usage::handle).done())
         .service(t.at("/api-keys").get(v1::api_keys::list::handle).post(v1::api_keys::create::handle).done())
         .service(t.at("/api-keys/{id}").delete(v1::api_keys::delete::handle).done())
+}
+
+/// End users' routes: sign-in is open, everything else takes an access token (the `Member` extractor). Registered
+/// after `/api/admin`, whose scope takes its own paths first.
+fn user_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
+    web::scope(t.prefix)
+        .service(t.at("/auth/register").post(auth::register::handle).done())
+        .service(t.at("/auth/login").post(auth::login::handle).done())
+        .service(t.at("/auth/refresh").post(auth::refresh::handle).done())
+        .service(t.at("/auth/logout").post(auth::logout::handle).done())
 }
 
 /// The routes of one scope, listed as they are registered.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use ares_application::ports::StoreProbe;
 use ares_application::usecases::{
-    AgentRunner, Agents, Alerts, Analytics, ApiKeys, AuditTrail, Authenticator, ChatService, MeteredPath, Metering,
-    ModelRouter, Providers, Provisioning, Reports, Templates, Tenants,
+    Accounts, AgentRunner, Agents, Alerts, Analytics, ApiKeys, AuditTrail, Authenticator, ChatService, MeteredPath,
+    Metering, ModelRouter, Providers, Provisioning, Reports, Templates, Tenants, Users,
 };
 
 /// The operators' tenant administration (`/api/admin/tenants`, provisioning, keys, agents, templates).
@@ -16,6 +16,12 @@ pub struct AdminApi {
     pub api_keys: ApiKeys,
     pub agents: Agents,
     pub templates: Templates,
+    pub users: Users,
+}
+
+/// End users' API (`/api/*` outside `/api/admin`): accounts and sessions.
+pub struct UserApi {
+    pub accounts: Arc<Accounts>,
 }
 
 /// The operators' view of the platform (`/api/admin/stats`, usage, runs, alerts, the audit log).

@@ -43,8 +43,14 @@ fn connection_lost(kind: &DatabaseErrorKind, message: &str) -> bool {
 fn conflict_of(which: &str) -> Conflict {
     if which.contains("tenants_name") || which.contains("tenants.name") {
         Conflict::TenantName
-    } else if which.contains("agents_tenant_name") || which.contains("agents.tenant_id, agents.name") {
+    } else if which.contains("agents_tenant_name")
+        || which.contains("agents.tenant_id, agents.name")
+        || which.contains("user_agents_pkey")
+        || which.contains("user_agents.user_id, user_agents.name")
+    {
         Conflict::AgentName
+    } else if which.contains("users_email") || which.contains("users.email") {
+        Conflict::Email
     } else if which.contains("providers_pkey") || which.contains("providers.name") {
         Conflict::ProviderName
     } else {
@@ -83,6 +89,11 @@ mod tests {
         assert_eq!(conflict_of("UNIQUE constraint failed: agents.tenant_id, agents.name"), Conflict::AgentName);
         assert_eq!(conflict_of("providers_pkey"), Conflict::ProviderName);
         assert_eq!(conflict_of("UNIQUE constraint failed: providers.name"), Conflict::ProviderName);
+        assert_eq!(conflict_of("user_agents_pkey"), Conflict::AgentName);
+        assert_eq!(conflict_of("UNIQUE constraint failed: user_agents.user_id, user_agents.name"), Conflict::AgentName);
+        assert_eq!(conflict_of("users_email_unique"), Conflict::Email);
+        assert_eq!(conflict_of("UNIQUE constraint failed: users.email"), Conflict::Email);
+        assert_eq!(conflict_of("users_pkey"), Conflict::Other);
         assert_eq!(conflict_of("api_keys_hash_unique"), Conflict::Other);
     }
 }

@@ -15,7 +15,7 @@ pub mod testing;
 
 pub use db::{Backend, Db, DbSettings};
 pub use repos::{
-    AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, LedgerStore, ProviderStore, RunStore,
-    TemplateStore, TenantStore,
+    AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, ConversationStore, LedgerStore, MemoryStore,
+    ProviderStore, RunStore, SessionStore, TemplateStore, TenantStore, UserAgentStore, UserStore,
 };
 pub use secrets::{Cipher, SecretError};

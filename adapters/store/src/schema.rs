@@ -175,9 +175,78 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        tier -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (hash) {
+        hash -> Text,
+        user_id -> Text,
+        family -> Text,
+        expires_at -> Timestamp,
+        spent -> Bool,
+        revoked -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Text,
+        owner -> Text,
+        title -> Text,
+        agent -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        conversation_id -> Text,
+        role -> Text,
+        content -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memories (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        content -> Text,
+        source -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_agents (user_id, name) {
+        user_id -> Text,
+        name -> Text,
+        agent_type -> Nullable<Text>,
+        config -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(agents -> tenants (tenant_id));
 diesel::joinable!(runs -> tenants (tenant_id));
+diesel::joinable!(messages -> conversations (conversation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -191,5 +260,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     usage_daily,
     usage_events,
     alerts,
-    audit_log
+    audit_log,
+    users,
+    refresh_tokens,
+    conversations,
+    messages,
+    memories,
+    user_agents
 );

@@ -573,7 +573,9 @@ async fn concurrent_admissions_never_pass_the_daily_limit(backend: Backend) {
     let period = Period::at(at(13));
     let attempts = (0..40).map(|_| {
         let ledger = s.ledger.clone();
-        tokio::spawn(async move { ledger.admit(acme.id, &period, &quota(7, 1_000_000), &lease(10)).await.unwrap() })
+        tokio::spawn(
+            async move { ledger.admit(acme.id.into(), &period, &quota(7, 1_000_000), &lease(10)).await.unwrap() },
+        )
     });
     let outcomes: Vec<Admission> =
         futures_util::future::join_all(attempts).await.into_iter().map(Result::unwrap).collect();
@@ -600,7 +602,7 @@ fn settlement(lease: &Reservation, tenant_id: TenantId, tokens: u64, period: Per
     Settlement {
         event: UsageEvent {
             id: lease.id,
-            tenant_id,
+            payer: ares_domain::Payer::Tenant(tenant_id),
             api_key_id: None,
             endpoint: "POST /v1/chat".into(),
             agent: None,
@@ -617,6 +619,7 @@ fn settlement(lease: &Reservation, tenant_id: TenantId, tokens: u64, period: Per
         reserved: lease.tokens,
         admitted_in: period,
         run,
+        turn: None,
     }
 }
 
@@ -626,13 +629,16 @@ async fn token_reservations_must_fit_and_settlement_releases_them(backend: Backe
     s.tenants.insert(&acme, &audit()).await.unwrap();
     let (period, limits) = (Period::at(at(13)), quota(100, 100));
     let first = lease(40);
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &first).await.unwrap()).is_some());
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &lease(60)).await.unwrap()).is_some(), "at the limit");
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &lease(1)).await.unwrap()).is_none());
+    assert!(admitted(s.ledger.admit(acme.id.into(), &period, &limits, &first).await.unwrap()).is_some());
+    assert!(
+        admitted(s.ledger.admit(acme.id.into(), &period, &limits, &lease(60)).await.unwrap()).is_some(),
+        "at the limit"
+    );
+    assert!(admitted(s.ledger.admit(acme.id.into(), &period, &limits, &lease(1)).await.unwrap()).is_none());
     s.ledger.settle(&settlement(&first, acme.id, 10, period, None)).await.unwrap();
-    let after = s.ledger.month(acme.id, &period).await.unwrap().counters;
+    let after = s.ledger.month(acme.id.into(), &period).await.unwrap().counters;
     assert_eq!((after.month_tokens, after.month_reserved), (10, 60));
-    let counters = admitted(s.ledger.admit(acme.id, &period, &limits, &lease(30)).await.unwrap()).unwrap();
+    let counters = admitted(s.ledger.admit(acme.id.into(), &period, &limits, &lease(30)).await.unwrap()).unwrap();
     assert_eq!((counters.month_tokens, counters.month_reserved, counters.month_requests), (10, 90, 3));
 }
 
@@ -642,14 +648,15 @@ async fn further_reservations_count_no_request_and_settlement_releases_them_all(
     s.tenants.insert(&acme, &audit()).await.unwrap();
     let (period, limits) = (Period::at(at(13)), quota(1, 100));
     let held = lease(40);
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &held).await.unwrap()).is_some());
-    let more =
-        admitted(s.ledger.reserve(acme.id, &period, &limits, &Reservation { tokens: 60, ..held }).await.unwrap());
+    assert!(admitted(s.ledger.admit(acme.id.into(), &period, &limits, &held).await.unwrap()).is_some());
+    let more = admitted(
+        s.ledger.reserve(acme.id.into(), &period, &limits, &Reservation { tokens: 60, ..held }).await.unwrap(),
+    );
     assert_eq!(more.map(|c| (c.day_requests, c.month_reserved)), Some((1, 100)), "the daily limit of 1 still holds");
-    let past = s.ledger.reserve(acme.id, &period, &limits, &Reservation { tokens: 1, ..held }).await.unwrap();
+    let past = s.ledger.reserve(acme.id.into(), &period, &limits, &Reservation { tokens: 1, ..held }).await.unwrap();
     assert!(admitted(past).is_none(), "past the tokens");
     s.ledger.settle(&settlement(&Reservation { tokens: 100, ..held }, acme.id, 70, period, None)).await.unwrap();
-    let after = s.ledger.month(acme.id, &period).await.unwrap().counters;
+    let after = s.ledger.month(acme.id.into(), &period).await.unwrap().counters;
     assert_eq!((after.month_tokens, after.month_reserved, after.month_requests), (70, 0, 1));
 }
 
@@ -659,11 +666,11 @@ async fn a_settlement_written_twice_counts_once(backend: Backend) {
     s.tenants.insert(&acme, &audit()).await.unwrap();
     let period = Period::at(at(13));
     let held = lease(50);
-    assert!(admitted(s.ledger.admit(acme.id, &period, &quota(100, 1_000), &held).await.unwrap()).is_some());
+    assert!(admitted(s.ledger.admit(acme.id.into(), &period, &quota(100, 1_000), &held).await.unwrap()).is_some());
     let once = settlement(&held, acme.id, 10, period, None);
     s.ledger.settle(&once).await.unwrap();
     s.ledger.settle(&once).await.unwrap();
-    let month = s.ledger.month(acme.id, &period).await.unwrap();
+    let month = s.ledger.month(acme.id.into(), &period).await.unwrap();
     assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (10, 0));
     assert_eq!(month.daily[0].api_calls, 1);
 }
@@ -675,20 +682,23 @@ async fn expired_reservations_are_released_once_and_never_after_their_settlement
     let (period, limits) = (Period::at(at(13)), quota(100, 1_000));
     let (settled, crashed, late) = (lease(100), lease(200), lease(50));
     for held in [&settled, &crashed, &late] {
-        assert!(admitted(s.ledger.admit(acme.id, &period, &limits, held).await.unwrap()).is_some());
+        assert!(admitted(s.ledger.admit(acme.id.into(), &period, &limits, held).await.unwrap()).is_some());
     }
     s.ledger.settle(&settlement(&settled, acme.id, 10, period, None)).await.unwrap();
     assert_eq!(s.ledger.expire(at(13) + Duration::minutes(5), None).await.unwrap(), 0, "none expired yet");
-    let reserved = || async { s.ledger.month(acme.id, &period).await.unwrap().counters.month_reserved };
+    let reserved = || async { s.ledger.month(acme.id.into(), &period).await.unwrap().counters.month_reserved };
     assert_eq!(reserved().await, 250);
-    assert_eq!(s.ledger.expire(at(13) + Duration::minutes(11), Some(acme.id)).await.unwrap(), 250);
+    assert_eq!(s.ledger.expire(at(13) + Duration::minutes(11), Some(acme.id.into())).await.unwrap(), 250);
     assert_eq!(reserved().await, 0, "what the crashed requests held is free again");
     s.ledger.settle(&settlement(&late, acme.id, 20, period, None)).await.unwrap();
-    let month = s.ledger.month(acme.id, &period).await.unwrap();
+    let month = s.ledger.month(acme.id.into(), &period).await.unwrap();
     assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (30, 0), "released once, not again");
     assert_eq!(s.ledger.expire(at(13) + Duration::days(1), None).await.unwrap(), 0);
     let full = lease(970);
-    assert!(admitted(s.ledger.admit(acme.id, &period, &limits, &full).await.unwrap()).is_some(), "30 used, 970 left");
+    assert!(
+        admitted(s.ledger.admit(acme.id.into(), &period, &limits, &full).await.unwrap()).is_some(),
+        "30 used, 970 left"
+    );
 }
 
 async fn two_instances_release_an_expired_reservation_exactly_once(backend: Backend) {
@@ -697,13 +707,13 @@ async fn two_instances_release_an_expired_reservation_exactly_once(backend: Back
     s.tenants.insert(&acme, &audit()).await.unwrap();
     let period = Period::at(at(13));
     for _ in 0..20 {
-        s.ledger.admit(acme.id, &period, &quota(100, 1_000_000), &lease(25)).await.unwrap();
+        s.ledger.admit(acme.id.into(), &period, &quota(100, 1_000_000), &lease(25)).await.unwrap();
     }
     let other = s.other_instance().await;
     let later = at(13) + Duration::minutes(11);
-    let (one, two) = tokio::join!(s.ledger.expire(later, None), other.expire(later, Some(acme.id)));
+    let (one, two) = tokio::join!(s.ledger.expire(later, None), other.expire(later, Some(acme.id.into())));
     assert_eq!(one.unwrap() + two.unwrap(), 500, "every token released once, by whichever instance got it");
-    assert_eq!(s.ledger.month(acme.id, &period).await.unwrap().counters.month_reserved, 0);
+    assert_eq!(s.ledger.month(acme.id.into(), &period).await.unwrap().counters.month_reserved, 0);
 }
 
 async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {
@@ -712,13 +722,16 @@ async fn a_new_day_and_a_new_month_start_from_zero(backend: Backend) {
     s.tenants.insert(&acme, &audit()).await.unwrap();
     let limits = quota(2, 1_000);
     for _ in 0..2 {
-        assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, &lease(5)).await.unwrap()).is_some());
+        assert!(
+            admitted(s.ledger.admit(acme.id.into(), &Period::at(at(13)), &limits, &lease(5)).await.unwrap()).is_some()
+        );
     }
-    assert!(admitted(s.ledger.admit(acme.id, &Period::at(at(13)), &limits, &lease(5)).await.unwrap()).is_none());
-    let next_day = admitted(s.ledger.admit(acme.id, &Period::at(at(14)), &limits, &lease(5)).await.unwrap()).unwrap();
+    assert!(admitted(s.ledger.admit(acme.id.into(), &Period::at(at(13)), &limits, &lease(5)).await.unwrap()).is_none());
+    let next_day =
+        admitted(s.ledger.admit(acme.id.into(), &Period::at(at(14)), &limits, &lease(5)).await.unwrap()).unwrap();
     assert_eq!((next_day.day_requests, next_day.month_requests, next_day.month_reserved), (1, 3, 15));
     let april = Period::at(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap());
-    let next_month = admitted(s.ledger.admit(acme.id, &april, &limits, &lease(5)).await.unwrap()).unwrap();
+    let next_month = admitted(s.ledger.admit(acme.id.into(), &april, &limits, &lease(5)).await.unwrap()).unwrap();
     assert_eq!(
         next_month,
         Counters { day_requests: 1, month_requests: 1, month_tokens: 0, month_reserved: 5, month_cost_nanos: 0 }
@@ -733,16 +746,16 @@ async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
     let period = Period::at(at(13));
     for tokens in [30, 12] {
         let held = lease(50);
-        s.ledger.admit(acme.id, &period, &quota(100, 1_000), &held).await.unwrap();
+        s.ledger.admit(acme.id.into(), &period, &quota(100, 1_000), &held).await.unwrap();
         let run = run(acme.id, "risk", RunStatus::Completed, (tokens / 2, tokens - tokens / 2));
         s.ledger.settle(&settlement(&held, acme.id, tokens, period, Some(run))).await.unwrap();
     }
     let nothing = lease(0);
-    s.ledger.admit(acme.id, &period, &quota(100, 1_000), &nothing).await.unwrap();
+    s.ledger.admit(acme.id.into(), &period, &quota(100, 1_000), &nothing).await.unwrap();
     let mut plain = settlement(&nothing, acme.id, 0, period, None);
     plain.event.provider = None; // no provider called (a 503 before any model): not a run
     s.ledger.settle(&plain).await.unwrap();
-    let month = s.ledger.month(acme.id, &period).await.unwrap();
+    let month = s.ledger.month(acme.id.into(), &period).await.unwrap();
     assert_eq!(
         month.counters,
         Counters { day_requests: 3, month_requests: 3, month_tokens: 42, month_reserved: 0, month_cost_nanos: 2_100 }
@@ -753,7 +766,7 @@ async fn settlement_records_the_event_the_run_and_the_day(backend: Backend) {
         (month.daily[0].date.to_string(), month.daily[0].api_calls, month.daily[0].runs, month.daily[0].tokens),
         ("2026-03-13".into(), 3, 2, 42)
     );
-    let other = s.ledger.month(TenantId::new(), &period).await.unwrap();
+    let other = s.ledger.month(TenantId::new().into(), &period).await.unwrap();
     assert_eq!((other.counters, other.runs, other.daily.len()), (Counters::default(), 0, 0));
 }
 
@@ -805,7 +818,7 @@ async fn concurrent_settlements_are_all_counted(backend: Backend) {
     for i in 0..60 {
         let tenant_id = if i % 2 == 0 { acme.id } else { globex.id };
         held.push((tenant_id, lease(100)));
-        s.ledger.admit(tenant_id, &period, &quota(1_000, 1_000_000), &held[i].1).await.unwrap();
+        s.ledger.admit(tenant_id.into(), &period, &quota(1_000, 1_000_000), &held[i].1).await.unwrap();
     }
     let settlements = held.into_iter().enumerate().map(|(i, (tenant_id, held))| {
         let ledger = s.ledger.clone();
@@ -816,7 +829,7 @@ async fn concurrent_settlements_are_all_counted(backend: Backend) {
         settled.unwrap();
     }
     for id in [acme.id, globex.id] {
-        let month = s.ledger.month(id, &period).await.unwrap();
+        let month = s.ledger.month(id.into(), &period).await.unwrap();
         assert_eq!((month.counters.month_tokens, month.counters.month_reserved), (300, 0), "every event counted once");
         assert_eq!((month.daily[0].api_calls, month.daily[0].tokens, month.runs), (30, 300, 30));
     }
@@ -946,19 +959,19 @@ async fn daily_and_platform_usage_add_up_settled_events_with_their_cost(backend:
     for (tenant_id, day, tokens) in [(a.id, 12, 10), (a.id, 13, 30), (a.id, 13, 12), (b.id, 13, 100)] {
         let period = Period::at(at(day));
         let held = lease(0);
-        s.ledger.admit(tenant_id, &period, &quota(100, 1_000), &held).await.unwrap();
+        s.ledger.admit(tenant_id.into(), &period, &quota(100, 1_000), &held).await.unwrap();
         let mut settled = settlement(&held, tenant_id, tokens, period, None);
         settled.event.at = at(day);
         s.ledger.settle(&settled).await.unwrap();
     }
     let day = |d: u32| at(d).date_naive();
-    let days = s.ledger.days(a.id, day(1), day(13)).await.unwrap();
+    let days = s.ledger.days(a.id.into(), day(1), day(13)).await.unwrap();
     let figures: Vec<_> = days.iter().map(|d| (d.date, d.api_calls, d.tokens, d.cost_nanos)).collect();
     assert_eq!(figures, [(day(13), 2, 42, 2_100), (day(12), 1, 10, 500)], "newest first, only days with usage");
-    assert!(s.ledger.days(a.id, day(1), day(11)).await.unwrap().is_empty());
+    assert!(s.ledger.days(a.id.into(), day(1), day(11)).await.unwrap().is_empty());
     let today = s.ledger.platform_day(day(13)).await.unwrap();
     assert_eq!((today.api_calls, today.runs, today.tokens, today.cost_nanos), (3, 3, 142, 7_100));
-    let month = s.ledger.month(a.id, &Period::at(at(13))).await.unwrap();
+    let month = s.ledger.month(a.id.into(), &Period::at(at(13))).await.unwrap();
     assert_eq!((month.cost_nanos, month.counters.month_cost_nanos), (2_600, 2_600));
 }
 
@@ -993,7 +1006,7 @@ async fn usage_adds_up_by_time_bucket_and_by_dimension_the_same_on_both_backends
     for (tenant_id, minutes, tokens, model, status) in events {
         let period = Period::at(minute(minutes));
         let held = lease(0);
-        s.ledger.admit(tenant_id, &period, &quota(100, 1_000), &held).await.unwrap();
+        s.ledger.admit(tenant_id.into(), &period, &quota(100, 1_000), &held).await.unwrap();
         let mut settled = settlement(&held, tenant_id, tokens, period, None);
         settled.event.at = minute(minutes);
         settled.event.model = Some(model.into());

@@ -1,7 +1,8 @@
-//! The usage ledger port: admits requests against a tenant's quota atomically, and records what each finished
-//! request used. Exact on one instance and on many sharing one database.
+//! The usage ledger port: admits requests against an account's quota atomically (a tenant's or a user's: the
+//! ledger counts per account), and records what each finished request used. Exact on one instance and on many
+//! sharing one database.
 
-use ares_domain::{Counters, Period, Quota, Run, TenantId, UsageEvent, UsageEventId};
+use ares_domain::{AccountId, Counters, Period, Quota, Run, Turn, UsageEvent, UsageEventId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -35,9 +36,11 @@ pub struct Settlement {
     pub admitted_in: Period,
     /// The run, when the request ran an agent.
     pub run: Option<Run>,
+    /// The exchange to keep in its conversation, when the chat continues or starts one.
+    pub turn: Option<Turn>,
 }
 
-/// One day of a tenant's usage.
+/// One day of an account's usage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyUsage {
     pub date: NaiveDate,
@@ -56,7 +59,7 @@ impl DailyUsage {
     }
 }
 
-/// A tenant's usage in one calendar month.
+/// An account's usage in one calendar month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthlyUsage {
     pub counters: Counters,
@@ -67,19 +70,19 @@ pub struct MonthlyUsage {
     pub daily: Vec<DailyUsage>,
 }
 
-/// Counts requests and tokens per tenant.
+/// Counts requests and tokens per account.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UsageLedger: Send + Sync + 'static {
-    /// Admits one request of the tenant in `period` when `quota` allows it and its `reservation` fits: one atomic
+    /// Admits one request of the account in `period` when `quota` allows it and its `reservation` fits: one atomic
     /// statement checks and increments the day's and the month's counters and keeps the reservation, so
-    /// concurrent requests can never push the tenant past a limit.
+    /// concurrent requests can never push the account past a limit.
     ///
     /// # Errors
     /// `Unexpected` when the store fails; nothing is counted then.
     async fn admit(
         &self,
-        tenant_id: TenantId,
+        account: AccountId,
         period: &Period,
         quota: &Quota,
         reservation: &Reservation,
@@ -92,19 +95,19 @@ pub trait UsageLedger: Send + Sync + 'static {
     /// `Unexpected` when the store fails; nothing is reserved then.
     async fn reserve(
         &self,
-        tenant_id: TenantId,
+        account: AccountId,
         period: &Period,
         quota: &Quota,
         reservation: &Reservation,
     ) -> Result<Admission, RepoError>;
 
-    /// Releases the reservations that expired by `now` (of one tenant, or of all): their requests were never
+    /// Releases the reservations that expired by `now` (of one account, or of all): their requests were never
     /// recorded (their instance was killed). Exactly once, however many instances try at the same time, and never
     /// a reservation whose request was recorded first. Returns the tokens released.
     ///
     /// # Errors
     /// `Unexpected` when the store fails; nothing is released then.
-    async fn expire(&self, now: DateTime<Utc>, tenant_id: Option<TenantId>) -> Result<u64, RepoError>;
+    async fn expire(&self, now: DateTime<Utc>, account: Option<AccountId>) -> Result<u64, RepoError>;
 
     /// Records a finished request in one transaction: its usage event, its run, the day's figures, and the token
     /// reconciliation (what its reservation still holds released, the tokens used counted). Returns once that is
@@ -114,19 +117,19 @@ pub trait UsageLedger: Send + Sync + 'static {
     /// `Unexpected` when the store fails; nothing is recorded then.
     async fn settle(&self, settlement: &Settlement) -> Result<(), RepoError>;
 
-    /// The tenant's usage in the month of `period`.
+    /// The account's usage in the month of `period`.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn month(&self, tenant_id: TenantId, period: &Period) -> Result<MonthlyUsage, RepoError>;
+    async fn month(&self, account: AccountId, period: &Period) -> Result<MonthlyUsage, RepoError>;
 
-    /// The tenant's days from `first` to `last` (both included) that have any usage, newest first.
+    /// The account's days from `first` to `last` (both included) that have any usage, newest first.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn days(&self, tenant_id: TenantId, first: NaiveDate, last: NaiveDate) -> Result<Vec<DailyUsage>, RepoError>;
+    async fn days(&self, account: AccountId, first: NaiveDate, last: NaiveDate) -> Result<Vec<DailyUsage>, RepoError>;
 
-    /// Every tenant's usage on `day`, added up.
+    /// Every account's usage on `day`, added up.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.

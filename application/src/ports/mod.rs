@@ -10,6 +10,7 @@ mod background;
 mod chat_model;
 mod clock;
 mod connector;
+mod conversations;
 mod health;
 mod ledger;
 mod observer;
@@ -19,6 +20,8 @@ mod templates;
 mod tenants;
 mod timer;
 mod tools;
+mod user_agents;
+mod users;
 mod web_search;
 
 pub use agents::{AgentRepository, AgentSummary};
@@ -33,6 +36,7 @@ pub use chat_model::{
 };
 pub use clock::Clock;
 pub use connector::ProviderConnector;
+pub use conversations::{ConversationRepository, MemoryRepository};
 pub use health::StoreProbe;
 pub use ledger::{Admission, DailyUsage, MonthlyUsage, Reservation, Settlement, UsageLedger};
 pub use observer::UsageObserver;
@@ -42,6 +46,8 @@ pub use templates::TemplateRepository;
 pub use tenants::{TenantListing, TenantRepository};
 pub use timer::Timer;
 pub use tools::{Tool, ToolError};
+pub use user_agents::UserAgentRepository;
+pub use users::{AccessClaims, PasswordHasher, Rotation, SessionRepository, TokenIssuer, UserRepository};
 pub use web_search::{SearchResult, WebSearch};
 
 #[cfg(any(test, feature = "mocks"))]
@@ -63,6 +69,8 @@ pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
 pub use connector::MockProviderConnector;
 #[cfg(any(test, feature = "mocks"))]
+pub use conversations::{MockConversationRepository, MockMemoryRepository};
+#[cfg(any(test, feature = "mocks"))]
 pub use ledger::MockUsageLedger;
 #[cfg(any(test, feature = "mocks"))]
 pub use observer::MockUsageObserver;
@@ -79,6 +87,10 @@ pub use timer::MockTimer;
 #[cfg(any(test, feature = "mocks"))]
 pub use tools::MockTool;
 #[cfg(any(test, feature = "mocks"))]
+pub use user_agents::MockUserAgentRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use users::{MockPasswordHasher, MockSessionRepository, MockTokenIssuer, MockUserRepository};
+#[cfg(any(test, feature = "mocks"))]
 pub use web_search::MockWebSearch;
 
 /// Which uniqueness rule a write broke.
@@ -90,6 +102,8 @@ pub enum Conflict {
     AgentName,
     /// A provider with this name exists.
     ProviderName,
+    /// A user with this email exists.
+    Email,
     /// Any other unique constraint (an API key hash, say).
     Other,
 }

@@ -1,7 +1,7 @@
 //! The usage observer port: told after each settlement commits, and of each refusal, so alerts and metrics hook
 //! in without growing the ledger's SQL or the request's critical path.
 
-use ares_domain::{Counters, Period, QuotaExceeded, TenantId, Tier, UsageEvent};
+use ares_domain::{Counters, Payer, Period, QuotaExceeded, Tier, UsageEvent};
 
 /// Watches metered requests. Calls must return at once: work that needs I/O goes to the background.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -9,6 +9,6 @@ pub trait UsageObserver: Send + Sync + 'static {
     /// `event` was recorded; `counters` are the payer's as of its admission, with its tokens and cost counted.
     fn settled(&self, event: &UsageEvent, tier: Tier, counters: &Counters, period: &Period);
 
-    /// A request of `tenant_id` was refused by `limit`.
-    fn refused(&self, tenant_id: TenantId, tier: Tier, limit: QuotaExceeded, period: &Period);
+    /// A request of `payer` was refused by `limit`.
+    fn refused(&self, payer: Payer, tier: Tier, limit: QuotaExceeded, period: &Period);
 }

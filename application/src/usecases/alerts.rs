@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use ares_domain::{
-    Actor, Alert, AlertId, AuditEntry, Counters, NewAlert, Period, ProviderName, QuotaAlarm, QuotaExceeded, TenantId,
+    Actor, Alert, AlertId, AuditEntry, Counters, NewAlert, Payer, Period, ProviderName, QuotaAlarm, QuotaExceeded,
     Tier, TierQuotas, UsageEvent,
 };
 
@@ -154,14 +154,18 @@ impl Watch {
 
 impl UsageObserver for AlertWatch {
     fn settled(&self, event: &UsageEvent, tier: Tier, counters: &Counters, period: &Period) {
+        let Some(tenant_id) = event.payer.tenant() else { return };
         let quota = self.inner.quotas.of(tier);
-        for alarm in QuotaAlarm::of_usage(event.tenant_id, &quota, counters, period) {
+        for alarm in QuotaAlarm::of_usage(tenant_id, &quota, counters, period) {
             self.sound(alarm);
         }
     }
 
-    fn refused(&self, tenant_id: TenantId, _tier: Tier, limit: QuotaExceeded, period: &Period) {
-        self.sound(QuotaAlarm::of_refusal(tenant_id, limit, period));
+    /// Users' limits raise no alert: alerts are about client companies and the platform.
+    fn refused(&self, payer: Payer, _tier: Tier, limit: QuotaExceeded, period: &Period) {
+        if let Some(tenant_id) = payer.tenant() {
+            self.sound(QuotaAlarm::of_refusal(tenant_id, limit, period));
+        }
     }
 }
 
@@ -174,7 +178,7 @@ impl ProviderWatcher for AlertWatch {
 
 #[cfg(test)]
 mod tests {
-    use ares_domain::{Quota, Severity, Tenant, TenantName};
+    use ares_domain::{Quota, Severity, Tenant, TenantId, TenantName};
     use chrono::{TimeZone, Utc};
     use futures_util::future::BoxFuture;
 
@@ -222,7 +226,7 @@ mod tests {
     fn event(tenant_id: TenantId) -> UsageEvent {
         UsageEvent {
             id: ares_domain::UsageEventId::new(),
-            tenant_id,
+            payer: Payer::Tenant(tenant_id),
             api_key_id: None,
             endpoint: "POST /v1/chat".into(),
             agent: None,
@@ -271,7 +275,12 @@ mod tests {
         sink.expect_deliver().never();
         let background = Arc::new(Spawned::default());
         let watch = watch(alerts, sink, background.clone());
-        watch.refused(TenantId::new(), Tier::Free, QuotaExceeded::DailyRequests, &Period::at(Utc::now()));
+        watch.refused(
+            Payer::Tenant(TenantId::new()),
+            Tier::Free,
+            QuotaExceeded::DailyRequests,
+            &Period::at(Utc::now()),
+        );
         background.wait().await;
     }
 

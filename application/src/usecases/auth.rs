@@ -177,7 +177,7 @@ mod tests {
         let auth = Authenticator::new(Arc::new(keys), clock(now.clone()), Duration::from_secs(1));
         for _ in 0..3 {
             let caller = auth.authenticate(raw.expose()).await.unwrap();
-            assert_eq!((caller.tenant_id(), caller.tier), (stored.tenant_id, Tier::Pro));
+            assert_eq!((caller.payer.tenant(), caller.tier), (Some(stored.tenant_id), Tier::Pro));
         }
         *now.lock().unwrap() = at(2);
         auth.authenticate(raw.expose()).await.unwrap();

@@ -1,21 +1,16 @@
 //! Who a request comes from and who pays for it. Every metered use case takes a `Caller`; the ledger counts the
-//! request against its `Payer`, under its tier.
+//! request against its `Payer`'s account, under its tier.
 
-use ares_domain::{ApiKeyId, TenantId, Tier};
-
-/// The account a request is metered as: the ledger's subject. A tenant today; a signed-in end user joins as a
-/// payer of its own (metered as the user, against the users' tier).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Payer {
-    /// A client company, through one of its API keys.
-    Tenant(TenantId),
-}
+pub use ares_domain::Payer;
+use ares_domain::{AccountId, ApiKeyId, TenantId, Tier, UserId};
 
 /// How the caller proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
     /// `Authorization: Bearer ares_...`.
     ApiKey(ApiKeyId),
+    /// `Authorization: Bearer <access token>` of a signed-in user.
+    Session,
 }
 
 /// An authenticated caller: who pays, under which tier, signed in how.
@@ -33,12 +28,16 @@ impl Caller {
         Caller { payer: Payer::Tenant(tenant_id), tier, via: Via::ApiKey(key_id) }
     }
 
-    /// The tenant whose data the request may see.
+    /// A signed-in user.
     #[must_use]
-    pub fn tenant_id(&self) -> TenantId {
-        match self.payer {
-            Payer::Tenant(id) => id,
-        }
+    pub fn user(user_id: UserId, tier: Tier) -> Self {
+        Caller { payer: Payer::User(user_id), tier, via: Via::Session }
+    }
+
+    /// The account the request is metered to, and whose conversations it may see.
+    #[must_use]
+    pub fn account(&self) -> AccountId {
+        self.payer.account()
     }
 
     /// The API key the request came with.
@@ -46,6 +45,7 @@ impl Caller {
     pub fn key_id(&self) -> Option<ApiKeyId> {
         match self.via {
             Via::ApiKey(id) => Some(id),
+            Via::Session => None,
         }
     }
 }

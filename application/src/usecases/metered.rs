@@ -300,8 +300,16 @@ impl Stream for MeteredStream {
 }
 
 impl Tally {
-    /// Counts what the client was sent, so an abandoned stream is recorded with it.
+    /// Counts what the client was sent, and keeps its text for the conversation, so an abandoned stream is
+    /// recorded with it.
     fn count(&mut self, event: &StreamEvent) {
+        if let StreamEvent::Text(text) = event {
+            for record in [&mut self.record, &mut self.admission.abandoned] {
+                if let Some(turn) = &mut record.turn {
+                    turn.assistant.push_str(text);
+                }
+            }
+        }
         self.completion_chars += match event {
             StreamEvent::Text(text) => text.len(),
             StreamEvent::ToolCall { arguments, .. } => arguments.len(),

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ares_domain::quota::{QuotaHeaders, headers, refusal};
-use ares_domain::{Counters, ModelPrice, Period, Quota, QuotaExceeded, Run, TierQuotas, UsageEvent, UsageEventId};
+use ares_domain::{
+    Counters, ModelPrice, Period, Quota, QuotaExceeded, Run, TierQuotas, Turn, UsageEvent, UsageEventId,
+};
 use chrono::{DateTime, Utc};
 
 use super::caller::Caller;
@@ -66,6 +68,8 @@ pub struct Record {
     pub usage: Usage,
     /// The run, when the request ran an agent.
     pub run: Option<Run>,
+    /// The exchange to keep in its conversation, when the chat has one.
+    pub turn: Option<Turn>,
 }
 
 impl Record {
@@ -196,7 +200,7 @@ impl Metering {
     ///
     /// # Errors
     /// `Exceeded` naming the limit that refused it; `Unexpected` when the store fails.
-    #[tracing::instrument(skip_all, fields(tenant.id = %caller.tenant_id(), reserve))]
+    #[tracing::instrument(skip_all, fields(account.id = %caller.account(), reserve))]
     pub async fn admit(&self, caller: &Caller, reserve: u64) -> Result<Ticket, MeteringError> {
         self.admit_under(caller, reserve, self.quotas.of(caller.tier)).await
     }
@@ -206,7 +210,7 @@ impl Metering {
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    #[tracing::instrument(skip_all, fields(tenant.id = %caller.tenant_id()))]
+    #[tracing::instrument(skip_all, fields(account.id = %caller.account()))]
     pub async fn count(&self, caller: &Caller) -> Result<Ticket, MeteringError> {
         self.admit_under(caller, 0, Quota::UNLIMITED).await
     }
@@ -223,7 +227,7 @@ impl Metering {
             let started = self.clock.now();
             let period = Period::at(started);
             let reservation = Reservation { id: event, tokens: reserve, expires_at: started + self.reservation_ttl };
-            match self.ledger.admit(caller.tenant_id(), &period, &quota, &reservation).await? {
+            match self.ledger.admit(caller.account(), &period, &quota, &reservation).await? {
                 Admission::Admitted(counters) => {
                     let reserved = Arc::new(AtomicU64::new(reserve));
                     return Ok(Ticket { caller: *caller, period, started, counters, event, reserved });
@@ -231,7 +235,7 @@ impl Metering {
                 Admission::Refused(before) => match refusal(&quota, &before, reserve) {
                     Some(QuotaExceeded::MonthlyTokens) if !expired_released => {
                         expired_released = true;
-                        if self.ledger.expire(started, Some(caller.tenant_id())).await? == 0 {
+                        if self.ledger.expire(started, Some(caller.account())).await? == 0 {
                             return Err(self.exceeded(caller, QuotaExceeded::MonthlyTokens, &period, started));
                         }
                     }
@@ -246,7 +250,7 @@ impl Metering {
     fn exceeded(&self, caller: &Caller, limit: QuotaExceeded, period: &Period, now: DateTime<Utc>) -> MeteringError {
         tracing::info!(%limit, "request refused by the payer's quota");
         for observer in &self.observers {
-            observer.refused(caller.tenant_id(), caller.tier, limit, period);
+            observer.refused(caller.payer, caller.tier, limit, period);
         }
         let wait = (limit.resets_at(period) - now).to_std().unwrap_or_default();
         MeteringError::Exceeded { limit, retry_after: wait }
@@ -279,7 +283,7 @@ impl Metering {
         }
         let quota = self.quotas.of(ticket.caller.tier);
         let reservation = Reservation { id: ticket.event, tokens, expires_at: at + self.reservation_ttl };
-        match self.ledger.reserve(ticket.caller.tenant_id(), &now, &quota, &reservation).await? {
+        match self.ledger.reserve(ticket.caller.account(), &now, &quota, &reservation).await? {
             Admission::Admitted(_) => {
                 ticket.reserved.fetch_add(tokens, Ordering::AcqRel);
                 Ok(true)
@@ -297,7 +301,7 @@ impl Metering {
     ///
     /// # Errors
     /// `Unexpected` when the store fails: the request must then not be acknowledged.
-    #[tracing::instrument(skip_all, fields(tenant.id = %ticket.caller.tenant_id(), endpoint, status))]
+    #[tracing::instrument(skip_all, fields(account.id = %ticket.caller.account(), endpoint, status))]
     pub async fn settle(
         &self,
         ticket: &Ticket,
@@ -313,7 +317,7 @@ impl Metering {
         };
         let event = UsageEvent {
             id: ticket.event,
-            tenant_id: ticket.caller.tenant_id(),
+            payer: ticket.caller.payer,
             api_key_id: ticket.caller.key_id(),
             endpoint: endpoint.to_owned(),
             agent: record.agent,
@@ -328,7 +332,7 @@ impl Metering {
             at: now,
         };
         let reserved = ticket.reserved();
-        let settlement = Settlement { event, reserved, admitted_in: ticket.period, run: record.run };
+        let settlement = Settlement { event, reserved, admitted_in: ticket.period, run: record.run, turn: record.turn };
         if let Err(err) = self.ledger.settle(&settlement).await {
             self.counters.write_failures.fetch_add(1, Ordering::Relaxed);
             return Err(err.into());
@@ -356,7 +360,7 @@ impl Metering {
     /// `Unexpected` when the store fails.
     pub async fn report(&self, caller: &Caller) -> Result<UsageReport, MeteringError> {
         let period = Period::at(self.clock.now());
-        let usage = self.ledger.month(caller.tenant_id(), &period).await?;
+        let usage = self.ledger.month(caller.account(), &period).await?;
         Ok(UsageReport { period, quota: self.quotas.of(caller.tier), usage })
     }
 }

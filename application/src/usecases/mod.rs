@@ -1,5 +1,6 @@
 //! Use cases: small structs over their ports, one method per operation, each with its own error type.
 
+mod accounts;
 mod agents;
 mod alerts;
 mod analytics;
@@ -20,7 +21,9 @@ mod runner;
 mod templates;
 mod tenants;
 mod tools;
+mod users;
 
+pub use accounts::{AccountError, AccountPolicy, AccountPorts, Accounts, Registration, ThrottlePolicy, Tokens};
 pub use agents::{AgentError, AgentPatch, Agents, NewAgent};
 pub use alerts::{AlertError, AlertWatch, Alerts, WatchPorts};
 pub use analytics::{Analytics, AnalyticsError, MAX_POINTS, MAX_RANGE_DAYS};
@@ -41,3 +44,4 @@ pub use runner::{AgentRunner, PreparedRun, RunError, RunOutcome, RunPage};
 pub use templates::Templates;
 pub use tenants::{TenantDetails, TenantError, Tenants};
 pub use tools::{ToolCatalog, ToolCoordinator, ToolRun};
+pub use users::{UserError, Users};

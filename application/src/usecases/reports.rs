@@ -88,7 +88,7 @@ impl Reports {
     pub async fn usage(&self, id: TenantId) -> Result<TenantUsage, ReportError> {
         let tenant = self.tenant(id).await?;
         let period = Period::at(self.clock.now());
-        let usage = self.ledger.month(id, &period).await?;
+        let usage = self.ledger.month(id.into(), &period).await?;
         Ok(TenantUsage { report: UsageReport { period, quota: self.quotas.of(tenant.tier), usage }, tenant })
     }
 
@@ -100,7 +100,7 @@ impl Reports {
         self.tenant(id).await?;
         let last = self.clock.now().date_naive();
         let first = last.checked_sub_days(Days::new(u64::from(days.saturating_sub(1)))).unwrap_or(last);
-        let used = self.ledger.days(id, first, last).await?;
+        let used = self.ledger.days(id.into(), first, last).await?;
         Ok(every_day(first, last, used))
     }
 

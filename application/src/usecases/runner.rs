@@ -68,6 +68,7 @@ impl RunOutcome {
             provider: self.run.provider.clone(),
             usage: self.usage,
             run: Some(self.run.clone()),
+            turn: None,
         }
     }
 }

@@ -96,7 +96,7 @@ impl Tenants {
 
     async fn with_figures(&self, tenant: Tenant) -> Result<TenantDetails, TenantError> {
         let stats = self.tenants.stats(tenant.id).await?;
-        let usage = self.ledger.month(tenant.id, &Period::at(self.clock.now())).await?;
+        let usage = self.ledger.month(tenant.id.into(), &Period::at(self.clock.now())).await?;
         Ok(TenantDetails { tenant, stats, usage })
     }
 

@@ -227,6 +227,8 @@ async fn start(
         ("ARES__SERVER__PORT".to_owned(), "0".to_owned()),
         ("ARES__SERVER__WORKERS".to_owned(), "1".to_owned()),
         ("ARES__SERVER__MAX_BODY_BYTES".to_owned(), "65536".to_owned()),
+        // bcrypt at its lowest cost: the tests sign in often.
+        ("ARES__AUTH__BCRYPT_COST".to_owned(), "4".to_owned()),
     ]);
     env.extend(extra_env.iter().cloned());
     let settings = Settings::load(&Sources { file: Some(config.to_path_buf()), env: &env }).unwrap();

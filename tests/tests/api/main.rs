@@ -18,6 +18,7 @@ mod client_chat;
 mod client_keys;
 mod contract;
 mod docs_page;
+mod end_users;
 mod fixture;
 mod fuzz;
 mod hardening;

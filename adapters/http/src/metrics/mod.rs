@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use ares_application::ports::UsageObserver;
 use ares_application::usecases::ProviderWatcher;
-use ares_domain::{Counters, Period, ProviderName, QuotaExceeded, TenantId, Tier, UsageEvent, UsageFigures};
+use ares_domain::{Counters, Payer, Period, ProviderName, QuotaExceeded, Tier, UsageEvent, UsageFigures};
 
 use self::exposition::{Exposition, Histogram, OTHER, Series, count_value};
 pub use self::middleware::observe_requests;
@@ -226,7 +226,11 @@ impl UsageObserver for Metrics {
             provider: event.provider.clone().unwrap_or_default(),
             // A model a provider was called for is a configured one; any other name is the client's own text.
             model: if event.provider.is_some() { event.model.clone().unwrap_or_default() } else { String::new() },
-            tenant: if self.tenant_labels { event.tenant_id.to_string() } else { String::new() },
+            // Users are many: only tenants are labelled.
+            tenant: match event.payer.tenant() {
+                Some(id) if self.tenant_labels => id.to_string(),
+                _ => String::new(),
+            },
         };
         let mut usage = locked(&self.usage);
         let figures = usage.entry(key, || UsageKey::other(tier.as_str()), UsageFigures::default);
@@ -237,7 +241,7 @@ impl UsageObserver for Metrics {
         figures.cost_nanos += event.cost_nanos;
     }
 
-    fn refused(&self, _tenant_id: TenantId, tier: Tier, limit: QuotaExceeded, _period: &Period) {
+    fn refused(&self, _payer: Payer, tier: Tier, limit: QuotaExceeded, _period: &Period) {
         let limit = match limit {
             QuotaExceeded::DailyRequests => "daily_requests",
             QuotaExceeded::MonthlyRequests => "monthly_requests",
@@ -267,7 +271,7 @@ mod tests {
     fn event(model: &str, status: u16) -> UsageEvent {
         UsageEvent {
             id: UsageEventId::new(),
-            tenant_id: TenantId::new(),
+            payer: Payer::Tenant(ares_domain::TenantId::new()),
             api_key_id: None,
             endpoint: "POST /v1/chat".into(),
             agent: None,
@@ -290,7 +294,7 @@ mod tests {
         for status in [200, 200, 502] {
             metrics.settled(&event("llama-3.1-8b", status), Tier::Pro, &Counters::default(), &period);
         }
-        metrics.refused(TenantId::new(), Tier::Free, QuotaExceeded::DailyRequests, &period);
+        metrics.refused(Payer::Tenant(ares_domain::TenantId::new()), Tier::Free, QuotaExceeded::DailyRequests, &period);
         let text = metrics.render();
         let labels = "endpoint=\"POST /v1/chat\",tier=\"pro\",provider=\"groq\",model=\"llama-3.1-8b\"";
         assert!(text.contains(&format!("ares_requests_total{{{labels}}} 3\n")), "{text}");
@@ -305,7 +309,8 @@ mod tests {
         let metrics = Metrics::new(true);
         let event = event("m", 200);
         metrics.settled(&event, Tier::Pro, &Counters::default(), &Period::at(Utc::now()));
-        assert!(metrics.render().contains(&format!("tenant=\"{}\"", event.tenant_id)));
+        let tenant = event.payer.tenant().map(|id| id.to_string()).unwrap_or_default();
+        assert!(metrics.render().contains(&format!("tenant=\"{tenant}\"")));
     }
 
     #[test]

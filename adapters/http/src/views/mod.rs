@@ -14,6 +14,7 @@ mod insight;
 mod names;
 pub(crate) mod openai;
 mod providers;
+mod users;
 mod v1;
 
 pub(crate) use analytics::{BreakdownView, TimeseriesView, UsagePointView, UsageSliceView};
@@ -25,6 +26,7 @@ pub(crate) use names::{
     AgentStatusName, MessageRole, ModelTierName, ProductTypeName, ProviderKindName, SeverityName, TierName,
 };
 pub(crate) use providers::{ModelListItem, ProviderView};
+pub(crate) use users::{MessageView, RegisteredView, TokensView, UserPage, UserView};
 pub(crate) use v1::{
     ChatView, ClientAgentPage, ClientAgentView, ClientKeyPage, ClientKeyView, IssuedClientKeyView, RunPage, RunView,
     StreamEventView, UsageView,

@@ -15,6 +15,7 @@
 //! the background.
 
 mod queries;
+pub(super) mod turns;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -22,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use ares_application::ports::{
     Admission, Background, DailyUsage, MonthlyUsage, RepoError, Reservation, Settlement, StoreUnavailable, UsageLedger,
 };
-use ares_domain::{Counters, Period, Quota, TenantId};
+use ares_domain::{AccountId, Counters, Period, Quota};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::sql;
@@ -34,6 +35,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
 
 use self::queries::{AdmitQuery, CounterRow, CurrentQuery, LeasingAdmitQuery};
+use self::turns::{TurnRows, write_turns};
 use super::runs::RunRow;
 use super::{count, parse_stored, storable, storable_opt, stored_count, stored_time};
 use crate::db::Db;
@@ -83,9 +85,9 @@ pub(super) struct QuotaRow {
 }
 
 impl QuotaRow {
-    pub(super) fn new(tenant_id: TenantId) -> Self {
+    pub(super) fn new(account: AccountId) -> Self {
         QuotaRow {
-            tenant_id: tenant_id.to_string(),
+            tenant_id: account.to_string(),
             day_key: String::new(),
             day_requests: 0,
             month_key: String::new(),
@@ -123,7 +125,7 @@ impl From<&Settlement> for EventRow {
         let event = &settlement.event;
         EventRow {
             id: event.id.to_string(),
-            tenant_id: event.tenant_id.to_string(),
+            tenant_id: event.payer.account().to_string(),
             api_key_id: event.api_key_id.map(|id| id.to_string()),
             endpoint: storable(&event.endpoint),
             agent: storable_opt(event.agent.as_ref()),
@@ -155,6 +157,7 @@ struct PendingAdmission {
 struct PendingSettlement {
     event: EventRow,
     run: Option<RunRow>,
+    turn: Option<TurnRows>,
     reply: oneshot::Sender<Shared<()>>,
 }
 
@@ -207,13 +210,13 @@ trait Queued: Sized + Send + 'static {
 }
 
 impl Queued for PendingAdmission {
-    type Key = TenantId;
+    type Key = AccountId;
 
-    fn queue<R>(inner: &Inner, key: TenantId, f: impl FnOnce(&mut Queue<Self>) -> R) -> R {
+    fn queue<R>(inner: &Inner, key: AccountId, f: impl FnOnce(&mut Queue<Self>) -> R) -> R {
         f(locked(&inner.admissions).entry(key).or_default())
     }
 
-    fn writer(inner: Arc<Inner>, key: TenantId) -> BoxFuture<'static, ()> {
+    fn writer(inner: Arc<Inner>, key: AccountId) -> BoxFuture<'static, ()> {
         Box::pin(inner.clone().admit_all(Writer::new(inner, key)))
     }
 }
@@ -271,7 +274,7 @@ struct Inner {
     background: Arc<dyn Background>,
     /// Where admissions are written: commits that need not wait for the disk (see `Db::relaxed`).
     admissions_db: Db,
-    admissions: Mutex<HashMap<TenantId, Queue<PendingAdmission>>>,
+    admissions: Mutex<HashMap<AccountId, Queue<PendingAdmission>>>,
     settlements: Mutex<Queue<PendingSettlement>>,
 }
 
@@ -295,40 +298,40 @@ impl LedgerStore {
 impl Inner {
     /// Writes the tenant's waiting admissions, group after group, until none is left.
     async fn admit_all(self: Arc<Self>, mut writer: Writer<PendingAdmission>) {
-        let tenant_id = writer.key;
+        let account = writer.key;
         loop {
             let group = {
                 let mut queues = locked(&self.admissions);
-                let next = queues.get_mut(&tenant_id).and_then(Queue::next);
+                let next = queues.get_mut(&account).and_then(Queue::next);
                 if next.is_none() {
-                    queues.remove(&tenant_id);
+                    queues.remove(&account);
                 }
                 next
             };
             let Some(group) = group else { return writer.finish() };
             writer.group = group;
-            self.admit_group(tenant_id, &mut writer.group).await;
+            self.admit_group(account, &mut writer.group).await;
         }
     }
 
     /// Admits a group: runs of requests under the same period and quota are tried together first. Each request
     /// leaves the group once it has its answer.
-    async fn admit_group(&self, tenant_id: TenantId, group: &mut Vec<PendingAdmission>) {
+    async fn admit_group(&self, account: AccountId, group: &mut Vec<PendingAdmission>) {
         while !group.is_empty() {
             let same = group.iter().take_while(|p| p.period == group[0].period && p.quota == group[0].quota).count();
-            self.admit_run(tenant_id, group, same).await;
+            self.admit_run(account, group, same).await;
         }
     }
 
     /// Admits the first `len` requests of `group`, and answers them.
-    async fn admit_run(&self, tenant_id: TenantId, group: &mut Vec<PendingAdmission>, len: usize) {
+    async fn admit_run(&self, account: AccountId, group: &mut Vec<PendingAdmission>, len: usize) {
         let (period, quota) = (group[0].period, group[0].quota);
         let reservations: Vec<Reservation> = group[..len].iter().map(|p| p.reservation).collect();
         let reserves: Vec<u64> = reservations.iter().map(|r| r.tokens).collect();
-        let outcome = match self.admit_many(tenant_id, &period, &quota, 1, &reservations).await {
+        let outcome = match self.admit_many(account, &period, &quota, 1, &reservations).await {
             Ok(Some(after)) => Ok(spread(after, &reserves).into_iter().map(Admission::Admitted).collect()),
-            Ok(None) if len > 1 => self.admit_one_by_one(tenant_id, &period, &quota, &reservations).await,
-            Ok(None) => self.current(tenant_id, &period).await.map(|now| vec![Admission::Refused(now)]),
+            Ok(None) if len > 1 => self.admit_one_by_one(account, &period, &quota, &reservations).await,
+            Ok(None) => self.current(account, &period).await.map(|now| vec![Admission::Refused(now)]),
             Err(err) => Err(err),
         };
         let run = group.drain(..len);
@@ -350,7 +353,7 @@ impl Inner {
     /// The group did not fit as a whole: each request on its own, in order, so every one that fits is admitted.
     async fn admit_one_by_one(
         &self,
-        tenant_id: TenantId,
+        account: AccountId,
         period: &Period,
         quota: &Quota,
         reservations: &[Reservation],
@@ -358,9 +361,9 @@ impl Inner {
         let mut admissions = Vec::with_capacity(reservations.len());
         for reservation in reservations {
             admissions.push(
-                match self.admit_many(tenant_id, period, quota, 1, std::slice::from_ref(reservation)).await? {
+                match self.admit_many(account, period, quota, 1, std::slice::from_ref(reservation)).await? {
                     Some(counters) => Admission::Admitted(counters),
-                    None => Admission::Refused(self.current(tenant_id, period).await?),
+                    None => Admission::Refused(self.current(account, period).await?),
                 },
             );
         }
@@ -371,14 +374,14 @@ impl Inner {
     /// transaction on SQLite), or nothing when a limit would not hold; the counters after.
     async fn admit_many(
         &self,
-        tenant_id: TenantId,
+        account: AccountId,
         period: &Period,
         quota: &Quota,
         requests: usize,
         reservations: &[Reservation],
     ) -> Result<Option<Counters>, RepoError> {
         let reserved = reservations.iter().map(|r| r.tokens).sum();
-        let query = AdmitQuery::new(tenant_id, period, quota, requests * reservations.len(), reserved);
+        let query = AdmitQuery::new(account, period, quota, requests * reservations.len(), reserved);
         let leases: Vec<(String, i64)> =
             reservations.iter().map(|r| (r.id.to_string(), stored_count(r.tokens))).collect();
         let expires_at = reservations.iter().map(|r| r.expires_at).max().map_or_else(Default::default, stored_time);
@@ -395,12 +398,12 @@ impl Inner {
         Ok(row.map(Counters::from))
     }
 
-    async fn current(&self, tenant_id: TenantId, period: &Period) -> Result<Counters, RepoError> {
-        let query = CurrentQuery::new(tenant_id, period);
+    async fn current(&self, account: AccountId, period: &Period) -> Result<Counters, RepoError> {
+        let query = CurrentQuery::new(account, period);
         let row: Option<CounterRow> =
             with_conn!(&self.db, |conn| query.get_result(conn).await.optional().map_err(query_error)?);
         row.map(Counters::from)
-            .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("tenant {tenant_id} has no quota counters")))
+            .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("account {account} has no quota counters")))
     }
 
     /// Writes the waiting settlements, a transaction per group, until none is left.
@@ -425,17 +428,22 @@ impl Inner {
         }
     }
 
-    /// The runs and events of `group` in one transaction; without runs, in one statement (atomic on its own,
-    /// trigger included), which saves the round trips of an explicit transaction.
+    /// The runs, conversation turns and events of `group` in one transaction; with only events, in one statement
+    /// (atomic on its own, trigger included), which saves the round trips of an explicit transaction.
     async fn write(&self, group: &[PendingSettlement]) -> Result<(), RepoError> {
         let runs: Vec<&RunRow> = group.iter().filter_map(|p| p.run.as_ref()).collect();
         let events: Vec<&EventRow> = group.iter().map(|p| &p.event).collect();
+        let turns = group.iter().filter_map(|p| p.turn.as_ref());
+        let has_turns = group.iter().any(|p| p.turn.is_some());
         with_conn!(&self.db, |conn: Conn| {
             let one_statement = events.len() == 1 || (Conn::ONE_STATEMENT && events.len() <= MAX_ROWS_PER_STATEMENT);
-            if runs.is_empty() && one_statement {
+            if runs.is_empty() && !has_turns && one_statement {
                 return conn.insert_events(&events).await.map_err(query_error);
             }
             in_transaction!(conn: Conn, {
+                if has_turns {
+                    write_turns!(conn, turns.clone());
+                }
                 for chunk in runs.chunks(MAX_ROWS_PER_STATEMENT) {
                     conn.insert_runs(chunk).await?;
                 }
@@ -533,14 +541,14 @@ async fn sqlite_admit_leasing(
     leases: &[(String, i64)],
     expires_at: NaiveDateTime,
 ) -> diesel::QueryResult<Option<CounterRow>> {
-    let (tenant_id, month_key) = (query.tenant().to_owned(), query.month().to_owned());
+    let (account, month_key) = (query.tenant().to_owned(), query.month().to_owned());
     in_transaction!(conn: crate::db::SqliteConn, {
         let admitted: Option<CounterRow> = query.get_result(conn).await.optional()?;
         if admitted.is_some() {
             for (id, tokens) in leases.iter().filter(|(_, tokens)| *tokens > 0) {
                 let row = (
                     reservations::id.eq(id),
-                    reservations::tenant_id.eq(&tenant_id),
+                    reservations::tenant_id.eq(&account),
                     reservations::month_key.eq(&month_key),
                     reservations::tokens.eq(tokens),
                     reservations::expires_at.eq(expires_at),
@@ -622,35 +630,35 @@ fn spread(after: Counters, reserves: &[u64]) -> Vec<Counters> {
 impl UsageLedger for LedgerStore {
     async fn admit(
         &self,
-        tenant_id: TenantId,
+        account: AccountId,
         period: &Period,
         quota: &Quota,
         reservation: &Reservation,
     ) -> Result<Admission, RepoError> {
         let (reply, answer) = oneshot::channel();
         let pending = PendingAdmission { period: *period, quota: *quota, reservation: *reservation, reply };
-        if locked(&self.inner.admissions).entry(tenant_id).or_default().push(pending) {
-            tokio::spawn(PendingAdmission::writer(self.inner.clone(), tenant_id));
+        if locked(&self.inner.admissions).entry(account).or_default().push(pending) {
+            tokio::spawn(PendingAdmission::writer(self.inner.clone(), account));
         }
         from_shared(answer.await)
     }
 
     async fn reserve(
         &self,
-        tenant_id: TenantId,
+        account: AccountId,
         period: &Period,
         quota: &Quota,
         reservation: &Reservation,
     ) -> Result<Admission, RepoError> {
         let reservations = std::slice::from_ref(reservation);
-        match self.inner.admit_many(tenant_id, period, quota, 0, reservations).await? {
+        match self.inner.admit_many(account, period, quota, 0, reservations).await? {
             Some(counters) => Ok(Admission::Admitted(counters)),
-            None => Ok(Admission::Refused(self.inner.current(tenant_id, period).await?)),
+            None => Ok(Admission::Refused(self.inner.current(account, period).await?)),
         }
     }
 
-    async fn expire(&self, now: DateTime<Utc>, tenant_id: Option<TenantId>) -> Result<u64, RepoError> {
-        let (now, tenant) = (stored_time(now), tenant_id.map(|id| id.to_string()));
+    async fn expire(&self, now: DateTime<Utc>, account: Option<AccountId>) -> Result<u64, RepoError> {
+        let (now, tenant) = (stored_time(now), account.map(|id| id.to_string()));
         let released: Vec<(String, String, i64)> = with_conn!(&self.inner.admissions_db, |conn: Conn| {
             in_transaction!(conn: Conn, {
                 let expired = reservations::table.filter(reservations::expires_at.le(now));
@@ -688,24 +696,26 @@ impl UsageLedger for LedgerStore {
     async fn settle(&self, settlement: &Settlement) -> Result<(), RepoError> {
         let run = settlement.run.as_ref().map(RunRow::try_from).transpose()?;
         let (reply, answer) = oneshot::channel();
-        let pending = PendingSettlement { event: EventRow::from(settlement), run, reply };
+        let event = EventRow::from(settlement);
+        let turn = settlement.turn.as_ref().map(|turn| TurnRows::new(event.id.clone(), turn));
+        let pending = PendingSettlement { event, run, turn, reply };
         if locked(&self.inner.settlements).push(pending) {
             tokio::spawn(PendingSettlement::writer(self.inner.clone(), ()));
         }
         from_shared(answer.await)
     }
 
-    async fn month(&self, tenant_id: TenantId, period: &Period) -> Result<MonthlyUsage, RepoError> {
-        let counters = self.inner.current(tenant_id, period).await.unwrap_or_default();
+    async fn month(&self, account: AccountId, period: &Period) -> Result<MonthlyUsage, RepoError> {
+        let counters = self.inner.current(account, period).await.unwrap_or_default();
         let first = period.month_start().date_naive();
-        let daily = self.days(tenant_id, first, period.month_end().date_naive()).await?;
+        let daily = self.days(account, first, period.month_end().date_naive()).await?;
         let runs = daily.iter().map(|d| d.runs).sum();
         let cost_nanos = daily.iter().map(|d| d.cost_nanos).sum();
         Ok(MonthlyUsage { counters, runs, cost_nanos, daily })
     }
 
-    async fn days(&self, tenant_id: TenantId, first: NaiveDate, last: NaiveDate) -> Result<Vec<DailyUsage>, RepoError> {
-        let tenant = tenant_id.to_string();
+    async fn days(&self, account: AccountId, first: NaiveDate, last: NaiveDate) -> Result<Vec<DailyUsage>, RepoError> {
+        let tenant = account.to_string();
         let (first, last) = (day_key(first), day_key(last));
         let days: Vec<DayRow> = with_conn!(&self.inner.db, |conn| {
             usage_daily::table

@@ -75,7 +75,7 @@ impl TenantStore {
 impl TenantRepository for TenantStore {
     async fn insert(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), RepoError> {
         let row = TenantRow::from(tenant);
-        let quota = QuotaRow::new(tenant.id);
+        let quota = QuotaRow::new(tenant.id.into());
         let audit = AuditRow::from(audit);
         with_conn!(&self.db, |conn: Conn| {
             in_transaction!(conn: Conn, {
@@ -99,7 +99,7 @@ impl TenantRepository for TenantStore {
         let tenant_row = TenantRow::from(tenant);
         let agent_rows = agents.iter().map(AgentRow::try_from).collect::<Result<Vec<_>, _>>()?;
         let key_row = ApiKeyRow::from(key);
-        let quota = QuotaRow::new(tenant.id);
+        let quota = QuotaRow::new(tenant.id.into());
         with_conn!(&self.db, |conn: Conn| {
             in_transaction!(conn: Conn, {
                 diesel::insert_into(tenants::table).values(&tenant_row).execute(conn).await?;

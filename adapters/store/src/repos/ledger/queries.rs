@@ -2,7 +2,7 @@
 //! connection prepares it once (a `sql_query` is prepared again on every call), and diesel writes each backend's
 //! bind placeholders. The SQL names its parameters (`:tenant`); a parameter named twice is bound twice.
 
-use ares_domain::{Counters, Period, Quota, TenantId};
+use ares_domain::{AccountId, Counters, Period, Quota};
 use diesel::backend::Backend;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -91,9 +91,9 @@ struct Params {
 }
 
 impl Params {
-    fn new(tenant_id: TenantId, period: &Period) -> Self {
+    fn new(account: AccountId, period: &Period) -> Self {
         Params {
-            tenant: tenant_id.to_string(),
+            tenant: account.to_string(),
             day: period.day_key(),
             month: period.month_key(),
             first_day: period.month_start().format("%Y-%m-%d").to_string(),
@@ -200,14 +200,14 @@ counter_query!(
 );
 
 impl AdmitQuery {
-    pub(super) fn new(tenant_id: TenantId, period: &Period, quota: &Quota, requests: usize, reserve: u64) -> Self {
+    pub(super) fn new(account: AccountId, period: &Period, quota: &Quota, requests: usize, reserve: u64) -> Self {
         AdmitQuery(Params {
             requests: i64::try_from(requests).unwrap_or(i64::MAX),
             reserve: stored_count(reserve),
             daily_limit: limit(quota.daily_requests),
             monthly_limit: limit(quota.monthly_requests),
             token_limit: limit(quota.monthly_tokens),
-            ..Params::new(tenant_id, period)
+            ..Params::new(account, period)
         })
     }
 }
@@ -225,8 +225,8 @@ impl AdmitQuery {
 }
 
 impl CurrentQuery {
-    pub(super) fn new(tenant_id: TenantId, period: &Period) -> Self {
-        CurrentQuery(Params::new(tenant_id, period))
+    pub(super) fn new(account: AccountId, period: &Period) -> Self {
+        CurrentQuery(Params::new(account, period))
     }
 }
 
@@ -293,7 +293,7 @@ mod tests {
 
     fn query() -> AdmitQuery {
         let period = Period::at(chrono::Utc.with_ymd_and_hms(2026, 2, 13, 12, 0, 0).unwrap());
-        AdmitQuery::new(TenantId::new(), &period, &Quota::UNLIMITED, 1, 5)
+        AdmitQuery::new(AccountId::new(), &period, &Quota::UNLIMITED, 1, 5)
     }
 
     #[test]

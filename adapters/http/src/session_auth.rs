@@ -1,0 +1,45 @@
+//! The end users' caller: `Authorization: Bearer <access token>` on `/api/*`, resolved to the signed-in user
+//! under their tier before anything else of the request is read. A missing, malformed, expired or foreign token
+//! is `401 {"error": "Invalid or expired token", "code": "AUTH_INVALID_TOKEN"}`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use ares_application::usecases::Caller;
+use ares_domain::{Actor, UserId};
+use futures_util::future::LocalBoxFuture;
+
+use crate::ApiError;
+use crate::client_auth::bearer;
+use crate::state::UserApi;
+
+/// The signed-in user of an `/api/*` request.
+#[expect(dead_code, reason = "the chat, conversation and user-agent routes of issue 13 take it; they come next")]
+pub(crate) struct Member {
+    pub user_id: UserId,
+    pub caller: Caller,
+    /// Who the audit log says made a change: the user's id.
+    pub(crate) actor: Actor,
+    pub(crate) api: web::Data<UserApi>,
+}
+
+impl FromRequest for Member {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let api = request.app_data::<web::Data<UserApi>>().cloned();
+        let token = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(bearer)
+            .map(str::to_owned);
+        Box::pin(async move {
+            let api = api.ok_or_else(|| ApiError::internal("no user API state"))?;
+            let token = token.ok_or_else(ApiError::invalid_token)?;
+            let (caller, user) = api.accounts.authenticate(&token).await?;
+            Ok(Member { user_id: user.id, caller, actor: Actor::User(user.id.to_string()), api })
+        })
+    }
+}

@@ -1,0 +1,14 @@
+DROP TABLE messages;
+DROP TABLE user_agents;
+DROP TABLE memories;
+DROP TABLE conversations;
+DROP TABLE refresh_tokens;
+DELETE FROM tenant_quotas WHERE tenant_id NOT IN (SELECT id FROM tenants);
+DELETE FROM usage_daily WHERE tenant_id NOT IN (SELECT id FROM tenants);
+DELETE FROM usage_events WHERE tenant_id NOT IN (SELECT id FROM tenants);
+DELETE FROM reservations WHERE tenant_id NOT IN (SELECT id FROM tenants);
+DROP TABLE users;
+ALTER TABLE tenant_quotas ADD CONSTRAINT tenant_quotas_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE;
+ALTER TABLE usage_daily ADD CONSTRAINT usage_daily_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE;
+ALTER TABLE usage_events ADD CONSTRAINT usage_events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE;
+ALTER TABLE reservations ADD CONSTRAINT reservations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE;
