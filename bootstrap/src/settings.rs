@@ -14,10 +14,12 @@ use ares_domain::{NetworkSeconds, Quota, TierQuotas};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+mod agents;
 mod insight;
 mod tools;
 mod validate;
 
+pub use agents::{MemorySettings, PlatformAgentSettings, ToonSettings};
 pub use insight::{AlertSettings, MetricsSettings, WebhookSettings};
 pub use tools::{
     CheckedSearch, CheckedTools, McpServerSettings, SearchProvider, Seconds, ToolsSettings, WebSearchSettings,
@@ -72,7 +74,9 @@ pub struct Settings {
     #[serde(default)]
     pub models: Vec<ModelSettings>,
     #[serde(default)]
-    pub agents: Vec<Map<String, Value>>,
+    pub agents: Vec<PlatformAgentSettings>,
+    #[serde(default)]
+    pub memory: MemorySettings,
     #[serde(default)]
     pub templates: Vec<TemplateSettings>,
     #[serde(default)]
@@ -191,6 +195,8 @@ pub struct AuthSettings {
     pub max_failed_logins: u32,
     pub max_failed_logins_per_address: u32,
     pub throttle_window: u64,
+    /// The tools users may give their own agents (not the operator's MCP tools unless listed).
+    pub user_tools: Vec<String>,
 }
 
 impl Default for AuthSettings {
@@ -206,6 +212,7 @@ impl Default for AuthSettings {
             max_failed_logins: 5,
             max_failed_logins_per_address: 20,
             throttle_window: 900,
+            user_tools: ares_application::usecases::USER_TOOLS.map(str::to_owned).to_vec(),
         }
     }
 }

@@ -11,8 +11,9 @@ use ares_application::keys::RandomKeyGenerator;
 use ares_application::ports::{Background, Clock, Timer};
 use ares_application::usecases::{
     AccountPolicy, AccountPorts, Accounts, AgentDirectory, AgentRunner, Agents, AlertWatch, Alerts, Analytics, ApiKeys,
-    AuditTrail, Authenticator, ChatService, MeteredPath, Metering, ModelRouter, Providers, Provisioning, ReportSources,
-    Reports, Templates, Tenants, ThrottlePolicy, ToolCatalog, ToolCoordinator, Users, WatchPorts,
+    AuditTrail, Authenticator, ChatPorts, ChatService, Conversations, ExtractionPorts, ExtractionSettings,
+    MemoryExtractor, MeteredPath, Metering, ModelRouter, PlatformAgents, Providers, Provisioning, ReportSources,
+    Reports, Templates, Tenants, ThrottlePolicy, ToolCatalog, ToolCoordinator, UserAgents, Users, WatchPorts,
 };
 use ares_auth::{BcryptHasher, JwtIssuer};
 use ares_domain::{Tier, ToolSettings};
@@ -20,8 +21,8 @@ use ares_http::{AdminApi, AdminSecret, ClientApi, Health, InsightApi, IpLimiter,
 use ares_llm::Connector;
 use ares_notify::Webhooks;
 use ares_store::{
-    AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, Db, LedgerStore, ProviderStore, RunStore,
-    SessionStore, TemplateStore, TenantStore, UserStore,
+    AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, ConversationStore, Db, LedgerStore, MemoryStore,
+    ProviderStore, RunStore, SessionStore, TemplateStore, TenantStore, UserAgentStore, UserStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -30,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::serve::serve;
-use crate::settings::{Settings, StartupError};
+use crate::settings::{MemorySettings, Settings, StartupError};
 
 /// The wall clock.
 struct SystemClock;
@@ -360,12 +361,15 @@ fn wire(
 ) -> Result<Groups, StartupError> {
     let shared = shared(db, ledger_db, settings, clock, background)?;
     let admin_secret = settings.auth.admin_secret.as_ref().map_or("", |s| s.expose());
-    let client = web::Data::new(client_api(&shared, settings, tools));
+    let platform = Arc::new(PlatformAgents::new(settings.platform_agents()?));
+    let catalog = tools.catalog.clone();
+    let client = web::Data::new(client_api(&shared, settings, tools, platform.clone()));
     gauges(&shared, &client);
     let accounts = Arc::new(accounts(&shared, settings)?);
+    let users = user_api(&shared, settings, &client, (accounts.clone(), platform, catalog));
     Ok(Groups {
         admin: web::Data::new(admin_api(&shared, &accounts)),
-        users: web::Data::new(UserApi { accounts }),
+        users: web::Data::new(users),
         providers: web::Data::new(provider_api(&shared)),
         client,
         insight: web::Data::new(insight_api(&shared, settings)),
@@ -551,7 +555,40 @@ fn provider_api(shared: &Shared) -> ProviderApi {
 }
 
 /// The client API: the metered path over the ledger, and what clients call through it.
-fn client_api(shared: &Shared, settings: &Settings, tools: Tools) -> ClientApi {
+/// Learns what to remember about users from their kept exchanges, in the background.
+fn memory_extractor(shared: &Shared, memory: &MemorySettings) -> MemoryExtractor {
+    let ports = ExtractionPorts {
+        router: shared.router.clone(),
+        memories: Arc::new(MemoryStore::new(shared.db.clone())),
+        background: shared.background.clone(),
+        clock: shared.clock.clone(),
+    };
+    MemoryExtractor::new(ports, ExtractionSettings { model: memory.model.clone(), max_items: memory.max_items })
+}
+
+/// End users' API: sign-in, and chat over the client API's metered path and chat service.
+fn user_api(
+    shared: &Shared,
+    settings: &Settings,
+    client: &ClientApi,
+    (accounts, platform, catalog): (Arc<Accounts>, Arc<PlatformAgents>, Arc<ToolCatalog>),
+) -> UserApi {
+    let Shared { db, clock, router, .. } = shared;
+    let conversations = Arc::new(ConversationStore::new(db.clone()));
+    let user_agents = Arc::new(UserAgentStore::new(db.clone()));
+    UserApi {
+        accounts,
+        meter: client.meter.clone(),
+        chat: client.chat.clone(),
+        conversations: Conversations::new(conversations, Arc::new(MemoryStore::new(db.clone())), clock.clone()),
+        platform,
+        user_agents: UserAgents::new(user_agents, router.clone(), catalog, clock.clone())
+            .allowing(settings.auth.user_tools.clone()),
+        trust_forwarded_for: settings.rate_limit.trust_forwarded_for,
+    }
+}
+
+fn client_api(shared: &Shared, settings: &Settings, tools: Tools, platform: Arc<PlatformAgents>) -> ClientApi {
     let Shared { db, clock, directory, router, background, ledger, .. } = shared;
     let max_tokens = settings.metering.default_max_tokens;
     let ttl = chrono::Duration::seconds(i64::try_from(settings.metering.reservation_ttl_seconds).unwrap_or(i64::MAX));
@@ -560,16 +597,31 @@ fn client_api(shared: &Shared, settings: &Settings, tools: Tools) -> ClientApi {
         .with_prices(router.clone())
         .with_observer(Arc::new(shared.watch.clone()))
         .with_observer(shared.metrics.clone().into_inner());
+    let metering = match &settings.memory {
+        memory if memory.extract => metering.with_observer(Arc::new(memory_extractor(shared, memory))),
+        _ => metering,
+    };
     let metering = Arc::new(metering);
     let timer = Arc::new(TokioTimer);
     let coordinator =
         Arc::new(ToolCoordinator::new(router.clone(), tools.catalog, timer, clock.clone(), tools.settings));
     let runs = Arc::new(RunStore::new(db.clone()));
+    let chat = ChatPorts {
+        directory: directory.clone(),
+        coordinator: coordinator.clone(),
+        router: router.clone(),
+        platform,
+        user_agents: Arc::new(UserAgentStore::new(db.clone())),
+        conversations: Arc::new(ConversationStore::new(db.clone())),
+        memories: Arc::new(MemoryStore::new(db.clone())),
+        clock: clock.clone(),
+        user_tools: settings.auth.user_tools.clone(),
+    };
     ClientApi {
-        meter: MeteredPath::new(metering.clone(), background.clone()),
+        meter: Arc::new(MeteredPath::new(metering.clone(), background.clone())),
         metering,
-        runner: AgentRunner::new(directory.clone(), coordinator.clone(), runs, clock.clone(), max_tokens),
-        chat: ChatService::new(directory.clone(), coordinator, router.clone(), max_tokens),
+        runner: AgentRunner::new(directory.clone(), coordinator, runs, clock.clone(), max_tokens),
+        chat: Arc::new(ChatService::new(chat, max_tokens)),
         auth: shared.auth.clone(),
         agents: shared.agents.clone(),
         api_keys: shared.api_keys.clone(),

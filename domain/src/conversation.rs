@@ -60,14 +60,16 @@ pub struct Conversation {
     pub updated_at: DateTime<Utc>,
 }
 
-/// One exchange to keep: the user's message and the answer, added to the conversation (created with `title` when
-/// it is new) in the transaction that records the request.
+/// One exchange to keep: the user's message and the answer, added to the conversation in the transaction that
+/// records the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turn {
     pub conversation: ConversationId,
     pub owner: AccountId,
     pub agent: Option<String>,
-    pub title: String,
+    /// The title of the conversation this turn starts; `None` for a turn that continues one (which is kept only
+    /// while the conversation exists: one deleted meanwhile stays deleted).
+    pub title: Option<String>,
     pub user: String,
     pub assistant: String,
     pub at: DateTime<Utc>,
@@ -161,14 +163,19 @@ pub struct Memory {
     pub created_at: DateTime<Utc>,
 }
 
-/// The part of a system prompt that tells the model what is remembered about the user.
+/// The most memories a system prompt holds: the newest.
+pub const MAX_PROMPT_MEMORIES: usize = 20;
+
+/// The part of a system prompt that tells the model what is remembered about the user (the newest
+/// `MAX_PROMPT_MEMORIES` of `memories`, which are oldest first).
 #[must_use]
 pub fn memory_prompt(memories: &[Memory]) -> Option<String> {
     if memories.is_empty() {
         return None;
     }
+    let newest = &memories[memories.len().saturating_sub(MAX_PROMPT_MEMORIES)..];
     let mut prompt = String::from("What you know about the user from earlier conversations:");
-    for memory in memories {
+    for memory in newest {
         prompt.push_str(&format!("\n- ({}) {}", memory.kind.as_str(), memory.content));
     }
     Some(prompt)
@@ -217,7 +224,11 @@ mod tests {
             source: None,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
         };
-        let prompt = memory_prompt(&[memory]).unwrap_or_default();
+        let prompt = memory_prompt(std::slice::from_ref(&memory)).unwrap_or_default();
         assert!(prompt.ends_with("- (preference) Prefers metric units"), "{prompt}");
+        let many: Vec<Memory> = (0..25).map(|n| Memory { content: format!("fact {n}"), ..memory.clone() }).collect();
+        let prompt = memory_prompt(&many).unwrap_or_default();
+        assert_eq!(prompt.lines().count(), 1 + MAX_PROMPT_MEMORIES);
+        assert!(prompt.contains("fact 24") && !prompt.contains("fact 4\n"), "the newest are kept: {prompt}");
     }
 }

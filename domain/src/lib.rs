@@ -3,6 +3,7 @@
 //! async, no frameworks.
 
 pub mod agent;
+pub mod agent_file;
 pub mod alert;
 pub mod analytics;
 pub mod api_key;

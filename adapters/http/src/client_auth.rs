@@ -53,7 +53,7 @@ impl FromRequest for Client {
 
 /// `METHOD /route/{pattern}`: the label usage is recorded under, one per route whatever the path's values (a
 /// segment's regex, as in `{id:.+}`, left out).
-fn endpoint(request: &HttpRequest) -> String {
+pub(crate) fn endpoint(request: &HttpRequest) -> String {
     let pattern = request.match_pattern();
     let path = pattern.as_deref().unwrap_or_else(|| request.path());
     let mut label = format!("{} ", request.method());

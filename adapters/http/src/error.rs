@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use ares_application::ports::ProviderError;
 use ares_application::ports::{RepoError, StoreUnavailable};
 use ares_application::usecases::{
-    AccountError, AgentError, AlertError, ApiKeyError, AuthError, ChatError, MeteringError, ProvidersError,
-    ProvisionError, ReportError, RouteError, RunError, TenantError, UserError,
+    AccountError, AgentError, AlertError, ApiKeyError, AuthError, ChatError, ConversationError, MeteringError,
+    ProvidersError, ProvisionError, ReportError, RouteError, RunError, TenantError, UserAgentError, UserError,
 };
 use ares_domain::{InvalidAgent, InvalidProductType, InvalidProvider, InvalidTenantName, InvalidTier, InvalidValue};
 
@@ -356,6 +356,7 @@ impl From<ChatError> for ApiError {
         match err {
             ChatError::AgentNotFound(_) => Self::UnknownAgent(err.to_string()),
             ChatError::AgentDisabled(_) => Self::DisabledAgent(err.to_string()),
+            ChatError::ConversationNotFound => Self::NotFound(err.to_string()),
             ChatError::NoModel | ChatError::NoMessages => Self::BadRequest(err.to_string()),
             ChatError::Unexpected(cause) => Self::Internal(cause),
         }
@@ -391,11 +392,33 @@ impl From<AccountError> for ApiError {
     }
 }
 
+impl From<ConversationError> for ApiError {
+    fn from(err: ConversationError) -> Self {
+        match err {
+            ConversationError::NotFound | ConversationError::MemoryNotFound => Self::NotFound(err.to_string()),
+            ConversationError::Invalid(_) => Self::Unprocessable(err.to_string()),
+            ConversationError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
 impl From<UserError> for ApiError {
     fn from(err: UserError) -> Self {
         match err {
             UserError::NotFound => Self::NotFound(err.to_string()),
             UserError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<UserAgentError> for ApiError {
+    fn from(err: UserAgentError) -> Self {
+        match err {
+            UserAgentError::NotFound(_) => Self::NotFound(err.to_string()),
+            UserAgentError::Duplicate(_) => Self::Conflict(err.to_string()),
+            UserAgentError::Invalid(message) => Self::Unprocessable(message),
+            UserAgentError::Syntax(message) => Self::BadRequest(message),
+            UserAgentError::Unexpected(cause) => Self::Internal(cause),
         }
     }
 }

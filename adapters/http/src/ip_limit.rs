@@ -33,13 +33,7 @@ impl IpLimiter {
     }
 
     fn client_ip(&self, request: &ServiceRequest) -> Option<IpAddr> {
-        if self.trust_forwarded_for
-            && let Some(forwarded) = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
-            && let Some(ip) = forwarded.split(',').next().and_then(|first| first.trim().parse().ok())
-        {
-            return Some(ip);
-        }
-        request.peer_addr().map(|address| address.ip())
+        client_ip(request.headers(), request.peer_addr(), self.trust_forwarded_for)
     }
 
     /// Forgets IPs whose budget is full again, so the table does not grow without bound.
@@ -68,6 +62,22 @@ pub async fn limit_by_ip(
         .into());
     }
     next.call(request).await
+}
+
+/// The client's address: the first `X-Forwarded-For` address when `trust_forwarded_for` (behind a proxy that sets
+/// it), else the peer's.
+pub(crate) fn client_ip(
+    headers: &actix_web::http::header::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
+    if trust_forwarded_for
+        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(ip) = forwarded.split(',').next().and_then(|first| first.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    peer.map(|address| address.ip())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The HTTP side of the application's metered path: a client handler hands its work to `Client::respond` (or its
-//! stream to `Client::stream`) and gets back the response with the quota headers. Admission, settlement and the
+//! The HTTP side of the application's metered path: a handler hands its work to `Meter::respond` (or its stream
+//! to `Meter::stream`), through its client's or signed-in user's `meter()`, and gets back the response with the
+//! quota headers. Admission, settlement and the
 //! record of an abandoned request happen in the application; here the response's status is what is recorded.
 
 use std::convert::Infallible;
@@ -8,7 +9,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
 use ares_application::usecases::{
-    Budget, Call, Finished, Metered, PreparedChat, Record, RouteError, Streamed, prompt_chars,
+    Budget, Call, Caller, ChatService, Finished, Metered, MeteredPath, PreparedChat, Record, RouteError, Streamed,
+    prompt_chars,
 };
 use ares_domain::quota::QuotaHeaders;
 use futures_util::stream::BoxStream;
@@ -57,9 +59,59 @@ pub(crate) struct Started {
     pub events: BoxStream<'static, Streamed>,
 }
 
+/// One caller's way through the metered path: an API key's client, or a signed-in user.
+pub(crate) struct Meter<'a> {
+    pub(crate) path: &'a MeteredPath,
+    pub(crate) chat: &'a ChatService,
+    pub(crate) caller: Caller,
+    pub(crate) endpoint: &'a str,
+    /// Whether the route answers in the OpenAI-compatible family's shapes and statuses.
+    pub(crate) openai: bool,
+}
+
 impl Client {
+    /// This client's way through the metered path.
+    pub(crate) fn meter(&self) -> Meter<'_> {
+        Meter {
+            path: &self.api.meter,
+            chat: &self.api.chat,
+            caller: self.caller,
+            endpoint: &self.endpoint,
+            openai: self.openai,
+        }
+    }
+
+    /// As [`Meter::respond`].
+    pub(crate) async fn respond<W, F>(&self, reserve: u64, asked: Record, work: W) -> Result<HttpResponse, ApiError>
+    where
+        W: FnOnce(Budget) -> F,
+        F: Future<Output = Result<Reply, ApiError>>,
+    {
+        self.meter().respond(reserve, asked, work).await
+    }
+
+    /// As [`Meter::respond_counted`].
+    pub(crate) async fn respond_counted<W, F>(&self, work: W) -> Result<HttpResponse, ApiError>
+    where
+        W: FnOnce(Budget) -> F,
+        F: Future<Output = Result<Reply, ApiError>>,
+    {
+        self.meter().respond_counted(work).await
+    }
+
+    /// As [`Meter::stream`].
+    pub(crate) async fn stream(
+        &self,
+        chat: &PreparedChat,
+        render: impl FnOnce(Started) -> HttpResponse,
+    ) -> Result<HttpResponse, ApiError> {
+        self.meter().stream(chat, render).await
+    }
+}
+
+impl Meter<'_> {
     fn call(&self, refusable: bool) -> Call {
-        Call { caller: self.caller, endpoint: self.endpoint.clone(), refusable }
+        Call { caller: self.caller, endpoint: self.endpoint.to_owned(), refusable }
     }
 
     /// The status `response` is answered with: its own, or the OpenAI-compatible family's for its error.
@@ -97,12 +149,11 @@ impl Client {
         F: Future<Output = Result<Reply, ApiError>>,
     {
         let metered = self
-            .api
-            .meter
+            .path
             .run(call, reserve, |budget| async move {
                 let (value, record) = match work(budget).await {
                     Ok(reply) => (reply.response, reply.record.unwrap_or(asked)),
-                    Err(err) => (err.error_response(), asked),
+                    Err(err) => (err.error_response(), asked.failed()),
                 };
                 Finished { status: self.status(&value), value, record }
             })
@@ -117,9 +168,9 @@ impl Client {
         chat: &PreparedChat,
         render: impl FnOnce(Started) -> HttpResponse,
     ) -> Result<HttpResponse, ApiError> {
-        let start = |budget| self.api.chat.stream(chat, budget);
+        let start = |budget| self.chat.stream(chat, budget);
         let status_of = |err: &_| self.status(&ApiError::from(Clone::clone(err)).error_response());
-        let metered = self.api.meter.stream(
+        let metered = self.path.stream(
             self.call(true),
             chat.reserve,
             chat.record(),

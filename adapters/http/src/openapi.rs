@@ -12,9 +12,10 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{Content, HeaderBuilder, ObjectBuilder, OneOfBuilder, Ref, RefOr, Schema, Type};
 use utoipa::{Modify, OpenApi};
 
+use crate::handlers::user_agents;
 use crate::handlers::{
-    agents, alerts, analytics, api_keys, audit, auth, docs, health, metrics, models, providers, provision, stats,
-    templates, tenants, usage, users, v1,
+    agents, alerts, analytics, api_keys, audit, auth, chat, conversations, docs, health, memory, metrics, models,
+    platform_agents, providers, provision, stats, templates, tenants, usage, users, v1,
 };
 
 /// The security scheme names the document uses.
@@ -56,6 +57,12 @@ const JWT: &str = "jwt";
         v1::models::list::handle, v1::models::get::handle, v1::usage::handle,
         v1::api_keys::list::handle, v1::api_keys::create::handle, v1::api_keys::delete::handle,
         auth::register::handle, auth::login::handle, auth::refresh::handle, auth::logout::handle,
+        platform_agents::handle, chat::send::handle, chat::stream::handle,
+        conversations::list::handle, conversations::get::handle, conversations::update::handle,
+        conversations::delete::handle, memory::list::handle, memory::delete::handle,
+        user_agents::list::handle, user_agents::create::handle, user_agents::import::handle,
+        user_agents::get::handle, user_agents::update::handle, user_agents::delete::handle,
+        user_agents::export::handle,
     ),
     modifiers(&Security, &CommonAnswers),
     tags(
@@ -74,6 +81,9 @@ const JWT: &str = "jwt";
         (name = "openai", description = "OpenAI-compatible: chat completions and models, in OpenAI's shapes"),
         (name = "users", description = "Admin: end users, their tiers and whether they may sign in"),
         (name = "auth", description = "End users: register, sign in, refresh the access token, sign out"),
+        (name = "user-agents", description = "End users: their own agents, and TOON import/export"),
+        (name = "chat", description = "End users: chat with the platform's agents and their own, streamed or whole"),
+        (name = "conversations", description = "End users: their conversations and what ARES remembers about them"),
     )
 )]
 pub(crate) struct ApiDoc;
@@ -89,9 +99,9 @@ pub(crate) fn document() -> &'static str {
     &DOCUMENT
 }
 
-/// A `text/event-stream` answer is a sequence of events whose `data` is JSON of the schema the handler names
-/// (OpenAPI 3.1 describes each event, `{data, event?, id?, retry?}`, not the stream); an OpenAI stream ends with
-/// `data: [DONE]`.
+/// A `text/event-stream` answer is a sequence of events whose `data` is JSON of the schema the handler names, or
+/// text when it names a string (OpenAPI 3.1 describes each event, `{data, event?, id?, retry?}`, not the stream);
+/// an OpenAI stream ends with `data: [DONE]`.
 fn describe_event_streams(document: &mut Value) {
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else { return };
     for (path, item) in paths.iter_mut() {
@@ -107,6 +117,14 @@ fn describe_event_streams(document: &mut Value) {
 }
 
 fn event_schema(payload: Value, done: bool) -> Value {
+    if payload.get("type") == Some(&json!("string")) {
+        return json!({
+            "type": "object",
+            "description": "One Server-Sent Event; its `data` is a chunk of text",
+            "required": ["data"],
+            "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
+        });
+    }
     let json = json!({"type": "string", "contentMediaType": "application/json", "contentSchema": payload});
     let data = if done { json!({"anyOf": [{"const": "[DONE]"}, json]}) } else { json };
     json!({
@@ -194,7 +212,7 @@ impl Modify for CommonAnswers {
             let family = Family::of(path);
             for operation in operations(item) {
                 common_answers(operation, family);
-                if matches!(family, Family::Client | Family::OpenAi) {
+                if matches!(family, Family::Client | Family::OpenAi) || path.starts_with("/api/chat") {
                     quota_headers(operation);
                 }
             }
@@ -228,6 +246,9 @@ fn common_answers(operation: &mut Operation, family: Family) {
     let mut answers = vec![("429", "Too many requests: the per-IP rate limit, or the tenant's quota or rate")];
     if !matches!(family, Family::Open | Family::Account) {
         answers.push(("401", "Missing or invalid credentials"));
+    }
+    if family == Family::User {
+        answers.push(("403", "The user is disabled (`AUTH_ACCOUNT_DISABLED`)"));
     }
     if family != Family::Open {
         answers.push(("500", "An unexpected failure: its cause is logged, never answered"));

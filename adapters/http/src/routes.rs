@@ -8,9 +8,10 @@ use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, Handler, Resource, Responder, web};
 
 use crate::admin_auth::require_admin;
+use crate::handlers::user_agents;
 use crate::handlers::{
-    agents, alerts, analytics, api_keys, audit, auth, docs, health, metrics, models, providers, provision, stats,
-    templates, tenants, usage, users, v1,
+    agents, alerts, analytics, api_keys, audit, auth, chat, conversations, docs, health, memory, metrics, models,
+    platform_agents, providers, provision, stats, templates, tenants, usage, users, v1,
 };
 use crate::openai_errors::openai_errors;
 
@@ -22,7 +23,8 @@ pub(crate) struct Route {
 }
 
 /// Registers all routes. Everything under `/api/admin` requires the admin secret; everything under `/v1` a
-/// tenant's API key; the rest of `/api` a user's access token, but for signing in. The OpenAI-compatible routes answer errors in OpenAI's shape.
+/// tenant's API key; the rest of `/api` a user's access token, but for signing in and the platform's agents. The
+/// OpenAI-compatible routes answer errors in OpenAI's shape.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     register(cfg, &mut Vec::new());
 }
@@ -108,10 +110,33 @@ fn client_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
 /// after `/api/admin`, whose scope takes its own paths first.
 fn user_api(t: &mut Table<'_>) -> impl HttpServiceFactory + use<> {
     web::scope(t.prefix)
+        .service(t.at("/agents").get(platform_agents::handle).done())
+        .service(t.at("/chat").post(chat::send::handle).done())
+        .service(t.at("/chat/stream").post(chat::stream::handle).done())
+        .service(t.at("/conversations").get(conversations::list::handle).done())
+        .service(
+            t.at("/conversations/{id}")
+                .get(conversations::get::handle)
+                .put(conversations::update::handle)
+                .delete(conversations::delete::handle)
+                .done(),
+        )
+        .service(t.at("/memory").get(memory::list::handle).done())
+        .service(t.at("/memory/{id}").delete(memory::delete::handle).done())
         .service(t.at("/auth/register").post(auth::register::handle).done())
         .service(t.at("/auth/login").post(auth::login::handle).done())
         .service(t.at("/auth/refresh").post(auth::refresh::handle).done())
         .service(t.at("/auth/logout").post(auth::logout::handle).done())
+        .service(t.at("/user/agents").get(user_agents::list::handle).post(user_agents::create::handle).done())
+        .service(t.at("/user/agents/import").post(user_agents::import::handle).done())
+        .service(
+            t.at("/user/agents/{name}")
+                .get(user_agents::get::handle)
+                .put(user_agents::update::handle)
+                .delete(user_agents::delete::handle)
+                .done(),
+        )
+        .service(t.at("/user/agents/{name}/export").get(user_agents::export::handle).done())
 }
 
 /// The routes of one scope, listed as they are registered.

@@ -10,16 +10,18 @@ use ares_domain::{Actor, UserId};
 use futures_util::future::LocalBoxFuture;
 
 use crate::ApiError;
-use crate::client_auth::bearer;
+use crate::client_auth::{bearer, endpoint};
+use crate::metered::Meter;
 use crate::state::UserApi;
 
 /// The signed-in user of an `/api/*` request.
-#[expect(dead_code, reason = "the chat, conversation and user-agent routes of issue 13 take it; they come next")]
 pub(crate) struct Member {
     pub user_id: UserId,
     pub caller: Caller,
     /// Who the audit log says made a change: the user's id.
     pub(crate) actor: Actor,
+    /// `POST /api/chat`: the label usage is recorded under.
+    pub(crate) endpoint: String,
     pub(crate) api: web::Data<UserApi>,
 }
 
@@ -35,11 +37,25 @@ impl FromRequest for Member {
             .and_then(|value| value.to_str().ok())
             .and_then(bearer)
             .map(str::to_owned);
+        let endpoint = endpoint(request);
         Box::pin(async move {
             let api = api.ok_or_else(|| ApiError::internal("no user API state"))?;
             let token = token.ok_or_else(ApiError::invalid_token)?;
             let (caller, user) = api.accounts.authenticate(&token).await?;
-            Ok(Member { user_id: user.id, caller, actor: Actor::User(user.id.to_string()), api })
+            Ok(Member { user_id: user.id, caller, actor: Actor::User(user.id.to_string()), endpoint, api })
         })
+    }
+}
+
+impl Member {
+    /// This user's way through the metered path.
+    pub(crate) fn meter(&self) -> Meter<'_> {
+        Meter {
+            path: &self.api.meter,
+            chat: &self.api.chat,
+            caller: self.caller,
+            endpoint: &self.endpoint,
+            openai: false,
+        }
     }
 }

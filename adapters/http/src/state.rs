@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use ares_application::ports::StoreProbe;
 use ares_application::usecases::{
-    Accounts, AgentRunner, Agents, Alerts, Analytics, ApiKeys, AuditTrail, Authenticator, ChatService, MeteredPath,
-    Metering, ModelRouter, Providers, Provisioning, Reports, Templates, Tenants, Users,
+    Accounts, AgentRunner, Agents, Alerts, Analytics, ApiKeys, AuditTrail, Authenticator, ChatService, Conversations,
+    MeteredPath, Metering, ModelRouter, PlatformAgents, Providers, Provisioning, Reports, Templates, Tenants,
+    UserAgents, Users,
 };
 
 /// The operators' tenant administration (`/api/admin/tenants`, provisioning, keys, agents, templates).
@@ -19,9 +20,17 @@ pub struct AdminApi {
     pub users: Users,
 }
 
-/// End users' API (`/api/*` outside `/api/admin`): accounts and sessions.
+/// End users' API (`/api/*` outside `/api/admin`): accounts and sessions, chat through the metered path shared
+/// with the client API, conversations and memory, the platform's agents and the user's own.
 pub struct UserApi {
     pub accounts: Arc<Accounts>,
+    pub meter: Arc<MeteredPath>,
+    pub chat: Arc<ChatService>,
+    pub conversations: Conversations,
+    pub platform: Arc<PlatformAgents>,
+    pub user_agents: UserAgents,
+    /// Whether sign-in throttling takes the client's address from `X-Forwarded-For` (`[rate_limit]`).
+    pub trust_forwarded_for: bool,
 }
 
 /// The operators' view of the platform (`/api/admin/stats`, usage, runs, alerts, the audit log).
@@ -41,12 +50,12 @@ pub struct ProviderApi {
 /// The client API (`/v1/*`): authentication, the metered path, and what clients call through it.
 pub struct ClientApi {
     pub auth: Arc<Authenticator>,
-    pub meter: MeteredPath,
+    pub meter: Arc<MeteredPath>,
     pub metering: Arc<Metering>,
     pub agents: Agents,
     pub api_keys: ApiKeys,
     pub runner: AgentRunner,
-    pub chat: ChatService,
+    pub chat: Arc<ChatService>,
 }
 
 /// What `GET /health` reports.

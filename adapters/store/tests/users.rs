@@ -236,7 +236,7 @@ async fn a_live_token_rotates_into_its_family_and_a_replay_revokes_the_family(ba
     let jane = s.signed_up("jane@example.com", 10).await;
     let family = SignInId::new();
     let (first, second, third) = (token("first"), token("second"), token("third"));
-    s.sessions.insert(&record(&first, jane.id, family, 20)).await.unwrap();
+    s.sessions.insert(&record(&first, jane.id, family, 20), at(13)).await.unwrap();
 
     let next = record(&second, jane.id, SignInId::new(), 21);
     assert_eq!(s.sessions.rotate(&first.hash(), &next, at(14)).await.unwrap(), Rotation::Rotated(jane.id));
@@ -255,8 +255,8 @@ async fn expired_unknown_and_revoked_tokens_do_not_rotate(backend: Backend) {
     let s = stores(backend).await;
     let jane = s.signed_up("jane@example.com", 10).await;
     let (old, live, next) = (token("old"), token("live"), token("next"));
-    s.sessions.insert(&record(&old, jane.id, SignInId::new(), 14)).await.unwrap();
-    s.sessions.insert(&record(&live, jane.id, SignInId::new(), 20)).await.unwrap();
+    s.sessions.insert(&record(&old, jane.id, SignInId::new(), 14), at(13)).await.unwrap();
+    s.sessions.insert(&record(&live, jane.id, SignInId::new(), 20), at(13)).await.unwrap();
     let successor = record(&next, jane.id, SignInId::new(), 21);
 
     assert_eq!(s.sessions.rotate(&old.hash(), &successor, at(14)).await.unwrap(), Rotation::Invalid, "expired");
@@ -273,8 +273,8 @@ async fn revoking_a_token_revokes_its_whole_family(backend: Backend) {
     let jane = s.signed_up("jane@example.com", 10).await;
     let (first, second, other) = (token("first"), token("second"), token("other"));
     let family = SignInId::new();
-    s.sessions.insert(&record(&first, jane.id, family, 20)).await.unwrap();
-    s.sessions.insert(&record(&other, jane.id, SignInId::new(), 20)).await.unwrap();
+    s.sessions.insert(&record(&first, jane.id, family, 20), at(13)).await.unwrap();
+    s.sessions.insert(&record(&other, jane.id, SignInId::new(), 20), at(13)).await.unwrap();
     let rotated = s.sessions.rotate(&first.hash(), &record(&second, jane.id, family, 20), at(13)).await.unwrap();
     assert_eq!(rotated, Rotation::Rotated(jane.id));
 
@@ -290,7 +290,7 @@ async fn concurrent_rotations_of_one_token_rotate_it_once(backend: Backend) {
     let s = stores(backend).await;
     let jane = s.signed_up("jane@example.com", 10).await;
     let presented = token("presented");
-    s.sessions.insert(&record(&presented, jane.id, SignInId::new(), 20)).await.unwrap();
+    s.sessions.insert(&record(&presented, jane.id, SignInId::new(), 20), at(13)).await.unwrap();
     let attempts = (0..4).map(|n| {
         let sessions = s.sessions.clone();
         let (hash, next) = (presented.hash(), record(&token(&format!("next{n}")), jane.id, SignInId::new(), 21));

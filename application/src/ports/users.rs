@@ -64,11 +64,11 @@ pub enum Rotation {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SessionRepository: Send + Sync + 'static {
-    /// Stores a new refresh token.
+    /// Stores a new refresh token, issued at `now`.
     ///
     /// # Errors
     /// `Unexpected` when the store fails.
-    async fn insert(&self, token: &RefreshRecord) -> Result<(), RepoError>;
+    async fn insert(&self, token: &RefreshRecord, now: DateTime<Utc>) -> Result<(), RepoError>;
 
     /// Spends the token with hash `presented` at `now` and stores `next` (given the presented token's user and
     /// family, whatever `next` says) in its family, atomically (two requests

@@ -51,21 +51,33 @@ impl From<RepoError> for AccountError {
     }
 }
 
-/// A new account's details, as submitted.
-#[derive(Debug, Clone)]
+/// A new account's details, as submitted. Its `Debug` leaves the password out.
+#[derive(Clone)]
 pub struct Registration {
     pub email: String,
     pub password: String,
     pub name: String,
 }
 
-/// Tokens handed out at sign-in and refresh.
-#[derive(Debug, Clone)]
+/// Tokens handed out at sign-in and refresh. Their `Debug` prints neither.
+#[derive(Clone)]
 pub struct Tokens {
     pub access_token: String,
     pub refresh_token: RefreshToken,
     /// Seconds the access token lives.
     pub expires_in: u64,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration").field("email", &self.email).field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens").field("expires_in", &self.expires_in).finish_non_exhaustive()
+    }
 }
 
 /// How sign-in behaves.
@@ -185,7 +197,7 @@ impl Accounts {
             return Err(AccountError::Disabled);
         }
         let refresh = self.refresh_token(user.id, SignInId::new());
-        self.ports.sessions.insert(&refresh.1).await?;
+        self.ports.sessions.insert(&refresh.1, self.ports.clock.now()).await?;
         self.tokens(user.id, refresh.0)
     }
 

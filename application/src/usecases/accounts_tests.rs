@@ -230,7 +230,7 @@ async fn login_with_the_right_password_hands_out_tokens_and_stores_the_refresh_t
         .returning(move |_| Ok(Some(jane.clone())));
     let records: Arc<Mutex<Vec<RefreshRecord>>> = captured();
     let sink = records.clone();
-    mocks.sessions.expect_insert().times(1).returning(move |record| {
+    mocks.sessions.expect_insert().times(1).returning(move |record, _| {
         sink.lock().unwrap().push(record.clone());
         Ok(())
     });
@@ -306,7 +306,7 @@ async fn login_is_throttled_per_account_until_the_window_passes() {
         counted.fetch_add(1, Ordering::SeqCst);
         Ok(Some(jane.clone()))
     });
-    mocks.sessions.expect_insert().returning(|_| Ok(()));
+    mocks.sessions.expect_insert().returning(|_, _| Ok(()));
     let accounts = mocks.build(&now);
 
     for attempt in 0..POLICY.throttle.per_account {
@@ -336,7 +336,7 @@ async fn login_is_throttled_per_address_across_accounts() {
     let jane = user(EMAIL);
     let mut mocks = Mocks::new().checking_passwords().issuing();
     mocks.users.expect_by_email().returning(move |email| Ok((email.as_ref() == EMAIL).then(|| jane.clone())));
-    mocks.sessions.expect_insert().returning(|_| Ok(()));
+    mocks.sessions.expect_insert().returning(|_, _| Ok(()));
     let accounts = mocks.build(&Now::new());
 
     // One failure per email: no account reaches its own limit.
@@ -356,7 +356,7 @@ async fn a_successful_login_clears_the_accounts_failures() {
     let jane = user(EMAIL);
     let mut mocks = Mocks::new().checking_passwords().issuing();
     mocks.users.expect_by_email().returning(move |_| Ok(Some(jane.clone())));
-    mocks.sessions.expect_insert().returning(|_| Ok(()));
+    mocks.sessions.expect_insert().returning(|_, _| Ok(()));
     let accounts = mocks.build(&Now::new());
 
     let below_limit = POLICY.throttle.per_account - 1;

@@ -73,10 +73,17 @@ pub struct Record {
 }
 
 impl Record {
-    /// What to record of a request routing failed: the provider it called, when it called one (it is a run then).
+    /// What to record of a request routing failed: the provider it called, when it called one (it is a run then);
+    /// no conversation turn is kept for it.
     #[must_use]
     pub fn failed_on(self, err: &super::router::RouteError) -> Record {
-        Record { provider: err.called().map(ToString::to_string), ..self }
+        Record { provider: err.called().map(ToString::to_string), turn: None, ..self }
+    }
+
+    /// What to record of a request that failed before it answered: no conversation turn is kept for it.
+    #[must_use]
+    pub fn failed(self) -> Record {
+        Record { turn: None, ..self }
     }
 }
 
@@ -344,6 +351,9 @@ impl Metering {
         counters.month_cost_nanos = counters.month_cost_nanos.saturating_add(event.cost_nanos);
         for observer in &self.observers {
             observer.settled(event, ticket.caller.tier, &counters, &ticket.period);
+            if let Some(turn) = &settlement.turn {
+                observer.kept(event.payer, turn);
+            }
         }
         Ok(headers(&self.quotas.of(ticket.caller.tier), &counters, &ticket.period))
     }

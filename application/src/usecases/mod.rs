@@ -9,9 +9,12 @@ mod audit;
 mod auth;
 mod caller;
 mod chat;
+mod conversations;
 mod directory;
+mod memory;
 mod metered;
 mod metering;
+mod platform_agents;
 mod prompt;
 mod providers;
 mod provisioning;
@@ -21,6 +24,7 @@ mod runner;
 mod templates;
 mod tenants;
 mod tools;
+mod user_agents;
 mod users;
 
 pub use accounts::{AccountError, AccountPolicy, AccountPorts, Accounts, Registration, ThrottlePolicy, Tokens};
@@ -31,10 +35,16 @@ pub use api_keys::{ApiKeyError, ApiKeys, IssuedKey, KeyPage};
 pub use audit::AuditTrail;
 pub use auth::{AuthError, Authenticator};
 pub use caller::{Caller, Payer, Via};
-pub use chat::{AGENT_PREFIX, AgentChoice, Callable, ChatError, ChatInput, ChatService, ClientTools, PreparedChat};
+pub use chat::{
+    AGENT_PREFIX, AgentChoice, Callable, ChatAgent, ChatError, ChatInput, ChatPorts, ChatService, ClientTools,
+    Conversing, PreparedChat,
+};
+pub use conversations::{ConversationError, Conversations};
 pub use directory::AgentDirectory;
+pub use memory::{ExtractionPorts, ExtractionSettings, MemoryExtractor, memories_in};
 pub use metered::{CLIENT_CLOSED, Call, Finished, Metered, MeteredPath, MeteredStream, StreamEnd, Streamed};
 pub use metering::{Budget, Metering, MeteringError, PipelineCounters, PriceList, Record, Ticket, UsageReport};
+pub use platform_agents::PlatformAgents;
 pub use prompt::{InputMessage, Sampling, prompt_chars};
 pub use providers::{NewProvider, ProviderDetails, ProviderPatch, Providers, ProvidersError};
 pub use provisioning::{ProvisionError, ProvisionRequest, ProvisionedClient, Provisioning};
@@ -44,4 +54,5 @@ pub use runner::{AgentRunner, PreparedRun, RunError, RunOutcome, RunPage};
 pub use templates::Templates;
 pub use tenants::{TenantDetails, TenantError, Tenants};
 pub use tools::{ToolCatalog, ToolCoordinator, ToolRun};
+pub use user_agents::{NewUserAgent, USER_TOOLS, UserAgentError, UserAgents};
 pub use users::{UserError, Users};

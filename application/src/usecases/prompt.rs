@@ -2,7 +2,7 @@
 //! message, and a model's reply as a run's output.
 
 use ares_domain::quota::reservation;
-use ares_domain::{Agent, MaxTokens, Temperature, TopP};
+use ares_domain::{AgentConfig, MaxTokens, Temperature, TopP};
 use serde_json::{Value, json};
 
 use crate::ports::{ChatMessage, ChatRequest, ResponseFormat, Role, ToolCall};
@@ -40,13 +40,12 @@ pub struct Sampling {
 /// client's sampling wins over the agent's.
 #[must_use]
 pub fn chat_request(
-    agent: Option<&Agent>,
+    config: Option<&AgentConfig>,
     model: Option<&str>,
     messages: Vec<InputMessage>,
     sampling: Sampling,
 ) -> ChatRequest {
-    let config = agent.map(|a| &a.config);
-    let mut system: Vec<String> = config.and_then(|c| c.system_prompt.clone()).into_iter().collect();
+    let mut system: Vec<String> = config.and_then(AgentConfig::instructions).into_iter().collect();
     let mut chat = Vec::with_capacity(messages.len());
     for message in messages {
         match message {
@@ -132,7 +131,7 @@ pub fn prompt_chars(request: &ChatRequest) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use ares_domain::{AgentConfig, AgentName, AgentType, TenantId};
+    use ares_domain::{Agent, AgentName, AgentType, TenantId};
     use chrono::Utc;
 
     use super::*;
@@ -151,7 +150,7 @@ mod tests {
     #[test]
     fn the_agent_gives_model_prompt_and_settings_and_the_client_may_override_them() {
         let messages = vec![InputMessage::System("Be brief.".into()), InputMessage::User("Hi".into())];
-        let request = chat_request(Some(&agent()), None, messages.clone(), Sampling::default());
+        let request = chat_request(Some(&agent().config), None, messages.clone(), Sampling::default());
         assert_eq!(request.model, "fast");
         assert_eq!(request.system.as_deref(), Some("You classify.\n\nBe brief."));
         assert_eq!((request.max_tokens, request.temperature), (Some(256), Some(0.2)));
@@ -161,7 +160,7 @@ mod tests {
             temperature: Some(Temperature::parse(1.0).unwrap()),
             ..Sampling::default()
         };
-        let overridden = chat_request(Some(&agent()), Some("powerful"), messages, sampling);
+        let overridden = chat_request(Some(&agent().config), Some("powerful"), messages, sampling);
         assert_eq!(
             (overridden.model.as_str(), overridden.max_tokens, overridden.temperature),
             ("powerful", Some(16), Some(1.0))
@@ -173,7 +172,8 @@ mod tests {
         let mut request =
             chat_request(None, Some("fast"), vec![InputMessage::User("12345678".into())], Sampling::default());
         assert_eq!((reserve_for(&mut request, 100), request.max_tokens), (102, Some(100)));
-        let mut agents = chat_request(Some(&agent()), None, vec![InputMessage::User("Hi".into())], Sampling::default());
+        let mut agents =
+            chat_request(Some(&agent().config), None, vec![InputMessage::User("Hi".into())], Sampling::default());
         assert_eq!(agents.max_tokens, Some(256));
         reserve_for(&mut agents, 100);
         assert_eq!(agents.max_tokens, Some(256), "the agent's own bound stays");

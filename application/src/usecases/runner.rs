@@ -122,7 +122,7 @@ impl AgentRunner {
         if agent.status == AgentStatus::Disabled {
             return Err(RunError::Disabled(agent.name));
         }
-        let mut request = chat_request(Some(&agent), None, vec![run_message(&input)], Sampling::default());
+        let mut request = chat_request(Some(&agent.config), None, vec![run_message(&input)], Sampling::default());
         let reserve = reserve_for(&mut request, self.default_max_tokens);
         Ok(PreparedRun { agent, input, request, reserve })
     }

@@ -19,8 +19,9 @@ with_each_backend!(every_mutating_route_writes_exactly_one_audit_entry_with_no_s
 /// The methods of the operations that change something.
 const MUTATING: [&str; 4] = ["POST", "PUT", "PATCH", "DELETE"];
 
-/// Metered client work, and signing in and out: they change no configuration, so they are not audited.
-const EXEMPT: [&str; 7] = [
+/// Metered work (a tenant's or a user's), signing in and out, and a user's own conversations and memory: they
+/// change no configuration, so they are not audited.
+const EXEMPT: [&str; 12] = [
     "POST /v1/agents/{name}/run",
     "POST /v1/chat",
     "POST /v1/chat/stream",
@@ -28,10 +29,15 @@ const EXEMPT: [&str; 7] = [
     "POST /api/auth/login",
     "POST /api/auth/refresh",
     "POST /api/auth/logout",
+    "POST /api/chat",
+    "POST /api/chat/stream",
+    "PUT /api/conversations/{id}",
+    "DELETE /api/conversations/{id}",
+    "DELETE /api/memory/{id}",
 ];
 
 /// Every other mutating operation, and the action of the one audit entry it writes. `prepare` sets each one up.
-const SCENARIOS: [(&str, &str); 19] = [
+const SCENARIOS: [(&str, &str); 23] = [
     ("POST /api/admin/tenants", "tenant.created"),
     ("PUT /api/admin/tenants/{id}/quota", "tenant.tier_changed"),
     ("POST /api/admin/provision-client", "tenant.provisioned"),
@@ -51,6 +57,10 @@ const SCENARIOS: [(&str, &str); 19] = [
     ("DELETE /v1/api-keys/{id}", "api_key.revoked"),
     ("POST /api/auth/register", "user.registered"),
     ("PUT /api/admin/users/{id}", "user.updated"),
+    ("POST /api/user/agents", "user_agent.created"),
+    ("PUT /api/user/agents/{name}", "user_agent.updated"),
+    ("DELETE /api/user/agents/{name}", "user_agent.deleted"),
+    ("POST /api/user/agents/import", "user_agent.created"),
 ];
 
 /// The one request a scenario walks, once it has set up what it needs.
@@ -69,7 +79,7 @@ struct Walk {
     listing: MockUpstream,
     /// Raw API keys shown in answers.
     keys: Vec<String>,
-    /// Provider credentials sent.
+    /// Provider credentials and users' access tokens sent.
     secrets: Vec<String>,
     /// Names made so far, to make each one new.
     made: usize,
@@ -209,6 +219,50 @@ impl Walk {
         };
         Call { request, status, actor: key[..9].to_owned() }
     }
+
+    /// A user registered and signed in through the API for the scenario: their id and access token (kept, to look
+    /// for in the log).
+    async fn user(&mut self) -> (String, String) {
+        let email = format!("{}@example.com", self.name("user"));
+        let body = json!({"email": email, "password": "a-password", "name": "U"});
+        let (status, registered) =
+            status_and_json(self.app().request(Method::POST, "/api/auth/register").json(&body).send().await.unwrap())
+                .await;
+        assert_eq!(status, 201, "{registered}");
+        let body = json!({"email": email, "password": "a-password"});
+        let (status, tokens) =
+            status_and_json(self.app().request(Method::POST, "/api/auth/login").json(&body).send().await.unwrap())
+                .await;
+        assert_eq!(status, 200, "{tokens}");
+        let token = text(&tokens["access_token"]);
+        self.secrets.push(token.clone());
+        (text(&registered["user_id"]), token)
+    }
+
+    /// A signed-in user with an agent of their own: their id, access token and the agent's path.
+    async fn user_agent(&mut self) -> (String, String, String) {
+        let (user, token) = self.user().await;
+        let body = user_agent_body("walk-user-agent");
+        let request = self.app().client_request(&token, Method::POST, "/api/user/agents").json(&body);
+        let (status, created) = status_and_json(request.send().await.unwrap()).await;
+        assert_eq!(status, 201, "{created}");
+        (user, token, "/api/user/agents/walk-user-agent".to_owned())
+    }
+
+    /// The walked request, by a signed-in user (their access token); their id must be the entry's actor.
+    fn by_user(&self, user: &str, token: &str, method: Method, path: &str, body: Option<Value>, status: u16) -> Call {
+        let request = self.app().client_request(token, method, path);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        Call { request, status, actor: user.to_owned() }
+    }
+}
+
+/// A user agent's body: a model and a tool the default configuration serves.
+fn user_agent_body(name: &str) -> Value {
+    json!({"name": name, "model": "llama-3.3-70b-versatile", "system_prompt": "Review code.", "tools": ["calculator"]})
 }
 
 /// A JSON string, owned.
@@ -312,6 +366,28 @@ async fn prepare(walk: &mut Walk, operation: &str) -> Call {
             assert_eq!(status, 201, "{user}");
             let path = format!("/api/admin/users/{}", text(&user["user_id"]));
             walk.by_admin(Method::PUT, &path, Some(json!({"tier": "pro"})), 200)
+        }
+        "POST /api/user/agents" => {
+            let (user, token) = walk.user().await;
+            walk.by_user(&user, &token, Method::POST, "/api/user/agents", Some(user_agent_body("reviewer")), 201)
+        }
+        "PUT /api/user/agents/{name}" => {
+            let (user, token, agent) = walk.user_agent().await;
+            walk.by_user(&user, &token, Method::PUT, &agent, Some(json!({"system_prompt": "Review Rust."})), 200)
+        }
+        "DELETE /api/user/agents/{name}" => {
+            let (user, token, agent) = walk.user_agent().await;
+            walk.by_user(&user, &token, Method::DELETE, &agent, None, 204)
+        }
+        "POST /api/user/agents/import" => {
+            let (user, token) = walk.user().await;
+            let document = "name: imported\nmodel: llama-3.3-70b-versatile\ntools[1]: calculator";
+            let request = walk
+                .app()
+                .client_request(&token, Method::POST, "/api/user/agents/import")
+                .header("Content-Type", "text/x-toon")
+                .body(document);
+            Call { request, status: 201, actor: user }
         }
         _ => panic!("no scenario sets up {operation}"),
     }

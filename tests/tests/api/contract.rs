@@ -10,8 +10,9 @@
 //! - an operation that declares credentials refuses a request without them, or with wrong ones.
 //!
 //! The server runs on SQLite against a mock model that answers every chat, whole or streamed. The admin secret and
-//! an enterprise tenant's API key go with every request, so the Admin API, the V1 API and the OpenAI-compatible API
-//! are all reached past authentication and quotas; a run where an operation only ever answered 401/403 or 429 fails,
+//! an enterprise tenant's API key go with every request, and an enterprise user's access token with the user's
+//! routes, so the Admin API, the V1 API, the OpenAI-compatible API and the users' API are all reached past
+//! authentication and quotas; a run where an operation only ever answered 401/403 or 429 fails,
 //! so a broken credential cannot pass unnoticed.
 
 use std::path::Path;
@@ -50,8 +51,10 @@ const DEADLINE: Duration = Duration::from_secs(600);
 ///   later operation is only refused;
 /// - instead, the path parameters name real resources that may be changed and deleted ([`Targets`]), so that every
 ///   operation is fuzzed past "not found" into the code behind it.
-fn schemathesis_config(targets: &Targets) -> String {
-    let mut config = String::from(concat!(
+fn schemathesis_config(key: &str, targets: &Targets) -> String {
+    let mut config =
+        format!("headers = {{ \"X-Admin-Secret\" = \"{ADMIN_SECRET}\", Authorization = \"Bearer {key}\" }}\n");
+    config.push_str(concat!(
         "[warnings]\nfail-on = [\"missing_auth\", \"rate_limited\", \"base_url_mismatch\"]\n",
         "[phases.examples.extra-data-sources]\nresponses = false\n",
         "[phases.coverage.extra-data-sources]\nresponses = false\n",
@@ -68,6 +71,19 @@ fn schemathesis_config(targets: &Targets) -> String {
     for (path, parameters) in operations {
         config.push_str(&format!("[[operations]]\ninclude-path-regex = \"{path}\"\nparameters = {{ {parameters} }}\n"));
     }
+    // A signed-in user's routes take the user's access token instead of the key, and name the user's conversation
+    // and agent.
+    config.push_str(&format!(
+        "[[operations]]\ninclude-path-regex = \"^/api/(chat|conversations|memory|user)\"\n\
+         headers = {{ Authorization = \"Bearer {}\" }}\nparameters = {{ \"path.id\" = \"{}\", \"path.name\" = \"{USER_AGENT}\" }}\n",
+        targets.access_token, targets.conversation
+    ));
+    // Refreshing and signing out take a refresh token in the body, which no generated request can know: every one
+    // of theirs is rightly refused with 401, which is not a credential that failed to work.
+    config.push_str(concat!(
+        "[[operations]]\ninclude-path-regex = \"^/api/auth/(refresh|logout)$\"\n",
+        "warnings = { fail-on = [\"rate_limited\", \"base_url_mismatch\"] }\n",
+    ));
     config
 }
 
@@ -77,6 +93,8 @@ const MODEL: &str = "llama-3.3-70b";
 const AGENT: &str = "contract-agent";
 /// The other tenant's agent that the Admin agent routes change and delete.
 const VICTIM_AGENT: &str = "victim-agent";
+/// The signed-in user's agent that the user-agent routes change and delete.
+const USER_AGENT: &str = "contract-user-agent";
 /// A provider defined through the API, for the provider routes to change, disable and delete.
 const PROVIDER: &str = "contract-provider";
 
@@ -85,6 +103,9 @@ const PROVIDER: &str = "contract-provider";
 struct Targets {
     tenant: String,
     spare_key: String,
+    /// A signed-in user's access token (enterprise tier), one of their conversations, and their agent.
+    access_token: String,
+    conversation: String,
 }
 
 /// Provisions the calling tenant (its key is returned), its agent and spare key, the other tenant and its agent,
@@ -106,11 +127,37 @@ async fn resources(app: &TestApp, upstream: &str) -> (String, Targets) {
                           "models": [{"id": "contract-model"}]});
     let (status, body) = app.admin_call(Method::POST, "/api/admin/providers", Some(provider)).await;
     assert_eq!(status, 201, "{body}");
+    let (access_token, conversation) = signed_in_user(app).await;
     let targets = Targets {
         tenant: victim["tenant_id"].as_str().unwrap().to_owned(),
         spare_key: spare["key"].as_str().unwrap().to_owned(),
+        access_token,
+        conversation,
     };
     (key, targets)
+}
+
+/// Registers a user on the enterprise tier, signs them in, and gives them a conversation and an agent: their
+/// access token and the conversation's id.
+async fn signed_in_user(app: &TestApp) -> (String, String) {
+    let post = |path: &str, body: serde_json::Value| app.request(Method::POST, path).json(&body).send();
+    let credentials = json!({"email": "contract@example.com", "password": "contract-password", "name": "Contract"});
+    let (status, registered) = status_and_json(post("/api/auth/register", credentials.clone()).await.unwrap()).await;
+    assert_eq!(status, 201, "{registered}");
+    let user = format!("/api/admin/users/{}", registered["user_id"].as_str().unwrap());
+    let (status, body) = app.admin_call(Method::PUT, &user, Some(json!({"tier": "enterprise"}))).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, tokens) = status_and_json(post("/api/auth/login", credentials).await.unwrap()).await;
+    assert_eq!(status, 200, "{tokens}");
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let signed_in =
+        |path: &str, body: serde_json::Value| app.request(Method::POST, path).bearer_auth(&token).json(&body).send();
+    let agent = json!({"name": USER_AGENT, "model": MODEL, "system_prompt": "Be brief.", "tools": []});
+    let (status, body) = status_and_json(signed_in("/api/user/agents", agent).await.unwrap()).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, chat) = status_and_json(signed_in("/api/chat", json!({"message": "Hello"})).await.unwrap()).await;
+    assert_eq!(status, 200, "{chat}");
+    (token.clone(), chat["context_id"].as_str().unwrap().to_owned())
 }
 
 /// A streamed answer: `chat.completion.chunk` events, the usage chunk, then `[DONE]`.
@@ -132,12 +179,16 @@ const STREAM: &str = concat!(
 async fn every_documented_operation_keeps_its_contract_under_fuzzing() {
     let upstream = MockUpstream::respond(model).await;
     let config = config_with_upstream(upstream.url(), "");
-    let app = TestApp::spawn_configured(Backend::Sqlite, &config, &PROVIDER_KEYS).await;
+    // Generated sign-ins fail by the hundred from one address: the throttle would answer them all 429.
+    let unthrottled =
+        [("ARES__AUTH__MAX_FAILED_LOGINS", "100000"), ("ARES__AUTH__MAX_FAILED_LOGINS_PER_ADDRESS", "100000")];
+    let env: Vec<(&str, &str)> = PROVIDER_KEYS.iter().chain(&unthrottled).copied().collect();
+    let app = TestApp::spawn_configured(Backend::Sqlite, &config, &env).await;
     let (key, targets) = resources(&app, upstream.url()).await;
     let key = key.as_str();
     let operations = documented_operations(&app).await;
 
-    let (passed, report) = schemathesis(&app.address, key, &schemathesis_config(&targets)).await;
+    let (passed, report) = schemathesis(&app.address, &schemathesis_config(key, &targets)).await;
     println!("{report}"); // with `-- --nocapture`: the summary and the warnings of a run that passed
     assert!(passed, "schemathesis found answers that break GET /openapi.json's contract:\n{report}");
     assert!(
@@ -174,12 +225,12 @@ async fn documented_operations(app: &TestApp) -> usize {
     count - 1
 }
 
-/// Runs schemathesis against the server at `address` with the admin secret and `key` on every request; whether
-/// it passed, and its whole output (a failure names the operation, the check, the response and a `curl` to replay).
-async fn schemathesis(address: &str, key: &str, config: &str) -> (bool, String) {
+/// Runs schemathesis against the server at `address` with `config` (which holds the credentials); whether it
+/// passed, and its whole output (a failure names the operation, the check, the response and a `curl` to replay).
+async fn schemathesis(address: &str, config: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("schemathesis.toml"), config).unwrap();
-    let mut command = schemathesis_command(dir.path(), address, key);
+    let mut command = schemathesis_command(dir.path(), address);
     let output = tokio::time::timeout(DEADLINE, command.output())
         .await
         .unwrap_or_else(|_| panic!("schemathesis did not finish within {DEADLINE:?}"))
@@ -189,8 +240,9 @@ async fn schemathesis(address: &str, key: &str, config: &str) -> (bool, String) 
 
 /// The schemathesis command line, run in `dir` (its caches go there, not into the repository):
 /// - `--url`: the server, whatever `servers` the document names;
-/// - `--header` twice: both credentials on every request; the `ignored_auth` check removes them or spoils them
-///   itself to see them refused;
+/// - no `--header`: the credentials are in the configuration (the admin secret and the key on every request, a
+///   user's access token on the user's routes), where an operation may have its own; the `ignored_auth` check
+///   removes them or spoils them itself to see them refused;
 /// - `--phases`: the document's examples, the boundary values, then the seeded generation; not the stateful phase,
 ///   whose chains of calls would disable and delete the providers and keys the rest relies on, and whose length
 ///   is unbounded;
@@ -201,14 +253,12 @@ async fn schemathesis(address: &str, key: &str, config: &str) -> (bool, String) 
 /// - `--request-timeout`: a request the server never answers fails the run instead of hanging it;
 /// - `--suppress-health-check too_slow`: Hypothesis's timing of its own generation, which a busy CI host trips;
 /// - `--generation-database none`: no example database kept between runs, so every run is the same.
-fn schemathesis_command(dir: &Path, address: &str, key: &str) -> tokio::process::Command {
+fn schemathesis_command(dir: &Path, address: &str) -> tokio::process::Command {
     let mut command = tokio::process::Command::new("python3");
     command
         .args(["-m", "schemathesis.cli", "--config-file", "schemathesis.toml", "run"])
         .arg(format!("{address}/openapi.json"))
         .args(["--url", address])
-        .args(["--header", &format!("X-Admin-Secret: {ADMIN_SECRET}")])
-        .args(["--header", &format!("Authorization: Bearer {key}")])
         .args(["--phases", "examples,coverage,fuzzing", "--checks", CHECKS])
         .args(["--max-examples", EXAMPLES_PER_OPERATION, "--seed", SEED, "--workers", "1"])
         .args(["--request-timeout", "30", "--suppress-health-check", "too_slow"])

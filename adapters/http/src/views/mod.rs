@@ -10,14 +10,17 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 mod analytics;
+mod conversations;
 mod insight;
 mod names;
 pub(crate) mod openai;
 mod providers;
+mod user_agents;
 mod users;
 mod v1;
 
 pub(crate) use analytics::{BreakdownView, TimeseriesView, UsagePointView, UsageSliceView};
+pub(crate) use conversations::{ConversationDetailView, ConversationView, MemoryView, PlatformAgentView};
 pub(crate) use insight::{
     AdminRunList, AdminRunView, AgentStatsView, AlertList, AlertView, AuditEntryList, AuditEntryView, DailyUsageList,
     DailyUsageView, PlatformStatsView, TenantAgentPage, TenantAgentView, TenantUsageView,
@@ -26,6 +29,7 @@ pub(crate) use names::{
     AgentStatusName, MessageRole, ModelTierName, ProductTypeName, ProviderKindName, SeverityName, TierName,
 };
 pub(crate) use providers::{ModelListItem, ProviderView};
+pub(crate) use user_agents::UserAgentView;
 pub(crate) use users::{MessageView, RegisteredView, TokensView, UserPage, UserView};
 pub(crate) use v1::{
     ChatView, ClientAgentPage, ClientAgentView, ClientKeyPage, ClientKeyView, IssuedClientKeyView, RunPage, RunView,

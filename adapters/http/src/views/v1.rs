@@ -1,8 +1,9 @@
 //! The JSON shapes of the V1 client API, as the V1 reference gives them.
 
 use ares_application::ports::AgentSummary;
-use ares_application::usecases::{IssuedKey, UsageReport};
+use ares_application::usecases::{IssuedKey, PreparedChat, ToolRun, UsageReport};
 use ares_domain::{Agent, ApiKey, Run, ToolCallRecord};
+use ares_llm::wire::openai::finish_reason_to_wire;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -280,7 +281,9 @@ impl From<&IssuedKey> for IssuedClientKeyView {
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "3f2a1b0c-9d8e-4f7a-b6c5-d4e3f2a1b0c9", "content": "Based on the data, Q1 revenue showed...",
-    "model": "llama-3.3-70b", "tokens_used": 312, "finish_reason": "stop"
+    "model": "llama-3.3-70b", "tokens_used": 312, "finish_reason": "stop",
+    "response": "Based on the data, Q1 revenue showed...", "agent": "analyst",
+    "context_id": "ctx_a1b2c3d40000000000000000000000ff", "sources": null
 }))]
 pub(crate) struct ChatView<'a> {
     pub id: String,
@@ -290,6 +293,35 @@ pub(crate) struct ChatView<'a> {
     pub tokens_used: u64,
     #[schema(example = "stop")]
     pub finish_reason: &'a str,
+    /// The answer again, as the Quickstart reads it.
+    pub response: &'a str,
+    /// The agent that answered, if one did.
+    #[schema(example = "product")]
+    pub agent: Option<&'a str>,
+    /// The conversation the exchange is kept in: pass it back to continue it. `null` when the client keeps the
+    /// history itself (the `messages` form without `context_id`).
+    #[schema(example = "ctx_a1b2c3d40000000000000000000000ff")]
+    pub context_id: Option<String>,
+    /// The documents the answer drew on, when the agent retrieved any.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub sources: Option<Vec<serde_json::Value>>,
+}
+
+impl<'a> ChatView<'a> {
+    /// The view of `answer` to `chat`, routed to `model`.
+    pub(crate) fn new(chat: &'a PreparedChat, answer: &'a ToolRun, model: &'a str) -> Self {
+        ChatView {
+            id: uuid::Uuid::new_v4().to_string(),
+            content: &answer.response.text,
+            model,
+            tokens_used: answer.usage.total(),
+            finish_reason: finish_reason_to_wire(&answer.response.finish_reason),
+            response: &answer.response.text,
+            agent: chat.agent.as_ref().map(|agent| agent.name.as_str()),
+            context_id: chat.context_id().map(|id| id.to_string()),
+            sources: None,
+        }
+    }
 }
 
 /// One `data:` event of `/v1/chat/stream`: text deltas with `finish_reason: null`, then one last event with the
@@ -303,21 +335,30 @@ pub(crate) struct StreamEventView<'a> {
     tokens_used: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    /// On the last event: the conversation the exchange is kept in, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context_id: Option<String>,
 }
 
 impl<'a> StreamEventView<'a> {
     /// A piece of the answer.
     pub(crate) fn delta(delta: &'a str) -> Self {
-        StreamEventView { delta, finish_reason: None, tokens_used: None, error: None }
+        StreamEventView { delta, finish_reason: None, tokens_used: None, error: None, context_id: None }
     }
 
     /// The last event of an answer that finished for `reason`, having used `tokens`.
-    pub(crate) fn finished(reason: &'a str, tokens: u64) -> Self {
-        StreamEventView { delta: "", finish_reason: Some(reason), tokens_used: Some(tokens), error: None }
+    pub(crate) fn finished(reason: &'a str, tokens: u64, context_id: Option<String>) -> Self {
+        StreamEventView { delta: "", finish_reason: Some(reason), tokens_used: Some(tokens), error: None, context_id }
     }
 
     /// The last event of an answer that failed.
     pub(crate) fn failed(error: &'a str) -> Self {
-        StreamEventView { delta: "", finish_reason: Some("error"), tokens_used: None, error: Some(error) }
+        StreamEventView {
+            delta: "",
+            finish_reason: Some("error"),
+            tokens_used: None,
+            error: Some(error),
+            context_id: None,
+        }
     }
 }

@@ -441,14 +441,16 @@ impl Inner {
                 return conn.insert_events(&events).await.map_err(query_error);
             }
             in_transaction!(conn: Conn, {
-                if has_turns {
-                    write_turns!(conn, turns.clone());
-                }
                 for chunk in runs.chunks(MAX_ROWS_PER_STATEMENT) {
                     conn.insert_runs(chunk).await?;
                 }
+                let mut inserted = Vec::new();
                 for chunk in events.chunks(MAX_ROWS_PER_STATEMENT) {
-                    conn.insert_events(chunk).await?;
+                    inserted.extend(conn.insert_new_events(chunk).await?);
+                }
+                if has_turns {
+                    // Only the turns of events this statement recorded: a group written twice keeps each once.
+                    write_turns!(conn, turns.clone().filter(|turn| inserted.contains(&turn.event_id)));
                 }
                 Ok(())
             })
@@ -464,6 +466,8 @@ trait InsertRows {
     const ONE_STATEMENT: bool;
 
     async fn insert_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<()>;
+    /// Inserts the events not recorded yet: the ids of those it inserted.
+    async fn insert_new_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<Vec<String>>;
     async fn insert_runs(&mut self, rows: &[&RunRow]) -> diesel::QueryResult<()>;
 }
 
@@ -479,6 +483,15 @@ impl InsertRows for diesel_async::AsyncPgConnection {
             .map(drop)
     }
 
+    async fn insert_new_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<Vec<String>> {
+        diesel::insert_into(usage_events::table)
+            .values(rows.to_vec())
+            .on_conflict_do_nothing()
+            .returning(usage_events::id)
+            .get_results(self)
+            .await
+    }
+
     async fn insert_runs(&mut self, rows: &[&RunRow]) -> diesel::QueryResult<()> {
         diesel::insert_into(runs::table).values(rows.to_vec()).on_conflict_do_nothing().execute(self).await.map(drop)
     }
@@ -492,6 +505,18 @@ impl InsertRows for crate::db::SqliteConn {
             diesel::insert_into(usage_events::table).values(*row).on_conflict_do_nothing().execute(self).await?;
         }
         Ok(())
+    }
+
+    async fn insert_new_events(&mut self, rows: &[&EventRow]) -> diesel::QueryResult<Vec<String>> {
+        let mut inserted = Vec::new();
+        for row in rows {
+            let new =
+                diesel::insert_into(usage_events::table).values(*row).on_conflict_do_nothing().execute(self).await?;
+            if new == 1 {
+                inserted.push(row.id.clone());
+            }
+        }
+        Ok(inserted)
     }
 
     async fn insert_runs(&mut self, rows: &[&RunRow]) -> diesel::QueryResult<()> {

@@ -68,8 +68,8 @@ impl SessionStore {
 
 #[async_trait]
 impl SessionRepository for SessionStore {
-    async fn insert(&self, token: &RefreshRecord) -> Result<(), RepoError> {
-        let row = RefreshRow::new(token, stored_time(Utc::now()));
+    async fn insert(&self, token: &RefreshRecord, now: DateTime<Utc>) -> Result<(), RepoError> {
+        let row = RefreshRow::new(token, stored_time(now));
         with_conn!(&self.db, |conn| {
             diesel::insert_into(refresh_tokens::table).values(&row).execute(conn).await.map_err(query_error)?;
         });

@@ -311,6 +311,12 @@ impl ModelRouter {
             .boxed()
     }
 
+    /// The model `name` resolves to first (a model name, a tier, an upstream id), if any.
+    #[must_use]
+    pub fn model_of(&self, name: &str) -> Option<ModelSpec> {
+        resolve(&self.snapshot().providers, name).into_iter().next().map(|route| route.model)
+    }
+
     /// Every configured model with its availability, in configuration order.
     #[must_use]
     pub fn models(&self) -> Vec<ModelStatus> {

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::ApiError;
 use crate::extract::parse_json;
+use crate::ip_limit::client_ip;
 use crate::state::UserApi;
 use crate::views::{ErrorView, TokensView};
 
@@ -40,7 +41,7 @@ pub(crate) async fn handle(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let LoginBody { email, password } = parse_json(&body)?;
-    let address = request.peer_addr().map(|peer| peer.ip());
+    let address = client_ip(request.headers(), request.peer_addr(), api.trust_forwarded_for);
     let tokens = api.accounts.login(&email, &password, address).await?;
     Ok(HttpResponse::Ok().json(TokensView::from(&tokens)))
 }

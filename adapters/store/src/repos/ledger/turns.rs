@@ -1,7 +1,7 @@
 //! The conversation turns settlements keep: a chat that continues or starts a conversation records its exchange
-//! in the transaction that records its usage event. The conversation is created on its first turn; a turn for a
-//! conversation another account owns keeps nothing. A group written twice keeps each turn once: turns whose event
-//! is already recorded are left out.
+//! in the transaction that records its usage event. The conversation is created by the turn that starts it; a
+//! turn for a conversation another account owns, or one deleted meanwhile, keeps nothing. A group written twice
+//! keeps each turn once: only the turns of the events its statement recorded are written.
 
 use ares_domain::Turn;
 use chrono::NaiveDateTime;
@@ -15,7 +15,7 @@ use crate::schema::{conversations, messages};
 pub(super) struct ConversationRow {
     pub(super) id: String,
     pub(super) owner: String,
-    title: String,
+    pub(super) title: String,
     pub(super) agent: Option<String>,
     created_at: NaiveDateTime,
     pub(super) updated_at: NaiveDateTime,
@@ -33,6 +33,8 @@ pub(super) struct MessageRow {
 /// One turn as rows, with the id of the usage event it is recorded with.
 pub(super) struct TurnRows {
     pub(super) event_id: String,
+    /// Whether the turn starts its conversation (which is created then).
+    pub(super) starts: bool,
     pub(super) conversation: ConversationRow,
     pub(super) messages: [MessageRow; 2],
 }
@@ -49,11 +51,12 @@ impl TurnRows {
         };
         TurnRows {
             event_id,
+            starts: turn.title.is_some(),
             messages: [message("user", &turn.user), message("assistant", &turn.assistant)],
             conversation: ConversationRow {
                 id: id.clone(),
                 owner: turn.owner.to_string(),
-                title: turn.title.clone(),
+                title: turn.title.clone().unwrap_or_default(),
                 agent: turn.agent.clone(),
                 created_at: at,
                 updated_at: at,
@@ -62,22 +65,21 @@ impl TurnRows {
     }
 }
 
-/// Writes `$turns` (an iterator of `&TurnRows`) on `$conn`, inside the settlement's transaction: each turn's
-/// conversation is created or touched, then its two messages are added, when the turn's owner owns it.
+/// Writes `$turns` (an iterator of `&TurnRows` whose events were just recorded) on `$conn`, inside the
+/// settlement's transaction: each turn's conversation is created (by the turn that starts it) or touched, then its
+/// two messages are added, when the turn's owner owns it.
 macro_rules! write_turns {
     ($conn:ident, $turns:expr) => {{
-        use $crate::schema::{conversations, messages, usage_events};
-        let turns: Vec<&$crate::repos::ledger::turns::TurnRows> = $turns.collect();
-        let ids: Vec<&str> = turns.iter().map(|t| t.event_id.as_str()).collect();
-        let recorded: Vec<String> =
-            usage_events::table.filter(usage_events::id.eq_any(&ids)).select(usage_events::id).load($conn).await?;
-        for turn in turns.into_iter().filter(|t| !recorded.contains(&t.event_id)) {
+        use $crate::schema::{conversations, messages};
+        for turn in $turns {
             let conversation = &turn.conversation;
-            diesel::insert_into(conversations::table)
-                .values(conversation)
-                .on_conflict_do_nothing()
-                .execute($conn)
-                .await?;
+            if turn.starts {
+                diesel::insert_into(conversations::table)
+                    .values(conversation)
+                    .on_conflict_do_nothing()
+                    .execute($conn)
+                    .await?;
+            }
             let owned = conversations::table
                 .filter(conversations::id.eq(&conversation.id))
                 .filter(conversations::owner.eq(&conversation.owner));

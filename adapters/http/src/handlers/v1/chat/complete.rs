@@ -1,5 +1,6 @@
-//! `POST /v1/chat`: the whole answer, `{"id", "content", "model", "tokens_used", "finish_reason"}`. With
-//! `"stream": true` it answers as `/v1/chat/stream`.
+//! `POST /v1/chat`: the whole answer, `{"id", "content", "model", "tokens_used", "finish_reason"}` with the
+//! Quickstart's `{"response", "agent", "context_id", "sources"}`. With `"stream": true` it answers as
+//! `/v1/chat/stream`.
 
 use actix_web::{HttpResponse, web};
 
@@ -9,7 +10,6 @@ use crate::client_auth::Client;
 use crate::extract::parse_json;
 use crate::metered::Reply;
 use crate::views::{ChatView, ErrorView, StreamEventView};
-use ares_llm::wire::openai::finish_reason_to_wire;
 
 /// A chat, answered whole.
 ///
@@ -27,7 +27,7 @@ use ares_llm::wire::openai::finish_reason_to_wire;
             (ChatView = "application/json"),
             (StreamEventView = "text/event-stream"),
          )),
-        (status = 404, description = "The caller has no agent of that type", body = ErrorView),
+        (status = 404, description = "The caller has no agent of that type, or no conversation `context_id`", body = ErrorView),
         (status = 409, description = "The agent is disabled", body = ErrorView),
         (status = 422, description = "An unknown model, a role, temperature or max_tokens out of range", body = ErrorView),
         (status = 502, description = "The provider failed", body = ErrorView),
@@ -37,9 +37,9 @@ use ares_llm::wire::openai::finish_reason_to_wire;
 pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let body = parse_json::<ChatBody>(&body)?;
     let streamed = body.stream;
-    let chat = client.api.chat.prepare(client.tenant_id, body.input()?).await?;
+    let chat = client.api.chat.prepare(&client.caller, body.input()?).await?;
     if streamed {
-        return client.stream(&chat, super::stream::render).await;
+        return client.stream(&chat, super::stream::render(chat.context_id())).await;
     }
     let (chat, service) = (&chat, &client.api.chat);
     client
@@ -48,14 +48,7 @@ pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpRespo
                 Ok(routed) => routed,
                 Err(err) => return Ok(Reply::route_failed(chat, err)),
             };
-            let answer = &routed.value;
-            let view = ChatView {
-                id: uuid::Uuid::new_v4().to_string(),
-                content: &answer.response.text,
-                model: &routed.model,
-                tokens_used: answer.usage.total(),
-                finish_reason: finish_reason_to_wire(&answer.response.finish_reason),
-            };
+            let view = ChatView::new(chat, &routed.value, &routed.model);
             Ok(Reply::ok(&view).recording(chat.answered(&routed)))
         })
         .await

@@ -43,7 +43,7 @@ use crate::views::openai::{Completion, stream_error};
 pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let request = parse_json::<ChatCompletionRequest>(&body)?;
     let (streamed, include_usage) = (request.is_stream(), request.include_usage());
-    let chat = client.api.chat.prepare(client.tenant_id, chat_input(request)?).await?;
+    let chat = client.api.chat.prepare(&client.caller, chat_input(request)?).await?;
     if streamed {
         return client.stream(&chat, |started| render(started, include_usage)).await;
     }

@@ -1,5 +1,6 @@
 //! `/v1/chat` and `/v1/chat/stream`: messages to a model, or to the caller's agent of an `agent_type`. Both
-//! spellings of the docs are taken: `{"messages": [{"role", "content"}], ...}` and `{"message": "Hello", ...}`.
+//! spellings of the docs are taken: `{"messages": [{"role", "content"}], ...}` and the Quickstart's
+//! `{"message": "Hello", "agent_type", "context_id"}`, which keeps the exchange in a conversation.
 //! `/v1/chat/completions` is the same chat in OpenAI's Chat Completions format.
 
 pub(crate) mod complete;
@@ -7,7 +8,7 @@ pub(crate) mod completions;
 mod openai;
 pub(crate) mod stream;
 
-use ares_application::usecases::{AgentChoice, ChatInput, InputMessage, Sampling};
+use ares_application::usecases::{AgentChoice, ChatInput, Conversing, InputMessage, Sampling};
 use ares_domain::{MaxTokens, Temperature};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -24,6 +25,22 @@ pub(crate) struct MessageBody {
     content: String,
 }
 
+impl MessageBody {
+    /// The message, checked.
+    pub(crate) fn input(self) -> Result<InputMessage, ApiError> {
+        Ok(match self.role.as_str() {
+            "system" => InputMessage::System(self.content),
+            "user" => InputMessage::User(self.content),
+            "assistant" => InputMessage::Assistant(self.content),
+            other => {
+                return Err(ApiError::Unprocessable(format!(
+                    "Invalid message role: '{other}'. Use system, user or assistant"
+                )));
+            }
+        })
+    }
+}
+
 /// A chat: `messages`, or one `message` from the user, or both (the message comes last); to a `model`, or to the
 /// caller's agent of an `agent_type`, or to the platform's default model.
 #[derive(Deserialize, ToSchema)]
@@ -38,6 +55,10 @@ pub(crate) struct ChatBody {
     #[schema(example = "llama-3.3-70b")]
     model: Option<String>,
     agent_type: Option<String>,
+    /// A conversation to continue (`context_id` of an earlier answer). Without it, a `message` starts a new one;
+    /// `messages` alone are not kept (the client holds the history).
+    #[schema(example = "ctx_a1b2c3d40000000000000000000000ff")]
+    context_id: Option<String>,
     /// The answer's token limit, 1 to 1000000; the tier's default when not given.
     #[schema(minimum = 1, maximum = 1_000_000)]
     max_tokens: Option<u32>,
@@ -52,23 +73,8 @@ pub(crate) struct ChatBody {
 impl ChatBody {
     /// The chat the body asks for, checked.
     pub(crate) fn input(self) -> Result<ChatInput, ApiError> {
-        let mut messages = Vec::new();
-        for message in self.messages.unwrap_or_default() {
-            messages.push(match message.role.as_str() {
-                "system" => InputMessage::System(message.content),
-                "user" => InputMessage::User(message.content),
-                "assistant" => InputMessage::Assistant(message.content),
-                other => {
-                    return Err(ApiError::Unprocessable(format!(
-                        "Invalid message role: '{other}'. Use system, user or assistant"
-                    )));
-                }
-            });
-        }
-        messages.extend(self.message.map(InputMessage::User));
-        if messages.is_empty() {
-            return Err(ApiError::BadRequest("Missing required field: messages".into()));
-        }
+        let conversation = conversing(self.context_id.as_deref(), self.message.is_some())?;
+        let messages = chat_messages(self.messages, self.message, "messages")?;
         let sampling = Sampling {
             temperature: self.temperature.map(Temperature::parse).transpose()?,
             max_tokens: self.max_tokens.map(MaxTokens::parse).transpose()?,
@@ -79,7 +85,35 @@ impl ChatBody {
             model: self.model,
             agent: self.agent_type.map(AgentChoice::Type),
             sampling,
+            conversation,
             ..ChatInput::default()
         })
+    }
+}
+
+/// The chat's messages: `messages`, then `message` from the user; `Missing required field: <missing>` when both
+/// are absent or empty.
+pub(crate) fn chat_messages(
+    messages: Option<Vec<MessageBody>>,
+    message: Option<String>,
+    missing: &str,
+) -> Result<Vec<InputMessage>, ApiError> {
+    let mut all = messages.unwrap_or_default().into_iter().map(MessageBody::input).collect::<Result<Vec<_>, _>>()?;
+    all.extend(message.map(InputMessage::User));
+    if all.is_empty() {
+        return Err(ApiError::BadRequest(format!("Missing required field: {missing}")));
+    }
+    Ok(all)
+}
+
+/// Whether a chat is kept: in the conversation `context_id` names, or in a new one when `kept` says so. A
+/// malformed id names no conversation of the caller's, so it is not found like an unknown one.
+pub(crate) fn conversing(context_id: Option<&str>, kept: bool) -> Result<Conversing, ApiError> {
+    match context_id {
+        Some(raw) => {
+            raw.parse().map(Conversing::Continue).map_err(|_| ApiError::NotFound("Conversation not found".into()))
+        }
+        None if kept => Ok(Conversing::New),
+        None => Ok(Conversing::No),
     }
 }

@@ -30,7 +30,7 @@ pub(crate) fn chat_input(request: ChatCompletionRequest) -> Result<ChatInput, Ap
         parallel_calls: request.parallel_tool_calls,
     };
     let messages = request.messages.into_iter().map(message).collect::<Result<_, _>>()?;
-    Ok(ChatInput { messages, model, agent, sampling, client_tools })
+    Ok(ChatInput { messages, model, agent, sampling, client_tools, ..ChatInput::default() })
 }
 
 /// A model name or tier, or `agent/<name>`.

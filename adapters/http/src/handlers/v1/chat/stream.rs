@@ -7,6 +7,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use ares_application::ports::StreamEvent;
 use ares_application::usecases::{StreamEnd, Streamed};
+use ares_domain::ConversationId;
 use futures_util::StreamExt;
 
 use super::ChatBody;
@@ -40,22 +41,28 @@ use ares_llm::wire::openai::finish_reason_to_wire;
     ),
 )]
 pub(crate) async fn handle(client: Client, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let chat = client.api.chat.prepare(client.tenant_id, parse_json::<ChatBody>(&body)?.input()?).await?;
-    client.stream(&chat, render).await
+    let chat = client.api.chat.prepare(&client.caller, parse_json::<ChatBody>(&body)?.input()?).await?;
+    client.stream(&chat, render(chat.context_id())).await
 }
 
-/// The stream in the V1 format: text deltas, then the last event.
-pub(crate) fn render(started: Started) -> HttpResponse {
-    event_stream(started.events.filter_map(|item| async move { frame(&item) }))
+/// The stream in the V1 format: text deltas, then the last event (naming the conversation, when there is one).
+pub(crate) fn render(context_id: Option<ConversationId>) -> impl FnOnce(Started) -> HttpResponse {
+    move |started| {
+        let context_id = context_id.map(|id| id.to_string());
+        event_stream(started.events.filter_map(move |item| {
+            let context_id = context_id.clone();
+            async move { frame(&item, context_id) }
+        }))
+    }
 }
 
-fn frame(item: &Streamed) -> Option<Bytes> {
+fn frame(item: &Streamed, context_id: Option<String>) -> Option<Bytes> {
     let event = match item {
         Streamed::Event(StreamEvent::Text(delta)) => StreamEventView::delta(delta),
         Streamed::Event(_) => return None,
         Streamed::End(StreamEnd { error: Some(error), .. }) => StreamEventView::failed(error),
         Streamed::End(StreamEnd { finish, usage, error: None }) => {
-            StreamEventView::finished(finish_reason_to_wire(finish), usage.total())
+            StreamEventView::finished(finish_reason_to_wire(finish), usage.total(), context_id)
         }
     };
     Some(sse_frame(&event))
