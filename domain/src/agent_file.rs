@@ -160,6 +160,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::toon::tests::tricky_string as text;
 
     fn config(value: Value) -> AgentConfig {
         AgentConfig::from_json(value.as_object().cloned().unwrap()).unwrap()
@@ -288,47 +289,6 @@ toon:
         assert_eq!(reserved_key(&agent.config), Some("toon"));
         assert_eq!(agent.to_toon(), "name: support-agent\nagent_type: support\nmodel: m\ntools[0]:");
         assert_eq!(reserved_key(&sample().config), None);
-    }
-
-    const SPECIAL: &[&str] = &[
-        "",
-        " ",
-        "true",
-        "false",
-        "null",
-        "12",
-        "-12",
-        "1.5",
-        "1e5",
-        "05",
-        "-",
-        "- x",
-        "#",
-        "[]",
-        "{}",
-        "[2]: a",
-        "a: b",
-        "a,b",
-        "\"",
-        "\\",
-        " lead",
-        "trail ",
-        "é",
-        "🦀 crab",
-        "line\nbreak",
-        "cr\r",
-        "tab\there",
-        "a\"b",
-        "tools[0]:",
-    ];
-
-    fn text() -> impl Strategy<Value = String> {
-        prop_oneof![
-            3 => proptest::sample::select(SPECIAL).prop_map(str::to_owned),
-            3 => "[a-z0-9 .eE+:,\"\\\\#\\[\\]{}|\t\n\r-]{0,12}",
-            2 => any::<String>(),
-            1 => "[\\x00-\\x1f\\x7f é🦀\u{a0}\u{2028}]{0,6}",
-        ]
     }
 
     fn identifier() -> impl Strategy<Value = String> {

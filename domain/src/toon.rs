@@ -831,7 +831,7 @@ fn unicode_escape(chars: &mut impl Iterator<Item = (usize, char)>) -> Result<cha
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -1142,9 +1142,11 @@ mixed[3]:
         "tab\there",
         "\u{a0}nbsp",
         "a\"b",
+        "tools[0]:",
     ];
 
-    fn tricky_string() -> impl Strategy<Value = String> {
+    /// Strings that TOON must quote or escape, and arbitrary ones: for the property tests of TOON documents.
+    pub(crate) fn tricky_string() -> impl Strategy<Value = String> {
         prop_oneof![
             3 => proptest::sample::select(SPECIAL).prop_map(str::to_owned),
             3 => "[a-z0-9 .eE+:,\"\\\\#\\[\\]{}|\t\n\r-]{0,10}",

@@ -19,6 +19,8 @@ struct Claims {
     iss: String,
     iat: i64,
     exp: i64,
+    /// Unique per token: two tokens issued to one user within a second differ.
+    jti: String,
 }
 
 /// Signs and checks access tokens with one secret.
@@ -58,6 +60,7 @@ impl TokenIssuer for JwtIssuer {
             iss: ISSUER.to_owned(),
             iat: now.timestamp(),
             exp: (now + self.lifetime).timestamp(),
+            jti: uuid::Uuid::new_v4().simple().to_string(),
         };
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }
@@ -95,6 +98,12 @@ mod tests {
     }
 
     #[test]
+    fn two_tokens_issued_at_once_differ() {
+        let (issuer, user, now) = (issuer(), UserId::new(), Utc::now());
+        assert_ne!(issuer.issue(user, now).unwrap(), issuer.issue(user, now).unwrap());
+    }
+
+    #[test]
     fn another_secret_or_another_kind_of_token_is_refused() {
         let (user, now) = (UserId::new(), Utc::now());
         let token = JwtIssuer::new(b"another-secret-of-at-least-32-characters", 900).issue(user, now).unwrap();
@@ -105,6 +114,7 @@ mod tests {
             iss: ISSUER.into(),
             iat: now.timestamp(),
             exp: now.timestamp() + 900,
+            jti: "1".into(),
         };
         let key = EncodingKey::from_secret(b"a-test-secret-of-at-least-32-characters!");
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &refresh_like, &key).unwrap();

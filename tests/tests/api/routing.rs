@@ -228,10 +228,10 @@ async fn two_503s_then_success_are_retried_on_the_same_provider(backend: Backend
 
 async fn a_refused_connection_fails_over_to_the_fallback(backend: Backend) {
     let upstreams = Upstreams::start(vec![]).await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let refusing = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let text = config(&refusing, upstreams.anthropic.url(), upstreams.ollama.url(), "");
+    // Port 1: nothing listens there, and no test server can take it (they bind port 0), unlike a port freed a
+    // moment ago, which another test's server may be given.
+    let refusing = "http://127.0.0.1:1";
+    let text = config(refusing, upstreams.anthropic.url(), upstreams.ollama.url(), "");
     let app = TestApp::spawn_configured(backend, &text, &KEYS).await;
     let routed = app.router.complete(&chat("llama")).await.unwrap();
     assert_eq!(

@@ -25,6 +25,7 @@ with_each_backend!(
     no_account_reaches_another_accounts_conversations_or_memory,
     platform_agents_are_listed_openly_and_answer_with_their_prompt_and_tools,
     an_expired_access_token_or_a_refresh_token_is_refused,
+    the_authentication_examples_run_as_written,
 );
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
@@ -711,4 +712,68 @@ async fn an_expired_access_token_or_a_refresh_token_is_refused(backend: Backend)
     let (status, answer) = call(app, access, Method::POST, "/api/chat", Some(hello)).await;
     assert_eq!((status, &answer["response"]), (200, &json!("Hello.")), "a fresh access token works");
     assert_eq!(client.upstream.received().len(), 2, "refused requests reach no model");
+}
+
+/// The Authentication section's curl commands: register, log in, use the access token, refresh, log out.
+const CURL_REGISTER: &str = r#"curl -X POST https://api.ares.dirmacs.com/api/auth/register \
+-H "Content-Type: application/json" \
+-d '{
+"email": "developer@example.com",
+"password": "your-secure-password",
+"name": "Jane Developer"
+}'"#;
+const CURL_LOGIN: &str = r#"curl -X POST https://api.ares.dirmacs.com/api/auth/login \
+-H "Content-Type: application/json" \
+-d '{
+"email": "developer@example.com",
+"password": "your-secure-password"
+}'"#;
+const CURL_USE: &str = r#"curl https://api.ares.dirmacs.com/api/chat \
+-H "Authorization: Bearer eyJhbGciOiJIUzI1NiIs..." \
+-H "Content-Type: application/json" \
+-d '{"message": "Hello", "agent_type": "product"}'"#;
+const CURL_REFRESH: &str = r#"curl -X POST https://api.ares.dirmacs.com/api/auth/refresh \
+-H "Content-Type: application/json" \
+-d '{
+"refresh_token": "rt_x9Kp2mQvL8wN3rTs..."
+}'"#;
+const CURL_LOGOUT: &str = r#"curl -X POST https://api.ares.dirmacs.com/api/auth/logout \
+-H "Content-Type: application/json" \
+-d '{
+"refresh_token": "rt_x9Kp2mQvL8wN3rTs..."
+}'"#;
+
+async fn the_authentication_examples_run_as_written(backend: Backend) {
+    let client = Client::start(backend, vec![Reply::json(200, &completion("Hello! How can I help?", 20, 6))], "").await;
+    let address = client.app.address.clone();
+    let curl = |command: &str, swaps: &[(&str, &str)]| {
+        let mut command = command.replace(DOCS_URL, &address);
+        for (from, to) in swaps {
+            command = command.replace(from, to);
+        }
+        async move { serde_json::from_str::<Value>(&run("sh", vec!["-c".into(), command]).await).unwrap() }
+    };
+    let registered = curl(CURL_REGISTER, &[]).await;
+    assert_eq!(registered["message"], "Registration successful", "{registered}");
+    assert!(registered["user_id"].as_str().unwrap().starts_with("usr_"), "{registered}");
+    let tokens = curl(CURL_LOGIN, &[]).await;
+    assert_eq!(tokens["expires_in"], 900, "{tokens}");
+    let (access, refresh) = (tokens["access_token"].as_str().unwrap(), tokens["refresh_token"].as_str().unwrap());
+    let answer = curl(CURL_USE, &[("eyJhbGciOiJIUzI1NiIs...", access)]).await;
+    assert_eq!((&answer["response"], &answer["agent"]), (&json!("Hello! How can I help?"), &json!("product")));
+    let refreshed = curl(CURL_REFRESH, &[("rt_x9Kp2mQvL8wN3rTs...", refresh)]).await;
+    assert_eq!(refreshed["expires_in"], 900, "{refreshed}");
+    let next = refreshed["refresh_token"].as_str().unwrap();
+    let logged_out = curl(CURL_LOGOUT, &[("rt_x9Kp2mQvL8wN3rTs...", next)]).await;
+    assert_eq!(logged_out, json!({"message": "Logged out"}));
+    let refused = curl(CURL_REFRESH, &[("rt_x9Kp2mQvL8wN3rTs...", next)]).await;
+    assert_eq!(refused, json!({"error": "Invalid or expired token", "code": "AUTH_INVALID_TOKEN"}));
+
+    // The guide's JavaScript `AresClient`, run by node: it signs in, chats, and refreshes its token when it runs out.
+    let script = format!("{FIXTURES}/ares_client.mjs");
+    let printed = run("node", vec![script, address.clone(), "developer@example.com".into(), PASSWORD.into()]).await;
+    let answers: Vec<Value> = printed.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(answers.len(), 2, "{printed}");
+    assert_eq!(answers[0]["response"], "Hello! How can I help?", "{printed}");
+    assert_eq!((&answers[1]["response"], &answers[1]["refreshed"]), (&json!("Hello! How can I help?"), &json!(true)));
 }
