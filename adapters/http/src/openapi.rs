@@ -212,7 +212,7 @@ impl Modify for CommonAnswers {
             let family = Family::of(path);
             for operation in operations(item) {
                 common_answers(operation, family);
-                if matches!(family, Family::Client | Family::OpenAi) || path.starts_with("/api/chat") {
+                if matches!(family, Family::Client | Family::OpenAi | Family::User) {
                     quota_headers(operation);
                 }
             }

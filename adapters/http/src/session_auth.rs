@@ -4,14 +4,14 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
-use ares_application::usecases::Caller;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use ares_application::usecases::{Caller, Record};
 use ares_domain::{Actor, UserId};
 use futures_util::future::LocalBoxFuture;
 
 use crate::ApiError;
 use crate::client_auth::{bearer, endpoint};
-use crate::metered::Meter;
+use crate::metered::{Meter, Reply};
 use crate::state::UserApi;
 
 /// The signed-in user of an `/api/*` request.
@@ -48,6 +48,16 @@ impl FromRequest for Member {
 }
 
 impl Member {
+    /// Runs `work` as one of the user's metered requests that reserves no tokens (a read or a change of their own
+    /// data): counted against their tier, and refused by its limits like any other.
+    pub(crate) async fn counted<W, F>(&self, work: W) -> Result<HttpResponse, ApiError>
+    where
+        W: FnOnce() -> F,
+        F: Future<Output = Result<HttpResponse, ApiError>>,
+    {
+        self.meter().respond(0, Record::default(), |_| async move { work().await.map(Reply::new) }).await
+    }
+
     /// This user's way through the metered path.
     pub(crate) fn meter(&self) -> Meter<'_> {
         Meter {

@@ -88,7 +88,7 @@ struct Walk {
 impl Walk {
     async fn start(backend: Backend) -> Walk {
         // A free tenant's second request of the day is refused, raising an alert to resolve.
-        let env = [("ARES__TIERS__FREE__DAILY_REQUESTS", "1")];
+        let env = [("ARES__TIERS__FREE__DAILY_REQUESTS", "1"), ("ARES__AUTH__USER_TIER", "pro")];
         let client = Client::start_with_env(backend, vec![], "", &env).await;
         let models = json!({"object": "list", "data": [{"id": "qwen-72b", "object": "model"}]});
         let listing = MockUpstream::start(vec![Reply::json(200, &models)]).await;
@@ -365,7 +365,7 @@ async fn prepare(walk: &mut Walk, operation: &str) -> Call {
             .await;
             assert_eq!(status, 201, "{user}");
             let path = format!("/api/admin/users/{}", text(&user["user_id"]));
-            walk.by_admin(Method::PUT, &path, Some(json!({"tier": "pro"})), 200)
+            walk.by_admin(Method::PUT, &path, Some(json!({"tier": "enterprise"})), 200)
         }
         "POST /api/user/agents" => {
             let (user, token) = walk.user().await;

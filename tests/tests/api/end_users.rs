@@ -4,6 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::fixture::Client;
 use crate::helpers::{TestApp, status_and_json};
 
 with_each_backend!(
@@ -12,7 +13,8 @@ with_each_backend!(
     refresh_tokens_rotate_and_a_replayed_one_revokes_the_sign_in,
     sign_out_revokes_the_refresh_token,
     failed_sign_ins_are_throttled_per_account,
-    operators_change_a_users_tier_and_disable_them
+    operators_change_a_users_tier_and_disable_them,
+    a_users_requests_are_metered_against_their_own_tier
 );
 
 async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
@@ -153,4 +155,35 @@ async fn operators_change_a_users_tier_and_disable_them(backend: ares_store::Bac
     assert_eq!(status, 404);
     let (_, log) = app.admin_call(Method::GET, "/api/admin/audit-log?action=user.updated", None).await;
     assert_eq!(log["entries"].as_array().unwrap().len(), 2, "{log}");
+}
+
+async fn a_users_requests_are_metered_against_their_own_tier(backend: ares_store::Backend) {
+    let client = Client::start_with_env(backend, vec![], "", &[("ARES__TIERS__FREE__DAILY_REQUESTS", "2")]).await;
+    let app = &client.app;
+    let id = register(app, "developer@example.com").await;
+    let (_, tokens) = login(app, "developer@example.com", "your-secure-password").await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let list = || app.request(Method::GET, "/api/conversations").bearer_auth(token).send();
+    for remaining in ["1", "0"] {
+        let response = list().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["x-ratelimit-limit"], "2", "the free tier's daily limit");
+        assert_eq!(response.headers()["x-ratelimit-remaining"], remaining);
+    }
+    let (status, refused) = status_and_json(list().await.unwrap()).await;
+    assert_eq!((status, &refused["error"]), (429, &json!("Daily request limit reached for your tier")), "{refused}");
+    // Another user is not held back by the first one's usage.
+    register(app, "second@example.com").await;
+    let (_, second) = login(app, "second@example.com", "your-secure-password").await;
+    let response = app.request(Method::GET, "/api/user/agents").bearer_auth(second["access_token"].as_str().unwrap());
+    assert_eq!(response.send().await.unwrap().status(), 200);
+    // An operator moves the first user to pro: the next request is admitted under it.
+    let path = format!("/api/admin/users/{id}");
+    let (status, _) = app.admin_call(Method::PUT, &path, Some(json!({"tier": "pro"}))).await;
+    assert_eq!(status, 200);
+    let response = list().await.unwrap();
+    assert_eq!(
+        (response.status().as_u16(), &response.headers()["x-ratelimit-limit"]),
+        (200, &"10000".parse().unwrap())
+    );
 }

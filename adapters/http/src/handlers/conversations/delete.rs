@@ -20,6 +20,10 @@ use crate::views::ErrorView;
     ),
 )]
 pub(crate) async fn handle(member: Member, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    member.api.conversations.delete(member.caller.account(), conversation_id(&path)?).await?;
-    Ok(HttpResponse::NoContent().finish())
+    member
+        .counted(|| async {
+            member.api.conversations.delete(member.caller.account(), conversation_id(&path)?).await?;
+            Ok(HttpResponse::NoContent().finish())
+        })
+        .await
 }

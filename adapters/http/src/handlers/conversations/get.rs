@@ -20,7 +20,11 @@ use crate::views::{ConversationDetailView, ErrorView};
     ),
 )]
 pub(crate) async fn handle(member: Member, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = conversation_id(&path)?;
-    let (conversation, messages) = member.api.conversations.get(member.caller.account(), id).await?;
-    Ok(HttpResponse::Ok().json(ConversationDetailView::new(&conversation, &messages)))
+    member
+        .counted(|| async {
+            let id = conversation_id(&path)?;
+            let (conversation, messages) = member.api.conversations.get(member.caller.account(), id).await?;
+            Ok(HttpResponse::Ok().json(ConversationDetailView::new(&conversation, &messages)))
+        })
+        .await
 }

@@ -15,6 +15,10 @@ use crate::views::ConversationView;
     responses((status = 200, description = "The user's conversations", body = Vec<ConversationView>)),
 )]
 pub(crate) async fn handle(member: Member) -> Result<HttpResponse, ApiError> {
-    let conversations = member.api.conversations.list(member.caller.account()).await?;
-    Ok(HttpResponse::Ok().json(conversations.iter().map(ConversationView::from).collect::<Vec<_>>()))
+    member
+        .counted(|| async {
+            let conversations = member.api.conversations.list(member.caller.account()).await?;
+            Ok(HttpResponse::Ok().json(conversations.iter().map(ConversationView::from).collect::<Vec<_>>()))
+        })
+        .await
 }

@@ -36,8 +36,12 @@ pub(crate) async fn handle(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = conversation_id(&path)?;
-    let TitleBody { title } = parse_json(&body)?;
-    let conversation = member.api.conversations.rename(member.caller.account(), id, &title).await?;
-    Ok(HttpResponse::Ok().json(ConversationView::from(&conversation)))
+    member
+        .counted(|| async {
+            let id = conversation_id(&path)?;
+            let TitleBody { title } = parse_json(&body)?;
+            let conversation = member.api.conversations.rename(member.caller.account(), id, &title).await?;
+            Ok(HttpResponse::Ok().json(ConversationView::from(&conversation)))
+        })
+        .await
 }

@@ -19,7 +19,11 @@ use crate::views::ErrorView;
     ),
 )]
 pub(crate) async fn handle(member: Member, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = path.parse().map_err(|_| ApiError::NotFound("Memory not found".into()))?;
-    member.api.conversations.forget(member.user_id, id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    member
+        .counted(|| async {
+            let id = path.parse().map_err(|_| ApiError::NotFound("Memory not found".into()))?;
+            member.api.conversations.forget(member.user_id, id).await?;
+            Ok(HttpResponse::NoContent().finish())
+        })
+        .await
 }

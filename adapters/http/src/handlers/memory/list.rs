@@ -15,6 +15,10 @@ use crate::views::MemoryView;
     responses((status = 200, description = "The user's memories", body = Vec<MemoryView>)),
 )]
 pub(crate) async fn handle(member: Member) -> Result<HttpResponse, ApiError> {
-    let memories = member.api.conversations.memories(member.user_id).await?;
-    Ok(HttpResponse::Ok().json(memories.iter().map(MemoryView::from).collect::<Vec<_>>()))
+    member
+        .counted(|| async {
+            let memories = member.api.conversations.memories(member.user_id).await?;
+            Ok(HttpResponse::Ok().json(memories.iter().map(MemoryView::from).collect::<Vec<_>>()))
+        })
+        .await
 }

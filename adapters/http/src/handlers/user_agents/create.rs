@@ -43,13 +43,17 @@ pub(crate) struct NewUserAgentBody {
     ),
 )]
 pub(crate) async fn handle(member: Member, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let NewUserAgentBody { name, agent_type, fields } = parse_json(&body)?;
-    let config = config_fields(fields)?;
-    if !config.contains_key("model") {
-        return Err(ApiError::BadRequest("Missing required field: model".into()));
-    }
-    let new = NewUserAgent { name, agent_type, config };
-    let agent = member.api.user_agents.create(&member.actor, member.user_id, new).await?;
-    tracing::info!(user.id = %member.user_id, agent.name = %agent.name, "user agent created");
-    Ok(HttpResponse::Created().json(UserAgentView::from(&agent)))
+    member
+        .counted(|| async {
+            let NewUserAgentBody { name, agent_type, fields } = parse_json(&body)?;
+            let config = config_fields(fields)?;
+            if !config.contains_key("model") {
+                return Err(ApiError::BadRequest("Missing required field: model".into()));
+            }
+            let new = NewUserAgent { name, agent_type, config };
+            let agent = member.api.user_agents.create(&member.actor, member.user_id, new).await?;
+            tracing::info!(user.id = %member.user_id, agent.name = %agent.name, "user agent created");
+            Ok(HttpResponse::Created().json(UserAgentView::from(&agent)))
+        })
+        .await
 }

@@ -19,7 +19,11 @@ use crate::views::ErrorView;
     ),
 )]
 pub(crate) async fn handle(member: Member, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    member.api.user_agents.delete(&member.actor, member.user_id, &path).await?;
-    tracing::info!(user.id = %member.user_id, agent.name = %path.escape_debug(), "user agent deleted");
-    Ok(HttpResponse::NoContent().finish())
+    member
+        .counted(|| async {
+            member.api.user_agents.delete(&member.actor, member.user_id, &path).await?;
+            tracing::info!(user.id = %member.user_id, agent.name = %path.escape_debug(), "user agent deleted");
+            Ok(HttpResponse::NoContent().finish())
+        })
+        .await
 }

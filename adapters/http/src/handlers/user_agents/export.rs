@@ -26,10 +26,14 @@ const TOON: &str = "text/x-toon; charset=utf-8";
     ),
 )]
 pub(crate) async fn handle(member: Member, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let document = member.api.user_agents.export(member.user_id, &path).await?;
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(format!("{path}.toon"))],
-    };
-    Ok(HttpResponse::Ok().content_type(TOON).insert_header(disposition).body(document))
+    member
+        .counted(|| async {
+            let document = member.api.user_agents.export(member.user_id, &path).await?;
+            let disposition = ContentDisposition {
+                disposition: DispositionType::Attachment,
+                parameters: vec![DispositionParam::Filename(format!("{path}.toon"))],
+            };
+            Ok(HttpResponse::Ok().content_type(TOON).insert_header(disposition).body(document))
+        })
+        .await
 }

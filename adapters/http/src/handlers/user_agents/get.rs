@@ -19,6 +19,10 @@ use crate::views::{ErrorView, UserAgentView};
     ),
 )]
 pub(crate) async fn handle(member: Member, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let agent = member.api.user_agents.get(member.user_id, &path).await?;
-    Ok(HttpResponse::Ok().json(UserAgentView::from(&agent)))
+    member
+        .counted(|| async {
+            let agent = member.api.user_agents.get(member.user_id, &path).await?;
+            Ok(HttpResponse::Ok().json(UserAgentView::from(&agent)))
+        })
+        .await
 }

@@ -41,10 +41,14 @@ pub(crate) struct ImportBody {
     ),
 )]
 pub(crate) async fn handle(member: Member, request: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let text = document(&request, &body)?;
-    let agent = member.api.user_agents.import(&member.actor, member.user_id, &text).await?;
-    tracing::info!(user.id = %member.user_id, agent.name = %agent.name, "user agent imported");
-    Ok(HttpResponse::Created().json(UserAgentView::from(&agent)))
+    member
+        .counted(|| async {
+            let text = document(&request, &body)?;
+            let agent = member.api.user_agents.import(&member.actor, member.user_id, &text).await?;
+            tracing::info!(user.id = %member.user_id, agent.name = %agent.name, "user agent imported");
+            Ok(HttpResponse::Created().json(UserAgentView::from(&agent)))
+        })
+        .await
 }
 
 /// The TOON text of the body: the `toon` field of a JSON body, else the body itself (a JSON content type over a

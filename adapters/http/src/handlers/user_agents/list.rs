@@ -17,6 +17,10 @@ use crate::views::UserAgentView;
     ),
 )]
 pub(crate) async fn handle(member: Member) -> Result<HttpResponse, ApiError> {
-    let agents = member.api.user_agents.list(member.user_id).await?;
-    Ok(HttpResponse::Ok().json(agents.iter().map(UserAgentView::from).collect::<Vec<_>>()))
+    member
+        .counted(|| async {
+            let agents = member.api.user_agents.list(member.user_id).await?;
+            Ok(HttpResponse::Ok().json(agents.iter().map(UserAgentView::from).collect::<Vec<_>>()))
+        })
+        .await
 }

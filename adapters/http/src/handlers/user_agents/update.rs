@@ -43,8 +43,12 @@ pub(crate) async fn handle(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let patch = config_fields(parse_json::<Map<String, Value>>(&body)?)?;
-    let agent = member.api.user_agents.update(&member.actor, member.user_id, &path, patch).await?;
-    tracing::info!(user.id = %member.user_id, agent.name = %agent.name, "user agent updated");
-    Ok(HttpResponse::Ok().json(UserAgentView::from(&agent)))
+    member
+        .counted(|| async {
+            let patch = config_fields(parse_json::<Map<String, Value>>(&body)?)?;
+            let agent = member.api.user_agents.update(&member.actor, member.user_id, &path, patch).await?;
+            tracing::info!(user.id = %member.user_id, agent.name = %agent.name, "user agent updated");
+            Ok(HttpResponse::Ok().json(UserAgentView::from(&agent)))
+        })
+        .await
 }
