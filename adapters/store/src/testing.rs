@@ -234,3 +234,27 @@ fn server_url(url: &str) -> &str {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
     url[after_scheme..].find('/').map_or(url, |slash| &url[..after_scheme + slash])
 }
+
+/// Declares, for each async test function `name(backend: Backend)` of the calling module, a test on PostgreSQL
+/// (`postgres::name`) and one on SQLite (`sqlite::name`): the contract suites run every repository on both.
+#[macro_export]
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(ares_store::Backend::Postgres).await;
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(ares_store::Backend::Sqlite).await;
+                }
+            )*
+        }
+    };
+}

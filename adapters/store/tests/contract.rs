@@ -16,6 +16,7 @@ use ares_domain::{
     ProviderKind, ProviderLimits, ProviderName, ProviderSecret, ProviderSource, Quota, RawApiKey, Run, RunId,
     RunStatus, Severity, Tenant, TenantId, TenantName, Tier, UsageEvent, UsageEventId, UsageFilter,
 };
+use ares_store::contract;
 use ares_store::testing::TestDb;
 use ares_store::{
     AgentStore, AlertStore, AnalyticsStore, ApiKeyStore, AuditStore, Backend, Cipher, LedgerStore, ProviderStore,
@@ -23,27 +24,6 @@ use ares_store::{
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
-
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(ares_store::Backend::Postgres).await;
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(ares_store::Backend::Sqlite).await;
-                }
-            )*
-        }
-    };
-}
 
 contract!(
     tenant_round_trips_through_the_store,

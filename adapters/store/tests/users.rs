@@ -13,31 +13,11 @@ use ares_domain::{
     Memory, MemoryId, MemoryKind, Page, RefreshRecord, RefreshToken, SignInId, Speaker, Tier, User, UserAgent,
     UserChange, UserId, UserName,
 };
+use ares_store::contract;
 use ares_store::testing::TestDb;
 use ares_store::{AuditStore, Backend, ConversationStore, MemoryStore, SessionStore, UserAgentStore, UserStore};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
-
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(ares_store::Backend::Postgres).await;
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(ares_store::Backend::Sqlite).await;
-                }
-            )*
-        }
-    };
-}
 
 contract!(
     a_user_is_stored_with_their_usage_account_and_found_by_email_or_id,
