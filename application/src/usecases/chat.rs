@@ -207,12 +207,6 @@ impl ChatService {
         ChatService { ports, default_max_tokens }
     }
 
-    /// The platform's agents.
-    #[must_use]
-    pub fn platform(&self) -> &PlatformAgents {
-        &self.ports.platform
-    }
-
     /// Builds the caller's chat: the agent gives the prompt, model and settings; `model` overrides its model; a
     /// continued conversation gives its earlier turns, a user's memories join the system prompt.
     ///

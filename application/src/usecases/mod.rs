@@ -41,7 +41,7 @@ pub use chat::{
 };
 pub use conversations::{ConversationError, Conversations};
 pub use directory::AgentDirectory;
-pub use memory::{ExtractionPorts, ExtractionSettings, MemoryExtractor, memories_in};
+pub use memory::{ExtractionPorts, ExtractionSettings, MemoryExtractor};
 pub use metered::{CLIENT_CLOSED, Call, Finished, Metered, MeteredPath, MeteredStream, StreamEnd, Streamed};
 pub use metering::{Budget, Metering, MeteringError, PipelineCounters, PriceList, Record, Ticket, UsageReport};
 pub use platform_agents::PlatformAgents;

@@ -1,7 +1,7 @@
 //! The platform's agents (`[[agents]]` in `ares.toml`): listed to everyone, and spoken to by name by every user
 //! and tenant that has no agent of its own by that name.
 
-use ares_domain::{AgentName, PlatformAgent};
+use ares_domain::PlatformAgent;
 
 /// The platform's agents, in configuration order.
 #[derive(Debug, Clone, Default)]
@@ -28,11 +28,5 @@ impl PlatformAgents {
     #[must_use]
     pub fn find(&self, name: &str) -> Option<&PlatformAgent> {
         self.agents.iter().find(|agent| AsRef::<str>::as_ref(&agent.name) == name)
-    }
-
-    /// Whether a platform agent is named `name`.
-    #[must_use]
-    pub fn has(&self, name: &AgentName) -> bool {
-        self.find(name.as_ref()).is_some()
     }
 }
